@@ -1,0 +1,198 @@
+"""The agents engine's person: one ``mesa.Agent`` per simulated person.
+
+This module holds the per-person rules of the agents engine (docs/MODEL.md,
+"Submodels"). Each step has two phases: :meth:`Person.decide` reads only the
+state at the start of the step and writes into buffers (its own and its
+neighbours' inboxes); :meth:`Person.commit` applies the buffered exposures.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+
+#: Trust kind used for the belief draw of an exposure from each source.
+TRUST_OF_SOURCE = {"media": 0, "twitter": 1, "direct": 2, "word_of_mouth": 3, "seed": 3}
+NEVER = -1
+
+
+class Person(mesa.Agent):
+    """One person: fixed traits from the population arrays, plus news state.
+
+    State (steps are time-series rows: row 0 is the start, a change made
+    during step index k shows at row k + 1):
+
+    - ``aware_at``: row at which they first heard, or None;
+    - ``first_source``: media, twitter, direct, word_of_mouth or seed;
+    - ``believes``: whether they believe the news;
+    - ``spreading_until``: last step index during which they tell others
+      (``NEVER`` when not spreading);
+    - ``propensity``: multiplier of their word-of-mouth hazard (raised when
+      the company asks them to share);
+    - ``contacted_at``: row at which they first read a company message;
+    - ``company_trust``: trust in the company, a share; ``trust_lost``: how
+      much of it they lost by learning elsewhere first.
+    """
+
+    def __init__(self, model, index: int):
+        super().__init__(model)
+        pop = model.world.population
+        self.index = index
+        self.cohort = int(pop.cohort[index])
+        self.affected = bool(pop.customer[index] != 0)
+        self.follows_news = bool(pop.follows_news[index])
+        self.uses_twitter = bool(pop.uses_twitter[index])
+        self.reachable = {"sms": bool(pop.sms_reachable[index]),
+                          "email": bool(pop.email_reachable[index])}
+        self.trust = [float(t) for t in pop.trust[index]]
+        self.neighbours: list[tuple[int, list[int]]] = []   # (layer number, people)
+        self.aware_at: int | None = None
+        self.first_source: str | None = None
+        self.believes = False
+        self.spreading_until = NEVER
+        self.propensity = 1.0
+        self.contacted_at: int | None = None
+        self.company_trust = self.trust[2]
+        self.trust_lost = 0.0
+        self.unread: list[tuple[str, bool]] = []       # delivered, not yet read
+        self.delivered: list[tuple[str, bool]] = []    # delivered this step
+        self.inbox: list[tuple[str, bool]] = []        # exposures this step
+        self.stop = False                              # stifled this step
+
+    # ---- phase 1: decide (reads start-of-step state only) -------------------
+    def decide(self) -> None:
+        """Draw this step's broadcast exposures, message reads and tellings."""
+        m = self.model
+        if not self.believes:
+            if self.follows_news and m.p_media > 0 and m.uniform() < m.p_media:
+                self.inbox.append(("media", False))
+            if self.uses_twitter and m.p_twitter > 0 and m.uniform() < m.p_twitter:
+                self.inbox.append(("twitter", False))
+        if self.unread:
+            self._read_messages()
+        if self.spreading_until >= m.step_index:
+            self._tell_others()
+        if self.inbox or self.stop:
+            m.touched.add(self)
+
+    def _read_messages(self) -> None:
+        m = self.model
+        still = []
+        for message in self.unread:
+            if m.uniform() < m.p_read[message[0]]:
+                self.inbox.append(("direct", message[1]))
+                m.tally["direct_read"] += 1
+            else:
+                still.append(message)
+        self.unread = still
+
+    def _tell_others(self) -> None:
+        m = self.model
+        if m.well_mixed:
+            self._tell_random_contacts()
+            return
+        for layer, people in self.neighbours:
+            hazard = m.wom_hazard[layer] * self.propensity
+            if hazard <= 0:
+                continue
+            p_tell = -math.expm1(-hazard)
+            for other in people:
+                if m.uniform() < p_tell:
+                    self._tell(m.people[other])
+
+    def _tell_random_contacts(self) -> None:
+        m = self.model
+        contacts = m.rng.poisson(m.contact_rate * self.propensity)
+        for _ in range(contacts):
+            other = int(m.uniform() * (m.size - 1))
+            other += other >= self.index          # anyone but oneself
+            if m.uniform() < m.p_contact_tells:
+                self._tell(m.people[other])
+
+    def _tell(self, other: "Person") -> None:
+        other.inbox.append(("word_of_mouth", False))
+        self.model.touched.add(other)
+        if other.aware_at is not None and self.model.stifling > 0:
+            if self.model.uniform() < self.model.stifling:
+                self.stop = True
+
+    def receive(self, medium: str, ask_to_share: bool) -> bool:
+        """A company message sent to this person this step; True if delivered."""
+        if not self.reachable[medium]:
+            return False
+        self.delivered.append((medium, ask_to_share))
+        self.model.touched.add(self)
+        return True
+
+    # ---- phase 2: commit -----------------------------------------------------
+    def commit(self) -> None:
+        """Apply this step's exposures in a random order, then stifling."""
+        m = self.model
+        row = m.step_index + 1
+        if self.stop:
+            self.spreading_until = min(self.spreading_until, m.step_index)
+            self.stop = False
+        inbox = self.inbox
+        for i in range(len(inbox) - 1, 0, -1):      # Fisher-Yates shuffle
+            j = int(m.uniform() * (i + 1))
+            inbox[i], inbox[j] = inbox[j], inbox[i]
+        for source, asked in inbox:
+            self.expose(source, row, asked)
+        self.inbox = []
+        self.unread.extend(self.delivered)
+        self.delivered = []
+
+    def expose(self, source: str, row: int, asked: bool = False) -> None:
+        """One exposure to the news from ``source``, taking effect at ``row``."""
+        m = self.model
+        if self.aware_at is None:
+            self._become_aware(source, row)
+        if source == "direct" and self.contacted_at is None:
+            self._first_contact(row)
+        if not self.believes and (source == "seed" or m.uniform() < self.trust[TRUST_OF_SOURCE[source]]):
+            self.believes = True
+            m.tally["believing"] += 1
+            m.tally["believing_affected"] += self.affected
+            self._start_spreading(row)
+        if asked:
+            self.propensity = m.share_multiplier
+            if self.believes and self.spreading_until < row:
+                self._start_spreading(row)
+
+    def _become_aware(self, source: str, row: int) -> None:
+        m = self.model
+        self.aware_at = row
+        self.first_source = source
+        t = m.tally
+        t["aware"] += 1
+        t["first_" + source] += 1
+        t["aware_" + m.cohort_names[self.cohort]] += 1
+        t["sum_source_trust"] += self.trust[TRUST_OF_SOURCE[source]]
+        if self.affected:
+            t["aware_affected"] += 1
+            before = self.company_trust
+            if source == "direct":
+                self.company_trust += m.effects["first_from_company"] * (1.0 - before)
+            else:
+                self.trust_lost = m.effects["learned_elsewhere_first"] * before
+                self.company_trust -= self.trust_lost
+            t["sum_company_trust_affected"] += self.company_trust - before
+
+    def _first_contact(self, row: int) -> None:
+        m = self.model
+        self.contacted_at = row
+        m.tally["contacted"] += 1
+        if self.first_source != "direct" and self.trust_lost > 0:
+            gain = m.effects["late_contact_recovery"] * self.trust_lost
+            self.company_trust += gain
+            m.tally["sum_company_trust_affected"] += gain
+
+    def _start_spreading(self, row: int) -> None:
+        """Spread during step indices row .. row + D - 1 (D drawn per period)."""
+        self.spreading_until = row + self.model.active_steps() - 1
+        self.model.spreaders.add(self)
+
+    @property
+    def spreading(self) -> bool:
+        return self.spreading_until >= self.model.step_index

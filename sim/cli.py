@@ -1,0 +1,98 @@
+"""The command line: ``python run.py [COMMAND] ...``.
+
+User errors (bad scenario files, bad options) print one line on stderr and
+exit with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import ScenarioError
+from .scenario import load_scenario, parse_override
+from .simulate import ENGINES, SimulationResult, simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = ROOT / "scenarios" / "optus_2022.toml"
+
+
+def _fmt_hours(value) -> str:
+    return "never" if value is None else f"{value:.0f} h ({value / 24:.1f} days)"
+
+
+def _fmt_share(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def headline(result: SimulationResult) -> str:
+    """The figures printed after a run."""
+    s = result.summary
+    people = s["affected_agents"] * s["people_per_agent"]
+    return "\n".join([
+        f"scenario: {result.scenario.name} (seed {result.seed}, {s['agents']:,} agents "
+        f"standing for {s['people_per_agent']:,.0f} people each)",
+        f"  affected customers:                 {people / 1e6:.2f} M people",
+        f"  time until 50% of affected aware:   {_fmt_hours(s['hours_to_50pct_affected'])}",
+        f"  time until 90% of affected aware:   {_fmt_hours(s['hours_to_90pct_affected'])}",
+        f"  affected still unaware at 24 h:     {_fmt_share(s['unaware_affected_share_24h'])}",
+        f"  affected still unaware at 72 h:     {_fmt_share(s['unaware_affected_share_72h'])}",
+        f"  affected who heard first from the company: "
+        f"{_fmt_share(s['share_affected_first_from_company'])}",
+        f"  company trust of affected: {s['initial_company_trust_affected']:.3f} at start, "
+        f"{s['final_company_trust_affected']:.3f} at end",
+    ])
+
+
+def _run_parser(sub) -> None:
+    p = sub.add_parser("run", help="run one scenario once and write its outputs",
+                       description="Run one scenario once; write timeseries.csv, summary.json, "
+                                   "manifest.json and awareness.png to --out.")
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
+    p.add_argument("--seed", type=int, default=1, help="seed of the run (default 1)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario key, e.g. --set population.size=5000 (repeatable)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default out/<scenario file name>)")
+    p.add_argument("--engine", choices=ENGINES, default="agents", help="simulation engine")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python run.py",
+        description="breachsim: how news of a customer data breach spreads. "
+                    "With no command, runs the bundled Optus 2022 scenario.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _run_parser(sub)
+    return parser
+
+
+def command_run(args) -> int:
+    overrides = dict(parse_override(text) for text in args.overrides)
+    scenario = load_scenario(args.scenario, overrides)
+    out = args.out or Path("out") / args.scenario.stem
+    result = simulate(scenario, seed=args.seed, engine=args.engine)
+    from .outputs import write_run
+
+    written = write_run(result, out)
+    print(headline(result))
+    print(f"outputs: {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        argv = ["run", str(DEFAULT_SCENARIO), "--out", "out/optus_2022"]
+        print(f"running the bundled scenario {DEFAULT_SCENARIO.relative_to(ROOT)} ...")
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return command_run(args)
+    except ScenarioError as err:
+        print(err.line(), file=sys.stderr)
+        return 2

@@ -1,0 +1,95 @@
+"""What a run records: the time-series columns and the summary measures.
+
+Counts are in agents; multiply by ``people_per_agent`` (in the summary) for
+people. Rows are steps: row 0 is the state at the start (seeds only), row k
+the state at the end of the k-th step, ``hours`` = k x step length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from .schema import COHORTS, SOURCES
+
+#: Cumulative counters kept by the engines (agents), in column order.
+COUNTS = (
+    ["aware", "believing", "aware_affected", "believing_affected"]
+    + [f"first_{s}" for s in SOURCES]
+    + [f"aware_{c}" for c in COHORTS]
+    + ["direct_sent", "direct_delivered", "direct_read", "contacted"]
+)
+#: Running sums behind the mean columns.
+SUMS = ("sum_source_trust", "sum_company_trust_affected")
+#: Every time-series column, in order.
+COLUMNS = (["step", "time", "hours", "aware", "believing", "spreading"]
+           + COUNTS[2:] + ["mean_source_trust", "mean_company_trust_affected"])
+
+
+def empty_tally() -> dict[str, float]:
+    """All counters and sums at zero."""
+    return {name: 0 for name in (*COUNTS, *SUMS)}
+
+
+def row_from_tally(tally: dict, spreading: int, affected: int) -> dict:
+    """One time-series row (without step/time/hours) from the engine's counters."""
+    row = {name: tally[name] for name in COUNTS}
+    row["spreading"] = spreading
+    row["mean_source_trust"] = tally["sum_source_trust"] / tally["aware"] if tally["aware"] else math.nan
+    row["mean_company_trust_affected"] = (tally["sum_company_trust_affected"] / affected
+                                          if affected else math.nan)
+    return row
+
+
+def add_clock(frame: pd.DataFrame, start: dt.datetime, step_hours: float) -> pd.DataFrame:
+    """Add ``step``, ``hours`` and ISO ``time`` columns; put columns in order."""
+    frame = frame.reset_index(drop=True)
+    frame["step"] = np.arange(len(frame))
+    frame["hours"] = frame["step"] * step_hours
+    frame["time"] = [(start + dt.timedelta(hours=h)).isoformat() for h in frame["hours"]]
+    return frame[COLUMNS]
+
+
+def _hours_to_share(frame: pd.DataFrame, affected: int, share: float) -> float | None:
+    reached = np.nonzero(frame["aware_affected"].to_numpy() >= share * affected)[0]
+    return float(frame["hours"].iloc[reached[0]]) if affected and len(reached) else None
+
+
+def _unaware_share_at(frame: pd.DataFrame, affected: int, hours: float) -> float | None:
+    rows = frame[frame["hours"] <= hours + 1e-9]
+    if not affected or frame["hours"].iloc[-1] < hours - 1e-9:
+        return None
+    return 1.0 - float(rows["aware_affected"].iloc[-1]) / affected
+
+
+def summarise(frame: pd.DataFrame, agents: int, affected: int, people_per_agent: float) -> dict:
+    """The per-run summary measures (shares of affected customers, hours).
+
+    Hours are since the scenario start; ``None`` where a level is never
+    reached or the run is shorter than the horizon asked.
+    """
+    last = frame.iloc[-1]
+    share = (lambda x: float(x) / affected) if affected else (lambda x: None)
+    return {
+        "agents": int(agents),
+        "affected_agents": int(affected),
+        "people_per_agent": float(people_per_agent),
+        "hours_to_50pct_affected": _hours_to_share(frame, affected, 0.5),
+        "hours_to_90pct_affected": _hours_to_share(frame, affected, 0.9),
+        "share_affected_first_from_company": share(last["first_direct"]),
+        "share_affected_contacted": share(last["contacted"]),
+        "unaware_affected_share_24h": _unaware_share_at(frame, affected, 24.0),
+        "unaware_affected_share_72h": _unaware_share_at(frame, affected, 72.0),
+        "unaware_affected_share_end": share(affected - last["aware_affected"]),
+        "initial_company_trust_affected": float(frame["mean_company_trust_affected"].iloc[0]),
+        "final_company_trust_affected": float(last["mean_company_trust_affected"]),
+        "final_aware_share": float(last["aware"]) / agents,
+        "final_believing_share": float(last["believing"]) / agents,
+        "final_aware_people": float(last["aware"]) * people_per_agent,
+        "final_aware_affected_people": float(last["aware_affected"]) * people_per_agent,
+        "direct_sent_people": float(last["direct_sent"]) * people_per_agent,
+        "direct_read_people": float(last["direct_read"]) * people_per_agent,
+    }

@@ -1,0 +1,203 @@
+"""Who knows whom: the social network as undirected layers in CSR arrays.
+
+Each :class:`Layer` (``household``, ``social``) has its own word-of-mouth
+strength. ``households`` is the synthetic network built with numpy alone (it
+scales to tens of millions of people); the networkx kinds are for small
+studies; ``file`` reads a user's edge list or GraphML; ``well_mixed`` has no
+layers (spreaders contact uniformly random people).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ScenarioError
+from .scenario import Scenario
+
+
+@dataclass
+class Layer:
+    """One undirected layer in CSR form: the neighbours of person ``i`` are
+    ``indices[indptr[i]:indptr[i + 1]]``; every edge appears in both directions."""
+
+    name: str
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    def neighbours(self, person: int) -> np.ndarray:
+        return self.indices[self.indptr[person]:self.indptr[person + 1]]
+
+    @property
+    def edges(self) -> int:
+        """Number of undirected edges."""
+        return len(self.indices) // 2
+
+    def degrees(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+
+@dataclass
+class Network:
+    """The layers over ``size`` people (none for ``well_mixed``)."""
+
+    kind: str
+    size: int
+    layers: list[Layer] = field(default_factory=list)
+
+    def layer(self, name: str) -> Layer | None:
+        return next((l for l in self.layers if l.name == name), None)
+
+
+def layer_from_edges(name: str, size: int, u: np.ndarray, v: np.ndarray) -> Layer:
+    """A CSR layer from edge end-points; drops self-loops and duplicate edges."""
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    keep = u != v
+    lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
+    pairs = np.unique(lo * size + hi)
+    lo, hi = pairs // size, pairs % size
+    src = np.concatenate([lo, hi])
+    dst = np.concatenate([hi, lo])
+    order = np.lexsort((dst, src))
+    index_type = np.int32 if size < 2**31 else np.int64
+    indptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=size), out=indptr[1:])
+    return Layer(name, indptr, dst[order].astype(index_type))
+
+
+def household_sizes(rng: np.random.Generator, people: int, mean_size: float) -> np.ndarray:
+    """Household sizes (1 + Poisson(mean - 1)) that add up to exactly ``people``."""
+    guess = int(people / mean_size * 1.1) + 10
+    sizes = 1 + rng.poisson(max(mean_size - 1.0, 0.0), size=guess)
+    while sizes.sum() < people:
+        sizes = np.concatenate([sizes, 1 + rng.poisson(max(mean_size - 1.0, 0.0), size=guess)])
+    ends = np.cumsum(sizes)
+    last = int(np.searchsorted(ends, people))
+    sizes = sizes[: last + 1].copy()
+    sizes[-1] -= ends[last] - people
+    return sizes[sizes > 0]
+
+
+def household_layer(rng: np.random.Generator, people: int, mean_size: float) -> Layer:
+    """Everyone in a household knows everyone else in it; members are random."""
+    sizes = household_sizes(rng, people, mean_size)
+    members = rng.permutation(people)
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    position = np.arange(people) - starts
+    size_of = np.repeat(sizes, sizes)
+    us, vs = [], []
+    for gap in range(1, int(sizes.max())):
+        has = position + gap < size_of
+        idx = np.nonzero(has)[0]
+        us.append(members[idx])
+        vs.append(members[idx + gap])
+    if not us:
+        return layer_from_edges("household", people, np.empty(0), np.empty(0))
+    return layer_from_edges("household", people, np.concatenate(us), np.concatenate(vs))
+
+
+def _pair_stubs(rng: np.random.Generator, stubs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    stubs = rng.permutation(stubs)
+    half = len(stubs) // 2
+    return stubs[:half], stubs[half: 2 * half]
+
+
+def social_layer(rng: np.random.Generator, cohort: np.ndarray, mean_degree: float,
+                 homophily: float) -> Layer:
+    """Configuration-model ties with cohort homophily.
+
+    Each person gets Poisson(``mean_degree``) tie ends; a share ``homophily``
+    of them is paired within the person's cohort, the rest with anyone.
+    Self-loops and duplicates are dropped (the realised mean degree is a
+    little lower than asked at small sizes).
+    """
+    people = len(cohort)
+    stubs = np.repeat(np.arange(people), rng.poisson(mean_degree, size=people))
+    within = rng.random(len(stubs)) < homophily
+    us, vs = [], []
+    for c in np.unique(cohort):
+        mine = stubs[within & (cohort[stubs] == c)]
+        u, v = _pair_stubs(rng, mine)
+        us.append(u)
+        vs.append(v)
+    u, v = _pair_stubs(rng, stubs[~within])
+    us.append(u)
+    vs.append(v)
+    return layer_from_edges("social", people, np.concatenate(us), np.concatenate(vs))
+
+
+def _networkx_layer(kind: str, people: int, net: dict, rng: np.random.Generator) -> Layer:
+    import networkx as nx
+
+    seed = int(rng.integers(2**31 - 1))
+    half = max(1, round(net["mean_degree"] / 2))
+    if kind == "watts_strogatz":
+        graph = nx.watts_strogatz_graph(people, max(2, round(net["mean_degree"])), net["rewire"], seed=seed)
+    elif kind == "barabasi_albert":
+        graph = nx.barabasi_albert_graph(people, min(half, people - 1), seed=seed)
+    else:
+        graph = nx.powerlaw_cluster_graph(people, min(half, people - 1), net["triangle_prob"], seed=seed)
+    edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
+    return layer_from_edges("social", people, edges[:, 0], edges[:, 1])
+
+
+def read_network_file(path: str | Path) -> tuple[int, Layer]:
+    """Read an edge list (two node labels per line, ``#`` comments) or GraphML.
+
+    Node labels are mapped to people 0..n-1 in order of first appearance
+    (GraphML: in node order). Raises ScenarioError on a malformed file.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".graphml", ".xml"):
+        return _read_graphml(path)
+    labels: dict[str, int] = {}
+    us, vs = [], []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(path, "network.path", f"cannot read the network file ({err})") from None
+    for number, line in enumerate(lines, start=1):
+        fields = line.split("#", 1)[0].replace(",", " ").split()
+        if not fields:
+            continue
+        if len(fields) < 2:
+            raise ScenarioError(path, "network.path",
+                                f"line {number}: expected two node labels per edge, got {line.strip()!r}")
+        us.append(labels.setdefault(fields[0], len(labels)))
+        vs.append(labels.setdefault(fields[1], len(labels)))
+    if not labels:
+        raise ScenarioError(path, "network.path", "no edges in the network file")
+    return len(labels), layer_from_edges("social", len(labels), np.array(us), np.array(vs))
+
+
+def _read_graphml(path: Path) -> tuple[int, Layer]:
+    import networkx as nx
+
+    try:
+        graph = nx.read_graphml(path)
+    except Exception as err:  # networkx raises several kinds for bad XML
+        raise ScenarioError(path, "network.path", f"not a readable GraphML file ({err})") from None
+    if graph.number_of_nodes() == 0:
+        raise ScenarioError(path, "network.path", "no nodes in the GraphML file")
+    index = {node: i for i, node in enumerate(graph.nodes())}
+    edges = np.array([(index[a], index[b]) for a, b in graph.edges()], dtype=np.int64).reshape(-1, 2)
+    n = len(index)
+    return n, layer_from_edges("social", n, edges[:, 0], edges[:, 1])
+
+
+def build_network(scenario: Scenario, cohort: np.ndarray, rng: np.random.Generator) -> Network:
+    """Build the scenario's network over the people whose cohorts are given."""
+    net = scenario.data["network"]
+    kind, people = net["kind"], len(cohort)
+    if kind == "well_mixed":
+        return Network(kind, people)
+    if kind == "households":
+        layers = [household_layer(rng, people, net["household_size"]),
+                  social_layer(rng, cohort, net["mean_degree"], net["homophily"])]
+        return Network(kind, people, layers)
+    if kind == "file":
+        raise ValueError("file networks are read with read_network_file()")
+    return Network(kind, people, [_networkx_layer(kind, people, net, rng)])

@@ -1,0 +1,62 @@
+"""Charts of one run, drawn with matplotlib (no screen needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .simulate import SimulationResult  # noqa: E402
+
+CHANNEL_COLOURS = {"media": "#0072B2", "twitter": "#56B4E9", "direct": "#D55E00"}
+
+
+def awareness_figure(result: SimulationResult):
+    """Affected customers aware over real dates, in people, channel events marked."""
+    frame, summary = result.timeseries, result.summary
+    scale = summary["people_per_agent"] / 1e6
+    start = result.scenario.start
+    times = [start + dt.timedelta(hours=h) for h in frame["hours"]]
+    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=120)
+    ax.plot(times, frame["aware_affected"] * scale, color="#000000", lw=2.2,
+            label="affected customers aware")
+    ax.plot(times, frame["contacted"] * scale, color=CHANNEL_COLOURS["direct"], lw=1.6, ls="--",
+            label="affected customers who read the company's message")
+    affected = summary["affected_agents"] * scale
+    ax.axhline(affected, color="#999999", lw=1, ls=":")
+    ax.text(times[0], affected, f" all affected customers ({affected:.1f} M)", va="bottom",
+            fontsize=9, color="#555555")
+    seen = set()
+    for event in result.events:
+        when = start + dt.timedelta(hours=event["hours"])
+        if when > times[-1]:
+            continue
+        label = event["label"] if event["label"] not in seen else None
+        seen.add(event["label"])
+        ax.axvline(when, color=CHANNEL_COLOURS[event["channel"]], lw=1, ls="-." if "ends" in event["label"] else "--",
+                   alpha=0.8, label=label)
+    half = summary["hours_to_50pct_affected"]
+    verdict = (f"half of affected customers knew after {half:.0f} h" if half is not None
+               else "fewer than half of affected customers ever knew")
+    ax.set_title(f"{result.scenario.name}: {verdict}", fontsize=13)
+    ax.set_ylabel("affected customers (millions of people)")
+    ax.set_xlabel(f"local date and time ({start.tzname() or start.strftime('%z')})")
+    ax.set_ylim(0, affected * 1.08)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b", tz=start.tzinfo))
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, len(times) // (24 * 8 / result.scenario.step_hours) or 1), tz=start.tzinfo))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=9)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def save_awareness_chart(result: SimulationResult, path) -> None:
+    """Write :func:`awareness_figure` to ``path`` (format from the suffix)."""
+    fig = awareness_figure(result)
+    fig.savefig(path)
+    plt.close(fig)

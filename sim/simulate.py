@@ -1,0 +1,68 @@
+"""Running one scenario: ``simulate(scenario, seed)`` and its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .measures import add_clock, summarise
+from .scenario import Scenario
+from .world import World
+
+ENGINES = ("agents",)
+
+
+@dataclass
+class SimulationResult:
+    """What one run produced.
+
+    Attributes
+    ----------
+    timeseries : DataFrame
+        One row per step (see :data:`sim.measures.COLUMNS`), counts in agents.
+    summary : dict
+        Per-run measures (see :func:`sim.measures.summarise`).
+    events : list of dict
+        Channel events for charts: ``{"hours", "label", "channel"}``.
+    """
+
+    scenario: Scenario
+    seed: int | None
+    engine: str
+    timeseries: pd.DataFrame
+    summary: dict
+    events: list[dict] = field(default_factory=list)
+
+
+def channel_events(world: World) -> list[dict]:
+    """Press releases, tweets and campaign starts/ends, in hours from the start."""
+    ch = world.scenario.data["channels"]
+    events = [{"hours": r["at_hour"], "label": "press release", "channel": "media"}
+              for r in ch["media"]["releases"]]
+    events += [{"hours": p["at_hour"], "label": "tweet", "channel": "twitter"}
+               for p in ch["twitter"]["posts"]]
+    for c in world.campaigns:
+        name = "SMS" if c.medium == "sms" else "e-mail"
+        events.append({"hours": c.start_hour, "label": f"{name} campaign starts", "channel": "direct"})
+        events.append({"hours": c.end_hour, "label": f"{name} campaign ends", "channel": "direct"})
+    return sorted(events, key=lambda e: e["hours"])
+
+
+def simulate(scenario: Scenario, seed: int | None = 1, engine: str = "agents") -> SimulationResult:
+    """Run ``scenario`` once with ``seed``.
+
+    Same scenario and seed give identical results.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    from .model import BreachNewsModel
+
+    model = BreachNewsModel(scenario, seed=seed)
+    model.run()
+    world = model.world
+    frame = add_clock(model.datacollector.get_model_vars_dataframe(),
+                      world.scenario.start, world.scenario.step_hours)
+    summary = summarise(frame, world.size, int(world.population.affected.sum()),
+                        world.people_per_agent)
+    return SimulationResult(world.scenario, seed, engine, frame, summary, channel_events(world))
