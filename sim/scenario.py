@@ -160,7 +160,7 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def _apply_override(data: dict, key: str, value: Any) -> None:
-    source = f"override {key}"
+    source = "override"
     try:
         spec = lookup_spec(key)
         value = check(value, spec, key)
@@ -212,7 +212,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     data, origins = _layer(path, ())
     for key, value in (overrides or {}).items():
         _apply_override(data, key, value)
-        origins[key] = f"override {key}"
+        origins[key] = "override"
     scenario = Scenario(data, path, origins)
     try:
         scenario.data = check(data, SCHEMA, complete=True)
