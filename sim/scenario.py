@@ -119,7 +119,17 @@ def _merge(base: dict, top: dict) -> dict:
 def _defaults() -> tuple[dict, dict]:
     text = resources.files("sim").joinpath(DEFAULTS_NAME).read_text(encoding="utf-8")
     data = _checked(tomllib.loads(text), f"sim/{DEFAULTS_NAME}")
-    return data, {k: f"sim/{DEFAULTS_NAME}" for k in _leaf_keys(data)}
+    origins: dict[str, str] = {}
+    _claim(origins, data, f"sim/{DEFAULTS_NAME}")
+    return data, origins
+
+
+def _claim(origins: dict[str, str], data: dict, source: str) -> None:
+    """Record ``source`` as the origin of every key (and table) set in ``data``."""
+    for key in _leaf_keys(data):
+        parts = key.split(".")
+        for i in range(1, len(parts) + 1):
+            origins[".".join(parts[:i])] = source
 
 
 def _layer(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
@@ -135,8 +145,7 @@ def _layer(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
         base, origins = _layer(path.parent / parent, (*seen, path))
     else:
         base, origins = _defaults()
-    for key in _leaf_keys(raw):
-        origins[key] = str(path)
+    _claim(origins, raw, str(path))
     return _merge(base, raw), origins
 
 

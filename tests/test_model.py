@@ -1,0 +1,165 @@
+"""Behaviour of the agents engine on small, controlled scenarios."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import load_scenario, simulate
+from sim.attention import attention_by_step
+from sim.channels import pulse_integrals
+from sim.model import BreachNewsModel
+
+from helpers import OPTUS, QUIET, SCENARIOS
+
+
+def run(overrides, seed=1, path=OPTUS):
+    return simulate(load_scenario(path, overrides), seed=seed)
+
+
+def test_same_seed_same_output_and_different_seed_differs():
+    o = {"population.size": 1500, "scenario.hours": 72}
+    a, b, c = run(o, 7), run(o, 7), run(o, 8)
+    assert a.timeseries.equals(b.timeseries) and a.summary == b.summary
+    assert not a.timeseries.equals(c.timeseries)
+
+
+def test_optus_timeline_email_starts_a_day_after_the_release():
+    r = run({"population.size": 3000})
+    ts = r.timeseries
+    assert (ts.loc[ts.hours <= 24, "direct_sent"] == 0).all()
+    assert ts.loc[ts.hours == 25, "direct_sent"].item() > 0
+    assert r.events[0]["label"] == "press release" and r.events[0]["hours"] == 0
+    ends = [e["hours"] for e in r.events if e["label"] == "e-mail campaign ends"]
+    assert 144 <= ends[0] <= 192          # about a week to reach everyone
+    s = r.summary
+    assert 6 <= s["hours_to_50pct_affected"] <= 72     # most affected aware within days
+    assert s["hours_to_90pct_affected"] <= 7 * 24
+
+
+def test_campaign_throughput_and_target_order():
+    scenario = load_scenario(OPTUS, {"population.size": 4000, "scenario.hours": 200})
+    model = BreachNewsModel(scenario, seed=3)
+    campaign = model.world.campaigns[0]
+    customer = model.world.population.customer[campaign.order]
+    n_current = int((customer == 1).sum())
+    assert (customer[:n_current] == 1).all() and (customer[n_current:] == 2).all()
+    model.run()
+    sent = model.datacollector.get_model_vars_dataframe()["direct_sent"].to_numpy()
+    rate = 68_000 / scenario.people_per_agent          # agents per hour
+    hours = np.arange(len(sent)) * 1.0
+    expected = np.minimum(np.floor(rate * np.clip(hours - 24, 0, None) + 1e-9), len(campaign.order))
+    assert np.array_equal(sent, expected)
+
+
+def test_delivery_follows_reachability():
+    o = {**QUIET, "population.size": 20000, "scenario.hours": 30,
+         "population.customers.current": 1.0, "population.customers.former": 0.0,
+         "channels.direct.campaigns": [{"medium": "sms", "start_hour": 0, "per_hour": 1e12,
+                                        "targets": ["current"]}]}
+    ts = run(o).timeseries
+    sent, delivered = ts.direct_sent.iloc[-1], ts.direct_delivered.iloc[-1]
+    assert sent == 20000
+    p = 0.95                                           # habits.sms_reachable.current
+    se = math.sqrt(p * (1 - p) / sent)
+    assert abs(delivered / sent - p) < 4 * se
+    # SMS read within hours: everyone delivered has read by the end (mean delay 15 min)
+    assert ts.contacted.iloc[-1] == delivered
+
+
+def test_media_reach_is_the_share_of_news_followers_exposed():
+    o = {**QUIET, "population.size": 20000, "scenario.hours": 200,
+         "channels.media.releases": [{"at_hour": 0, "reach": 0.4, "half_life_hours": 10}]}
+    model = BreachNewsModel(load_scenario(OPTUS, o), seed=5)
+    model.run()
+    followers = int(model.world.population.follows_news.sum())
+    exposed = model.tally["first_media"]
+    se = math.sqrt(0.4 * 0.6 / followers)
+    assert abs(exposed / followers - 0.4) < 4 * se
+    assert model.tally["first_twitter"] == model.tally["first_word_of_mouth"] == 0
+
+
+def test_pulse_integral_totals_and_decay():
+    steps = pulse_integrals([{"at_hour": 2.5, "reach": 0.5, "half_life_hours": 3}], 400, 1.0)
+    assert steps[:2].sum() == 0
+    assert steps.sum() == pytest.approx(math.log(2), rel=1e-9)
+    assert steps[5] / steps[8] == pytest.approx(2.0)      # one half-life apart
+
+
+def test_attention_profile_holidays_and_local_hours():
+    s = load_scenario(OPTUS, {"scenario.start": "2022-09-23T00:00:00+10:00", "scenario.hours": 48,
+                              "attention.holidays": ["2022-09-24"], "attention.holiday_factor": 0.5})
+    a = attention_by_step(s)
+    assert a[:24].mean() == pytest.approx(1.0)
+    assert a[24:].mean() == pytest.approx(0.5)
+    assert a[3] < 0.2 < 1.0 < a[19]                       # night low, evening high
+    off = attention_by_step(load_scenario(OPTUS, {"attention.diurnal": False, "attention.holidays": []}))
+    assert (off == 1).all()
+
+
+def _trust_world(extra):
+    return {**QUIET, "population.size": 400, "scenario.hours": 100,
+            "population.customers.current": 1.0, "population.customers.former": 0.0,
+            "population.habits.email_reachable.current": 1.0,
+            "population.habits.news": {c: 1.0 for c in ("gen_z", "millennial", "gen_x", "boomer")},
+            "trust.company": 0.5, "trust.concentration": 1e9,
+            "trust.company_effects.first_from_company": 0.2,
+            "trust.company_effects.learned_elsewhere_first": 0.4,
+            "trust.company_effects.late_contact_recovery": 0.5,
+            "channels.direct.read_delay_hours.email": 0.01,
+            **extra}
+
+
+def test_company_trust_rises_when_the_company_tells_first():
+    r = run(_trust_world({"channels.direct.campaigns": [
+        {"medium": "email", "start_hour": 0, "per_hour": 1e12, "targets": ["current"]}]}))
+    assert r.summary["share_affected_first_from_company"] == 1.0
+    assert r.summary["final_company_trust_affected"] == pytest.approx(0.5 + 0.2 * 0.5, abs=1e-4)
+
+
+def test_company_trust_falls_then_partly_recovers_when_told_late():
+    r = run(_trust_world({
+        "channels.media.constant_hazard": 50.0,
+        "channels.direct.campaigns": [
+            {"medium": "email", "start_hour": 50, "per_hour": 1e12, "targets": ["current"]}]}))
+    ts = r.timeseries
+    lost = 0.5 * (1 - 0.4)
+    assert ts.loc[ts.hours == 10, "mean_company_trust_affected"].item() == pytest.approx(lost, abs=1e-4)
+    assert r.summary["final_company_trust_affected"] == pytest.approx(lost + 0.5 * 0.5 * 0.4, abs=1e-4)
+
+
+def test_stifling_shortens_spreading():
+    base = {"population.size": 3000, "scenario.hours": 96, "word_of_mouth.household": 0.3,
+            "word_of_mouth.social": 0.05, "word_of_mouth.active_kind": "forever"}
+    free = run({**base, "word_of_mouth.stifling": 0.0}).timeseries
+    stifled = run({**base, "word_of_mouth.stifling": 1.0}).timeseries
+    assert free.spreading.iloc[-1] == free.believing.iloc[-1]       # nobody ever stops
+    assert stifled.spreading.iloc[-1] < 0.5 * stifled.believing.iloc[-1]
+
+
+def lesson_summaries(name, seeds=range(6)):
+    path = SCENARIOS / f"{name}.toml"
+    rows = [run({"population.size": 3000, "scenario.hours": 240}, seed=s, path=path).summary
+            for s in seeds]
+    return {k: np.array([r[k] for r in rows], dtype=float) for k in rows[0]
+            if all(r[k] is not None for r in rows)}
+
+
+def distinct(a, b):
+    """Means differ by more than 4 standard errors of the difference."""
+    se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    return abs(a.mean() - b.mean()) > 4 * se
+
+
+def test_each_lesson_is_distinguishable_from_optus():
+    optus = lesson_summaries("optus_2022")
+    direct = lesson_summaries("direct_first")
+    trusted = lesson_summaries("trusted_channels")
+    wom = lesson_summaries("word_of_mouth")
+    key = "share_affected_first_from_company"
+    assert direct[key].mean() > optus[key].mean() and distinct(direct[key], optus[key])
+    assert direct["final_company_trust_affected"].mean() > optus["final_company_trust_affected"].mean()
+    key = "unaware_affected_share_72h"
+    assert trusted[key].mean() < optus[key].mean() and distinct(trusted[key], optus[key])
+    key = "unaware_affected_share_end"
+    assert wom[key].mean() < optus[key].mean() and distinct(wom[key], optus[key])

@@ -1,0 +1,144 @@
+"""Scenario files: inheritance, overrides and one-line errors for bad input."""
+
+from pathlib import Path
+
+import pytest
+
+from sim import ScenarioError, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+OPTUS = ROOT / "scenarios" / "optus_2022.toml"
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(path, overrides=None) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, overrides)
+    return info.value
+
+
+def test_bundled_scenarios_load():
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        scenario = load_scenario(path)
+        assert scenario.name
+        assert scenario.data["scenario"]["description"]
+
+
+def test_extends_merges_tables_and_replaces_lists(tmp_path):
+    child = write(tmp_path, f"""
+[scenario]
+extends = "{OPTUS}"
+name = "child"
+[population.cohorts]
+gen_z = 0.5
+millennial = 0.5
+gen_x = 0.0
+boomer = 0.0
+[channels.media]
+releases = [{{at_hour = 5, reach = 0.1, half_life_hours = 2}}]
+""")
+    s = load_scenario(child)
+    assert s.name == "child"
+    assert s.get("population.cohorts.gen_z") == 0.5
+    assert s.get("population.customers.current") == 0.22          # from the parent
+    assert s.get("channels.direct.campaigns.0.medium") == "email"  # from the parent
+    assert s.get("channels.media.releases") == [{"at_hour": 5.0, "reach": 0.1, "half_life_hours": 2.0}]
+    assert s.get("word_of_mouth.stifling") == 0.2                  # from the defaults
+
+
+def test_lesson_files_change_only_their_lesson():
+    optus = load_scenario(OPTUS).data
+    for name, changed in [("direct_first", {"channels"}), ("trusted_channels", {"channels"}),
+                          ("word_of_mouth", {"channels", "word_of_mouth"})]:
+        lesson = load_scenario(ROOT / "scenarios" / f"{name}.toml").data
+        differs = {k for k in optus if k != "scenario" and optus[k] != lesson[k]}
+        assert differs == changed, name
+
+
+def test_overrides_including_list_items():
+    s = load_scenario(OPTUS, {"population.size": 5000,
+                              "channels.direct.campaigns.0.start_hour": 6,
+                              "trust.media.gen_z": 0.9})
+    assert s.get("population.size") == 5000
+    assert s.get("channels.direct.campaigns.0.start_hour") == 6.0
+    assert s.get("trust.media.gen_z") == 0.9
+
+
+@pytest.mark.parametrize("text, key, allowed", [
+    ("[population]\nsize = 100\nsizes = 3\n", "population.sizes", "allowed here"),
+    ("[population]\nsize = \"many\"\n", "population.size", "whole number"),
+    ("[population.customers]\ncurrent = 1.4\n", "population.customers.current", "[0, 1]"),
+    ("[population.cohorts]\ngen_z = 0.5\n", "population.cohorts", "sum to 1"),
+    ("[population.customers]\ncurrent = 0.7\nformer = 0.4\n", "population.customers", "at most 1"),
+    ("[scenario]\nstart = \"2022-09-22T14:00\"\n", "scenario.start", "offset"),
+    ("[network]\nkind = \"smallworld\"\n", "network.kind", "watts_strogatz"),
+    ("[network]\nkind = \"file\"\npath = \"missing.txt\"\n", "network.path", "no such file"),
+    ("[channels.direct]\ncampaigns = [{medium = \"fax\", start_hour = 0, per_hour = 1, targets = [\"current\"]}]\n",
+     "channels.direct.campaigns.0.medium", "sms, email"),
+    ("[channels.direct]\ncampaigns = [{medium = \"sms\", per_hour = 1, targets = [\"current\"]}]\n",
+     "channels.direct.campaigns.0.start_hour", "required"),
+    ("[channels.media]\nreleases = [{at_hour = 0, reach = 2, half_life_hours = 1}]\n",
+     "channels.media.releases.0.reach", "[0, 1]"),
+    ("[attention]\nprofile = [1, 2]\n", "attention.profile", "exactly 24"),
+    ("[trust]\ncompany = {gen_z = 0.2}\n", "trust.company.millennial", "required"),
+    ("[trust]\nmedia = {gen_y = 0.2}\n", "trust.media.gen_y", "allowed here: gen_z"),
+    ("[seeds]\ncount = 20000\n", "seeds.count", "at most population.size"),
+    ("[word_of_mouth]\nactive_kind = \"sometimes\"\n", "word_of_mouth.active_kind", "exponential"),
+])
+def test_bad_values_name_file_key_and_what_is_allowed(tmp_path, text, key, allowed):
+    path = write(tmp_path, text)
+    err = error_of(path)
+    line = err.line()
+    assert "\n" not in line
+    assert str(path) in line or "missing.txt" in line
+    assert f": {key}:" in line
+    assert allowed in line
+
+
+def test_error_names_the_parent_file_that_holds_the_bad_key(tmp_path):
+    parent = write(tmp_path, "[population]\nsize = 100\ncolour = 1\n", "parent.toml")
+    child = write(tmp_path, "[scenario]\nextends = \"parent.toml\"\n", "child.toml")
+    err = error_of(child)
+    assert err.source == str(parent.resolve()) and err.key == "population.colour"
+
+
+@pytest.mark.parametrize("text, message", [
+    (None, "no such file"),
+    ("[population\nsize = 1\n", "not valid TOML"),
+])
+def test_missing_and_malformed_files(tmp_path, text, message):
+    path = tmp_path / "s.toml"
+    if text is not None:
+        path.write_text(text)
+    assert message in error_of(path).line()
+
+
+def test_circular_extends(tmp_path):
+    write(tmp_path, "[scenario]\nextends = \"b.toml\"\n", "a.toml")
+    write(tmp_path, "[scenario]\nextends = \"a.toml\"\n", "b.toml")
+    assert "circular" in error_of(tmp_path / "a.toml").line()
+
+
+@pytest.mark.parametrize("overrides, key", [
+    ({"population.sise": 3}, "population.sise"),
+    ({"population.size": -3}, "population.size"),
+    ({"channels.direct.campaigns.5.start_hour": 3}, "channels.direct.campaigns.5"),
+    ({"word_of_mouth.stifling": 1.5}, "word_of_mouth.stifling"),
+])
+def test_bad_overrides(overrides, key):
+    err = error_of(OPTUS, overrides)
+    assert err.source == "override" and err.key == key
+
+
+def test_malformed_network_file(tmp_path):
+    net = write(tmp_path, "0 1\n1 2\n3\n", "edges.txt")
+    path = write(tmp_path, f"[network]\nkind = \"file\"\npath = \"{net.name}\"\n")
+    from sim import simulate
+    with pytest.raises(ScenarioError) as info:
+        simulate(load_scenario(path, {"scenario.hours": 2}), seed=1)
+    assert "line 3" in info.value.line() and "network.path" in info.value.line()
