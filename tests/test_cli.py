@@ -1,0 +1,80 @@
+"""The command line, run as a user would: real processes, real files."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from helpers import OPTUS, ROOT
+from sim.measures import COLUMNS
+
+SMALL = ["--set", "population.size=1500", "--set", "scenario.hours=72"]
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_run_writes_the_four_files(tmp_path):
+    out = tmp_path / "x"
+    done = cli("run", OPTUS, "--seed", 3, *SMALL, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "awareness.png", "manifest.json", "summary.json", "timeseries.csv"]
+    ts = pd.read_csv(out / "timeseries.csv")
+    assert list(ts.columns) == COLUMNS and len(ts) == 73
+    summary = json.loads((out / "summary.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 3 and manifest["scenario"]["population"]["size"] == 1500
+    assert {"numpy", "mesa", "python"} <= set(manifest["packages"])
+    assert manifest["code_version"]
+    assert (out / "awareness.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "time until 50% of affected aware" in done.stdout
+    assert summary["hours_to_50pct_affected"] is None or summary["hours_to_50pct_affected"] > 0
+
+
+def test_same_seed_same_files(tmp_path):
+    for name in ("a", "b"):
+        assert cli("run", OPTUS, "--seed", 9, *SMALL, "--out", tmp_path / name).returncode == 0
+    assert (tmp_path / "a" / "timeseries.csv").read_bytes() == (tmp_path / "b" / "timeseries.csv").read_bytes()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["run", "nowhere.toml"], "nowhere.toml: no such file"),
+    (["run", OPTUS, "--set", "population.size=-5"], "population.size"),
+    (["run", OPTUS, "--set", "population.colour=red"], "population.colour"),
+    (["run", OPTUS, "--set", "nonsense"], "key=value"),
+])
+def test_user_errors_get_one_line_and_status_2_and_no_output(tmp_path, args, needle):
+    out = tmp_path / "out"
+    done = cli(*args, "--out", out)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_bad_file_error_names_the_file_and_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'[scenario]\nextends = "{OPTUS}"\n[population.customers]\ncurrent = 1.5\n')
+    done = cli("run", bad, "--out", tmp_path / "o")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"error: {bad}: population.customers.current: "
+                                   "got 1.5; allowed: a share in [0, 1]")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"]])
+def test_help(args):
+    done = cli(*args)
+    assert done.returncode == 0 and "usage:" in done.stdout
+
+
+def test_no_arguments_runs_the_bundled_scenario(tmp_path):
+    done = cli(cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Optus 2022" in done.stdout
+    assert (tmp_path / "out" / "optus_2022" / "awareness.png").is_file()

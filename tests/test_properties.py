@@ -1,0 +1,78 @@
+"""Property tests: invariants of any run, over randomly drawn small scenarios."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import load_scenario, simulate
+from sim.measures import COUNTS
+from sim.schema import SOURCES
+
+from helpers import OPTUS
+
+share = st.floats(0.0, 1.0)
+
+scenario_overrides = st.fixed_dictionaries({
+    "population.size": st.integers(30, 250),
+    "scenario.hours": st.integers(6, 80),
+    "scenario.step_minutes": st.sampled_from([15, 30, 60, 120]),
+    "network.kind": st.sampled_from(["households", "well_mixed", "watts_strogatz", "barabasi_albert",
+                                     "powerlaw_cluster"]),
+    "network.mean_degree": st.floats(2, 8),
+    "seeds.count": st.integers(0, 5),
+    "attention.diurnal": st.booleans(),
+    "word_of_mouth.household": share,
+    "word_of_mouth.social": share,
+    "word_of_mouth.well_mixed": share,
+    "word_of_mouth.active_kind": st.sampled_from(["exponential", "fixed", "forever"]),
+    "word_of_mouth.active_hours": st.floats(0.5, 48),
+    "word_of_mouth.stifling": share,
+    "trust.concentration": st.floats(0.5, 50),
+    "trust.peer": share,
+    "channels.media.constant_hazard": st.floats(0, 0.2),
+    "channels.direct.campaigns.0.start_hour": st.floats(0, 40),
+    "channels.direct.campaigns.0.per_hour": st.floats(1e4, 1e7),
+    "channels.direct.campaigns.0.ask_to_share": st.booleans(),
+})
+
+MONOTONE = [c for c in COUNTS]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(overrides=scenario_overrides, seed=st.integers(0, 2**32 - 1))
+def test_invariants_hold_for_any_scenario(overrides, seed):
+    result = simulate(load_scenario(OPTUS, overrides), seed=seed)
+    ts, n = result.timeseries, overrides["population.size"]
+    # cumulative counts never decrease
+    for column in MONOTONE:
+        assert (np.diff(ts[column].to_numpy()) >= 0).all(), column
+    # first-source counts add up to the aware count; cohorts too
+    firsts = ts[[f"first_{s}" for s in SOURCES]].sum(axis=1)
+    assert (firsts == ts.aware).all()
+    cohorts = ts[[c for c in ts.columns if c.startswith("aware_") and c != "aware_affected"]].sum(axis=1)
+    assert (cohorts == ts.aware).all()
+    # ordering of nested counts
+    assert (ts.believing <= ts.aware).all() and (ts.aware <= n).all()
+    assert (ts.spreading <= ts.believing).all()
+    assert (ts.aware_affected <= ts.aware).all() and (ts.believing_affected <= ts.aware_affected).all()
+    assert (ts.direct_delivered <= ts.direct_sent).all() and (ts.direct_read <= ts.direct_delivered).all()
+    assert (ts.contacted <= ts.direct_read).all() and (ts.first_direct <= ts.contacted).all()
+    # shares and trust stay in [0, 1]
+    for column in ("mean_source_trust", "mean_company_trust_affected"):
+        values = ts[column].dropna()
+        assert ((values >= 0) & (values <= 1)).all(), column
+    for key, value in result.summary.items():
+        if "share" in key and value is not None:
+            assert 0 <= value <= 1, key
+    # rows: one per step plus the start, hours evenly spaced
+    assert len(ts) == load_scenario(OPTUS, overrides).n_steps + 1
+    assert np.allclose(np.diff(ts.hours), overrides["scenario.step_minutes"] / 60)
+
+
+@settings(max_examples=8, deadline=None)
+@given(overrides=scenario_overrides, seed=st.integers(0, 2**32 - 1))
+def test_same_seed_gives_identical_output(overrides, seed):
+    scenario = load_scenario(OPTUS, overrides)
+    a, b = simulate(scenario, seed=seed), simulate(scenario, seed=seed)
+    assert a.timeseries.equals(b.timeseries)
+    assert a.summary == b.summary
