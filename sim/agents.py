@@ -103,6 +103,8 @@ class Person(mesa.Agent):
 
     def _tell_random_contacts(self) -> None:
         m = self.model
+        if m.size < 2:
+            return
         contacts = m.rng.poisson(m.contact_rate * self.propensity)
         for _ in range(contacts):
             other = int(m.uniform() * (m.size - 1))
@@ -150,7 +152,7 @@ class Person(mesa.Agent):
             self._become_aware(source, row)
         if source == "direct" and self.contacted_at is None:
             self._first_contact(row)
-        if not self.believes and (source == "seed" or m.uniform() < self.trust[TRUST_OF_SOURCE[source]]):
+        if not self.believes and (source == "seed" or m.uniform() < self.source_trust(source)):
             self.believes = True
             m.tally["believing"] += 1
             m.tally["believing_affected"] += self.affected
@@ -160,6 +162,10 @@ class Person(mesa.Agent):
             if self.believes and self.spreading_until < row:
                 self._start_spreading(row)
 
+    def source_trust(self, source: str) -> float:
+        """Trust in a source kind; company messages are judged by current company trust."""
+        return self.company_trust if source == "direct" else self.trust[TRUST_OF_SOURCE[source]]
+
     def _become_aware(self, source: str, row: int) -> None:
         m = self.model
         self.aware_at = row
@@ -168,9 +174,10 @@ class Person(mesa.Agent):
         t["aware"] += 1
         t["first_" + source] += 1
         t["aware_" + m.cohort_names[self.cohort]] += 1
-        t["sum_source_trust"] += self.trust[TRUST_OF_SOURCE[source]]
+        t["sum_source_trust"] += self.source_trust(source)
         if self.affected:
             t["aware_affected"] += 1
+        if self.affected and source != "seed":
             before = self.company_trust
             if source == "direct":
                 self.company_trust += m.effects["first_from_company"] * (1.0 - before)

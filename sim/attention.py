@@ -2,7 +2,8 @@
 
 Attention multiplies every hazard that needs a person to look (media, Twitter,
 reading a direct message, word of mouth). It is 1 on average over an ordinary
-day when ``attention.diurnal`` is on, and exactly 1 when it is off.
+day when ``attention.diurnal`` is on, and exactly 1 when it is off (holidays
+still scale it by ``attention.holiday_factor``).
 """
 
 from __future__ import annotations

@@ -90,6 +90,6 @@ def summarise(frame: pd.DataFrame, agents: int, affected: int, people_per_agent:
         "final_believing_share": float(last["believing"]) / agents,
         "final_aware_people": float(last["aware"]) * people_per_agent,
         "final_aware_affected_people": float(last["aware_affected"]) * people_per_agent,
-        "direct_sent_people": float(last["direct_sent"]) * people_per_agent,
-        "direct_read_people": float(last["direct_read"]) * people_per_agent,
+        "messages_sent": float(last["direct_sent"]) * people_per_agent,
+        "messages_read": float(last["direct_read"]) * people_per_agent,
     }

@@ -113,8 +113,7 @@ class BreachNewsModel(mesa.Model):
         hours = self.active_hours
         if self.active_kind == "exponential":
             hours = -math.log(1.0 - self.uniform()) * self.active_hours
-            return max(1, math.ceil(hours / self.step_hours - 1e-9))
-        return max(1, round(hours / self.step_hours))
+        return max(1, math.ceil(hours / self.step_hours - 1e-9))
 
     # ---- one step --------------------------------------------------------------
     def _step_constants(self, k: int) -> None:

@@ -245,7 +245,7 @@ def _check_consistency(scenario: Scenario) -> None:
     if customers > 1.0 + 1e-9:
         _fail(scenario, "population.customers",
               f"current + former = {customers:.6g}; allowed: at most 1 (the rest are not customers)")
-    if d["seeds"]["count"] > d["population"]["size"]:
+    if d["network"]["kind"] != "file" and d["seeds"]["count"] > d["population"]["size"]:
         _fail(scenario, "seeds.count", f"{d['seeds']['count']} seeds but population.size is "
               f"{d['population']['size']}; allowed: at most population.size")
     net = d["network"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .attention import attention_by_step
+from .errors import ScenarioError
 from .channels import Broadcast, Campaign, build_broadcast, build_campaigns, customer_lists
 from .network import Network, build_network, read_network_file
 from .population import Population, build_population
@@ -64,7 +65,11 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> World:
         scenario.data["population"]["size"] = network.size
     attention = attention_by_step(scenario)
     campaigns = build_campaigns(scenario, customer_lists(population, rng))
-    count = min(scenario.data["seeds"]["count"], population.size)
+    count = scenario.data["seeds"]["count"]
+    if count > population.size:
+        raise ScenarioError(scenario.describe_source("seeds.count"), "seeds.count",
+                            f"{count} seeds but the network has {population.size} people; "
+                            "allowed: at most the number of people")
     seeds = np.sort(rng.choice(population.size, size=count, replace=False))
     return World(scenario, population, network, attention,
                  build_broadcast(scenario, attention), campaigns, seeds)
