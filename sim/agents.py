@@ -30,6 +30,8 @@ class Person(mesa.Agent):
       (``NEVER`` when not spreading);
     - ``propensity``: multiplier of their word-of-mouth hazard (raised when
       the company asks them to share);
+    - ``untold``: per layer, the neighbours not yet told in this spreading
+      period (a spreader tells each neighbour at most once a period);
     - ``contacted_at``: row at which they first read a company message;
     - ``company_trust``: trust in the company, a share; ``trust_lost``: how
       much of it they lost by learning elsewhere first.
@@ -46,7 +48,8 @@ class Person(mesa.Agent):
         self.reachable = {"sms": bool(pop.sms_reachable[index]),
                           "email": bool(pop.email_reachable[index])}
         self.trust = [float(t) for t in pop.trust[index]]
-        self.neighbours: list[tuple[int, list[int]]] = []   # (layer number, people)
+        self.neighbours: list[list[int]] = []   # per layer: the people they know
+        self.untold: list[list[int]] = []       # per layer: not yet told this period
         self.aware_at: int | None = None
         self.first_source: str | None = None
         self.believes = False
@@ -92,14 +95,17 @@ class Person(mesa.Agent):
         if m.well_mixed:
             self._tell_random_contacts()
             return
-        for layer, people in self.neighbours:
+        for layer, people in enumerate(self.untold):
             hazard = m.wom_hazard[layer] * self.propensity
-            if hazard <= 0:
+            if hazard <= 0 or not people:
                 continue
             p_tell = -math.expm1(-hazard)
-            for other in people:
-                if m.uniform() < p_tell:
-                    self._tell(m.people[other])
+            told = [other for other in people if m.uniform() < p_tell]
+            for other in told:
+                self._tell(m.people[other])
+            if told:
+                done = set(told)
+                self.untold[layer] = [o for o in people if o not in done]
 
     def _tell_random_contacts(self) -> None:
         m = self.model
@@ -129,44 +135,49 @@ class Person(mesa.Agent):
 
     # ---- phase 2: commit -----------------------------------------------------
     def commit(self) -> None:
-        """Apply this step's exposures in a random order, then stifling."""
+        """Apply this step's stifling, exposures and deliveries."""
         m = self.model
-        row = m.step_index + 1
         if self.stop:
             self.spreading_until = min(self.spreading_until, m.step_index)
             self.stop = False
-        inbox = self.inbox
-        for i in range(len(inbox) - 1, 0, -1):      # Fisher-Yates shuffle
-            j = int(m.uniform() * (i + 1))
-            inbox[i], inbox[j] = inbox[j], inbox[i]
-        for source, asked in inbox:
-            self.expose(source, row, asked)
-        self.inbox = []
+        if self.inbox:
+            self.absorb(self.inbox, m.step_index + 1)
+            self.inbox = []
         self.unread.extend(self.delivered)
         self.delivered = []
 
-    def expose(self, source: str, row: int, asked: bool = False) -> None:
-        """One exposure to the news from ``source``, taking effect at ``row``."""
+    def absorb(self, exposures: list[tuple[str, bool]], row: int) -> None:
+        """The exposures of one step, taking effect at ``row``.
+
+        Every exposure is a chance to believe, with the trust held at the start
+        of the step; an unaware person's first source is one of the step's
+        exposures picked at random; then the company-trust effects; a request
+        to share (or a new belief) starts a new spreading period.
+        """
         m = self.model
+        start = [self.source_trust(source) for source, _ in exposures]
+        newly_believes = not self.believes and any(
+            source == "seed" or m.uniform() < trust for (source, _), trust in zip(exposures, start))
         if self.aware_at is None:
-            self._become_aware(source, row)
-        if source == "direct" and self.contacted_at is None:
+            pick = int(m.uniform() * len(exposures)) if len(exposures) > 1 else 0
+            self._become_aware(exposures[pick][0], row, start[pick])
+        if self.contacted_at is None and any(source == "direct" for source, _ in exposures):
             self._first_contact(row)
-        if not self.believes and (source == "seed" or m.uniform() < self.source_trust(source)):
+        asked = any(flag for _, flag in exposures)
+        if asked:
+            self.propensity = m.share_multiplier
+        if newly_believes:
             self.believes = True
             m.tally["believing"] += 1
             m.tally["believing_affected"] += self.affected
+        if newly_believes or (asked and self.believes):
             self._start_spreading(row)
-        if asked:
-            self.propensity = m.share_multiplier
-            if self.believes and self.spreading_until < row:
-                self._start_spreading(row)
 
     def source_trust(self, source: str) -> float:
         """Trust in a source kind; company messages are judged by current company trust."""
         return self.company_trust if source == "direct" else self.trust[TRUST_OF_SOURCE[source]]
 
-    def _become_aware(self, source: str, row: int) -> None:
+    def _become_aware(self, source: str, row: int, trust: float) -> None:
         m = self.model
         self.aware_at = row
         self.first_source = source
@@ -174,7 +185,7 @@ class Person(mesa.Agent):
         t["aware"] += 1
         t["first_" + source] += 1
         t["aware_" + m.cohort_names[self.cohort]] += 1
-        t["sum_source_trust"] += self.source_trust(source)
+        t["sum_source_trust"] += trust
         if self.affected:
             t["aware_affected"] += 1
         if self.affected and source != "seed":
@@ -196,8 +207,10 @@ class Person(mesa.Agent):
             m.tally["sum_company_trust_affected"] += gain
 
     def _start_spreading(self, row: int) -> None:
-        """Spread during step indices row .. row + D - 1 (D drawn per period)."""
+        """Spread during step indices row .. row + D - 1 (D drawn per period);
+        in a new period every neighbour can be told (once) again."""
         self.spreading_until = row + self.model.active_steps() - 1
+        self.untold = [list(people) for people in self.neighbours]
         self.model.spreaders.add(self)
 
     @property

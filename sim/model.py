@@ -60,9 +60,9 @@ class BreachNewsModel(mesa.Model):
         self.cohort_names = COHORTS
         self._set_rules()
         self.people = [Person(self, i) for i in range(self.size)]
-        for number, layer in enumerate(self.world.network.layers):
+        for layer in self.world.network.layers:
             for person in self.people:
-                person.neighbours.append((number, layer.neighbours(person.index).tolist()))
+                person.neighbours.append(layer.neighbours(person.index).tolist())
         self._buffer: list[float] = []
         self._next = 0
         self.tally = empty_tally()
@@ -94,7 +94,7 @@ class BreachNewsModel(mesa.Model):
 
     def _plant_seeds(self) -> None:
         for index in self.world.seeds:
-            self.people[int(index)].expose("seed", 0)
+            self.people[int(index)].absorb([("seed", False)], 0)
         self.spreaders = {p for p in self.spreaders if p.spreading_until >= 0}
 
     def uniform(self) -> float:
