@@ -55,7 +55,8 @@ def _run_parser(sub) -> None:
                    help="override a scenario key, e.g. --set population.size=5000 (repeatable)")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default out/<scenario file name>)")
-    p.add_argument("--engine", choices=ENGINES, default="agents", help="simulation engine")
+    p.add_argument("--engine", choices=ENGINES, default="fast",
+                   help="simulation engine: fast (arrays, default) or agents (Mesa, one object per person)")
 
 
 def build_parser() -> argparse.ArgumentParser:

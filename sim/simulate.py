@@ -10,7 +10,7 @@ from .measures import add_clock, summarise
 from .scenario import Scenario
 from .world import World
 
-ENGINES = ("agents",)
+ENGINES = ("fast", "agents")
 
 
 @dataclass
@@ -49,20 +49,31 @@ def channel_events(world: World) -> list[dict]:
     return sorted(events, key=lambda e: e["hours"])
 
 
-def simulate(scenario: Scenario, seed: int | None = 1, engine: str = "agents") -> SimulationResult:
-    """Run ``scenario`` once with ``seed``.
+def _run_engine(scenario: Scenario, seed: int | None, engine: str) -> tuple[World, pd.DataFrame]:
+    if engine == "agents":
+        from .model import BreachNewsModel
 
-    Same scenario and seed give identical results.
+        model = BreachNewsModel(scenario, seed=seed)
+        model.run()
+        return model.world, model.datacollector.get_model_vars_dataframe()
+    from .fast import FastModel
+
+    fast = FastModel(scenario, seed=seed)
+    fast.run()
+    return fast.world, pd.DataFrame(fast.rows)
+
+
+def simulate(scenario: Scenario, seed: int | None = 1, engine: str = "fast") -> SimulationResult:
+    """Run ``scenario`` once with ``seed`` on ``engine`` ("fast" or "agents").
+
+    Both engines run the same model from the same population, network and
+    channels (docs/MODEL.md); same scenario, seed and engine give identical
+    results.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
-    from .model import BreachNewsModel
-
-    model = BreachNewsModel(scenario, seed=seed)
-    model.run()
-    world = model.world
-    frame = add_clock(model.datacollector.get_model_vars_dataframe(),
-                      world.scenario.start, world.scenario.step_hours)
+    world, raw = _run_engine(scenario, seed, engine)
+    frame = add_clock(raw, world.scenario.start, world.scenario.step_hours)
     summary = summarise(frame, world.size, int(world.population.affected.sum()),
                         world.people_per_agent)
     return SimulationResult(world.scenario, seed, engine, frame, summary, channel_events(world))
