@@ -189,7 +189,8 @@ class FastModel:
             src, dst = edges_of(layer.indptr, layer.indices, people)
             if len(src) == 0:
                 continue
-            draws = self.rng.exponential(size=len(src)) / (hazard * self.propensity[src])
+            with np.errstate(divide="ignore", over="ignore"):   # propensity 0: never
+                draws = self.rng.exponential(size=len(src)) / (hazard * self.propensity[src])
             when = first_event_step(self.attention_hours, row, draws)
             keep = when <= self.spread_until[src]
             self.tellings.add(when[keep], src[keep], dst[keep], self.period[src[keep]])

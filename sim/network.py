@@ -52,20 +52,35 @@ class Network:
 
 
 def layer_from_edges(name: str, size: int, u: np.ndarray, v: np.ndarray) -> Layer:
-    """A CSR layer from edge end-points; drops self-loops and duplicate edges."""
+    """A CSR layer from edge end-points; drops self-loops and duplicate edges.
+
+    Linear-time placement (no sort of the doubled edge list): each person's
+    neighbours are those with a higher index, then those with a lower index,
+    each in ascending order.
+    """
     u = np.asarray(u, dtype=np.int64)
     v = np.asarray(v, dtype=np.int64)
     keep = u != v
-    lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
-    pairs = np.unique(lo * size + hi)
-    lo, hi = pairs // size, pairs % size
-    src = np.concatenate([lo, hi])
-    dst = np.concatenate([hi, lo])
-    order = np.lexsort((dst, src))
+    keys = np.minimum(u[keep], v[keep]) * size + np.maximum(u[keep], v[keep])
+    del u, v, keep
+    keys.sort()                                     # (np.unique hashes: much slower here)
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
+    lo, hi = keys // size, keys % size
+    del keys
     index_type = np.int32 if size < 2**31 else np.int64
+    up = np.bincount(lo, minlength=size)            # neighbours above, per person
+    down = np.bincount(hi, minlength=size)          # neighbours below
     indptr = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=size), out=indptr[1:])
-    return Layer(name, indptr, dst[order].astype(index_type))
+    np.cumsum(up + down, out=indptr[1:])
+    indices = np.empty(2 * len(lo), dtype=index_type)
+    first_up = np.cumsum(up) - up                   # lo is sorted: ranks within groups
+    indices[indptr[lo] + np.arange(len(lo)) - first_up[lo]] = hi
+    flipped = np.sort(hi * size + lo)                # now grouped by hi, lo ascending
+    hi, lo = flipped // size, flipped % size
+    del flipped
+    first_down = np.cumsum(down) - down
+    indices[indptr[hi] + up[hi] + np.arange(len(hi)) - first_down[hi]] = lo
+    return Layer(name, indptr, indices)
 
 
 def household_sizes(rng: np.random.Generator, people: int, mean_size: float) -> np.ndarray:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .measures import add_clock, summarise
+from .memory import check_fits
 from .scenario import Scenario
 from .world import World
 
@@ -72,6 +73,7 @@ def simulate(scenario: Scenario, seed: int | None = 1, engine: str = "fast") -> 
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    check_fits(scenario, engine)
     world, raw = _run_engine(scenario, seed, engine)
     frame = add_clock(raw, world.scenario.start, world.scenario.step_hours)
     summary = summarise(frame, world.size, int(world.population.affected.sum()),

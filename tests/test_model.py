@@ -8,24 +8,37 @@ import pytest
 from sim import load_scenario, simulate
 from sim.attention import attention_by_step
 from sim.channels import pulse_integrals
+from sim.fast import FastModel
 from sim.model import BreachNewsModel
+from sim.simulate import ENGINES
 
 from helpers import OPTUS, QUIET, SCENARIOS
 
-
-def run(overrides, seed=1, path=OPTUS):
-    return simulate(load_scenario(path, overrides), seed=seed)
+MODELS = {"agents": BreachNewsModel, "fast": FastModel}
 
 
-def test_same_seed_same_output_and_different_seed_differs():
+def run(overrides, seed=1, path=OPTUS, engine="fast"):
+    return simulate(load_scenario(path, overrides), seed=seed, engine=engine)
+
+
+def ran_model(engine, overrides, seed):
+    """A model of ``engine`` run to the end (to look at its world and tally)."""
+    model = MODELS[engine](load_scenario(OPTUS, overrides), seed=seed)
+    model.run()
+    return model
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_same_seed_same_output_and_different_seed_differs(engine):
     o = {"population.size": 1500, "scenario.hours": 72}
-    a, b, c = run(o, 7), run(o, 7), run(o, 8)
+    a, b, c = run(o, 7, engine=engine), run(o, 7, engine=engine), run(o, 8, engine=engine)
     assert a.timeseries.equals(b.timeseries) and a.summary == b.summary
     assert not a.timeseries.equals(c.timeseries)
 
 
-def test_optus_timeline_email_starts_a_day_after_the_release():
-    r = run({"population.size": 3000})
+@pytest.mark.parametrize("engine", ENGINES)
+def test_optus_timeline_email_starts_a_day_after_the_release(engine):
+    r = run({"population.size": 3000}, engine=engine)
     ts = r.timeseries
     assert (ts.loc[ts.hours <= 24, "direct_sent"] == 0).all()
     assert ts.loc[ts.hours == 25, "direct_sent"].item() > 0
@@ -37,27 +50,29 @@ def test_optus_timeline_email_starts_a_day_after_the_release():
     assert s["hours_to_90pct_affected"] <= 7 * 24
 
 
-def test_campaign_throughput_and_target_order():
-    scenario = load_scenario(OPTUS, {"population.size": 4000, "scenario.hours": 200})
-    model = BreachNewsModel(scenario, seed=3)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_campaign_throughput_and_target_order(engine):
+    overrides = {"population.size": 4000, "scenario.hours": 200}
+    scenario = load_scenario(OPTUS, overrides)
+    model = ran_model(engine, overrides, seed=3)
     campaign = model.world.campaigns[0]
     customer = model.world.population.customer[campaign.order]
     n_current = int((customer == 1).sum())
     assert (customer[:n_current] == 1).all() and (customer[n_current:] == 2).all()
-    model.run()
-    sent = model.datacollector.get_model_vars_dataframe()["direct_sent"].to_numpy()
+    sent = run(overrides, seed=3, engine=engine).timeseries["direct_sent"].to_numpy()
     rate = 68_000 / scenario.people_per_agent          # agents per hour
     hours = np.arange(len(sent)) * 1.0
     expected = np.minimum(np.floor(rate * np.clip(hours - 24, 0, None) + 1e-9), len(campaign.order))
     assert np.array_equal(sent, expected)
 
 
-def test_delivery_follows_reachability():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_delivery_follows_reachability(engine):
     o = {**QUIET, "population.size": 20000, "scenario.hours": 30,
          "population.customers.current": 1.0, "population.customers.former": 0.0,
          "channels.direct.campaigns": [{"medium": "sms", "start_hour": 0, "per_hour": 1e12,
                                         "targets": ["current"]}]}
-    ts = run(o).timeseries
+    ts = run(o, engine=engine).timeseries
     sent, delivered = ts.direct_sent.iloc[-1], ts.direct_delivered.iloc[-1]
     assert sent == 20000
     p = 0.95                                           # habits.sms_reachable.current
@@ -67,11 +82,11 @@ def test_delivery_follows_reachability():
     assert ts.contacted.iloc[-1] == delivered
 
 
-def test_media_reach_is_the_share_of_news_followers_exposed():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_media_reach_is_the_share_of_news_followers_exposed(engine):
     o = {**QUIET, "population.size": 20000, "scenario.hours": 200,
          "channels.media.releases": [{"at_hour": 0, "reach": 0.4, "half_life_hours": 10}]}
-    model = BreachNewsModel(load_scenario(OPTUS, o), seed=5)
-    model.run()
+    model = ran_model(engine, o, seed=5)
     followers = int(model.world.population.follows_news.sum())
     exposed = model.tally["first_media"]
     se = math.sqrt(0.4 * 0.6 / followers)
@@ -110,15 +125,17 @@ def _trust_world(extra):
             **extra}
 
 
-def test_company_trust_rises_when_the_company_tells_first():
-    r = run(_trust_world({"channels.direct.campaigns": [
+@pytest.mark.parametrize("engine", ENGINES)
+def test_company_trust_rises_when_the_company_tells_first(engine):
+    r = run(engine=engine, overrides=_trust_world({"channels.direct.campaigns": [
         {"medium": "email", "start_hour": 0, "per_hour": 1e12, "targets": ["current"]}]}))
     assert r.summary["share_affected_first_from_company"] == 1.0
     assert r.summary["final_company_trust_affected"] == pytest.approx(0.5 + 0.2 * 0.5, abs=1e-4)
 
 
-def test_company_trust_falls_then_partly_recovers_when_told_late():
-    r = run(_trust_world({
+@pytest.mark.parametrize("engine", ENGINES)
+def test_company_trust_falls_then_partly_recovers_when_told_late(engine):
+    r = run(engine=engine, overrides=_trust_world({
         "channels.media.constant_hazard": 50.0,
         "channels.direct.campaigns": [
             {"medium": "email", "start_hour": 50, "per_hour": 1e12, "targets": ["current"]}]}))
@@ -128,16 +145,17 @@ def test_company_trust_falls_then_partly_recovers_when_told_late():
     assert r.summary["final_company_trust_affected"] == pytest.approx(lost + 0.5 * 0.5 * 0.4, abs=1e-4)
 
 
-def test_stifling_shortens_spreading():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_stifling_shortens_spreading(engine):
     base = {"population.size": 3000, "scenario.hours": 96, "word_of_mouth.household": 0.3,
             "word_of_mouth.social": 0.05, "word_of_mouth.active_kind": "forever"}
-    free = run({**base, "word_of_mouth.stifling": 0.0}).timeseries
-    stifled = run({**base, "word_of_mouth.stifling": 1.0}).timeseries
+    free = run({**base, "word_of_mouth.stifling": 0.0}, engine=engine).timeseries
+    stifled = run({**base, "word_of_mouth.stifling": 1.0}, engine=engine).timeseries
     assert free.spreading.iloc[-1] == free.believing.iloc[-1]       # nobody ever stops
     assert stifled.spreading.iloc[-1] < 0.5 * stifled.believing.iloc[-1]
 
 
-def lesson_summaries(name, seeds=range(6)):
+def lesson_summaries(name, seeds=range(20)):
     path = SCENARIOS / f"{name}.toml"
     rows = [run({"population.size": 3000, "scenario.hours": 240}, seed=s, path=path).summary
             for s in seeds]

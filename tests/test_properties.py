@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from sim import load_scenario, simulate
 from sim.measures import COUNTS
 from sim.schema import SOURCES
+from sim.simulate import ENGINES
 
 from helpers import OPTUS
 
@@ -38,10 +39,10 @@ scenario_overrides = st.fixed_dictionaries({
 MONOTONE = [c for c in COUNTS]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(overrides=scenario_overrides, seed=st.integers(0, 2**32 - 1))
-def test_invariants_hold_for_any_scenario(overrides, seed):
-    result = simulate(load_scenario(OPTUS, overrides), seed=seed)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(overrides=scenario_overrides, seed=st.integers(0, 2**32 - 1), engine=st.sampled_from(ENGINES))
+def test_invariants_hold_for_any_scenario(overrides, seed, engine):
+    result = simulate(load_scenario(OPTUS, overrides), seed=seed, engine=engine)
     ts, n = result.timeseries, overrides["population.size"]
     # cumulative counts never decrease
     for column in MONOTONE:
@@ -69,10 +70,10 @@ def test_invariants_hold_for_any_scenario(overrides, seed):
     assert np.allclose(np.diff(ts.hours), overrides["scenario.step_minutes"] / 60)
 
 
-@settings(max_examples=8, deadline=None)
-@given(overrides=scenario_overrides, seed=st.integers(0, 2**32 - 1))
-def test_same_seed_gives_identical_output(overrides, seed):
+@settings(max_examples=16, deadline=None)
+@given(overrides=scenario_overrides, seed=st.integers(0, 2**32 - 1), engine=st.sampled_from(ENGINES))
+def test_same_seed_gives_identical_output(overrides, seed, engine):
     scenario = load_scenario(OPTUS, overrides)
-    a, b = simulate(scenario, seed=seed), simulate(scenario, seed=seed)
+    a, b = simulate(scenario, seed=seed, engine=engine), simulate(scenario, seed=seed, engine=engine)
     assert a.timeseries.equals(b.timeseries)
     assert a.summary == b.summary

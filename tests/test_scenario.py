@@ -142,3 +142,19 @@ def test_malformed_network_file(tmp_path):
     with pytest.raises(ScenarioError) as info:
         simulate(load_scenario(path, {"scenario.hours": 2}), seed=1)
     assert "line 3" in info.value.line() and "network.path" in info.value.line()
+
+
+def test_a_run_that_does_not_fit_in_memory_is_refused():
+    from sim.memory import BASE_BYTES, check_fits, estimate_bytes
+
+    scenario = load_scenario(OPTUS, {"population.size": 1_000_000})
+    need = estimate_bytes(scenario, "fast")
+    assert check_fits(scenario, "fast", available=need + 1) == need
+    with pytest.raises(ScenarioError) as info:
+        check_fits(scenario, "fast", available=need // 2)
+    line = info.value.line()
+    assert info.value.key == "population.size" and "GiB" in line and "people fit" in line
+    fits = int(line.rsplit("at most about ", 1)[1].split()[0].replace(",", ""))
+    per_person = (need - BASE_BYTES) / 1_000_000
+    assert abs(fits - (need // 2 - BASE_BYTES) / per_person) <= 1
+    assert estimate_bytes(scenario, "agents") > 5 * need
