@@ -60,6 +60,9 @@ class BreachNewsModel(mesa.Model):
         self.cohort_names = COHORTS
         self._set_rules()
         self.people = [Person(self, i) for i in range(self.size)]
+        # mesa 3.3 keeps a per-model id counter in a class-level dict keyed by
+        # the model, which would keep every finished model alive: drop ours.
+        mesa.Agent._ids.pop(self, None)
         for layer in self.world.network.layers:
             for person in self.people:
                 person.neighbours.append(layer.neighbours(person.index).tolist())

@@ -181,3 +181,16 @@ def test_each_lesson_is_distinguishable_from_optus():
     assert trusted[key].mean() < optus[key].mean() and distinct(trusted[key], optus[key])
     key = "unaware_affected_share_end"
     assert wom[key].mean() < optus[key].mean() and distinct(wom[key], optus[key])
+
+
+def test_finished_agent_models_are_freed():
+    """mesa 3.3 keeps a class-level id counter per model; the engine drops it."""
+    import gc
+    import weakref
+
+    model = BreachNewsModel(load_scenario(OPTUS, {"population.size": 200, "scenario.hours": 3}), seed=1)
+    model.run()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
