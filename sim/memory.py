@@ -15,8 +15,8 @@ from .scenario import Scenario
 
 #: Bytes per person (state, population, schedules) and per directed edge
 #: (CSR index, build temporaries, pending tellings), by engine.
-PER_PERSON = {"fast": 120, "agents": 2000}
-PER_EDGE = {"fast": 24, "agents": 60}
+PER_PERSON = {"fast": 180, "agents": 2000}
+PER_EDGE = {"fast": 28, "agents": 60}
 BASE_BYTES = 250 * 2**20        # the interpreter and libraries
 
 
