@@ -59,6 +59,29 @@ def _run_parser(sub) -> None:
                    help="simulation engine: fast (arrays, default) or agents (Mesa, one object per person)")
 
 
+def _batch_parser(sub) -> None:
+    p = sub.add_parser("batch", help="run a batch file: replications, sweeps, samples",
+                       description="Run every run of a batch file (scenarios x design points x "
+                                   "replications), in parallel, into --out; resumable.")
+    p.add_argument("batch", type=Path, help="batch TOML file")
+    p.add_argument("--out", type=Path, required=True, help="batch folder")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: number of cores)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run on this Dask scheduler (default: $DASK_SCHEDULER_ADDRESS if set)")
+    p.add_argument("--resume", action="store_true",
+                   help="skip runs already complete in --out, run the rest")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _sensitivity_parser(sub) -> None:
+    p = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished batch",
+                       description="Compute Sobol (first, total order) or Morris indices with "
+                                   "SALib for each summary measure of a batch run with a sobol "
+                                   "or morris [sample]; writes sensitivity.csv and sensitivity.png.")
+    p.add_argument("batch_dir", type=Path, help="folder of a finished batch")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python run.py",
@@ -66,7 +89,27 @@ def build_parser() -> argparse.ArgumentParser:
                     "With no command, runs the bundled Optus 2022 scenario.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _run_parser(sub)
+    _batch_parser(sub)
+    _sensitivity_parser(sub)
     return parser
+
+
+def command_batch(args) -> int:
+    from .batch import run_batch
+
+    result = run_batch(args.batch, args.out, workers=args.workers, scheduler=args.scheduler,
+                       resume=args.resume, progress=not args.quiet)
+    print(f"{result.done} of {result.total} runs done, {result.failed} failed; "
+          f"results in {result.out} (runs.parquet, timeseries.parquet, manifest.json)")
+    return 0 if result.ok else 1
+
+
+def command_sensitivity(args) -> int:
+    from .sensitivity import run_sensitivity
+
+    written = run_sensitivity(args.batch_dir)
+    print(f"sensitivity indices: {', '.join(str(p) for p in written)}")
+    return 0
 
 
 def command_run(args) -> int:
@@ -92,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    commands = {"run": command_run, "batch": command_batch, "sensitivity": command_sensitivity}
     try:
-        return command_run(args)
+        return commands[args.command](args)
     except ScenarioError as err:
         print(err.line(), file=sys.stderr)
         return 2

@@ -65,7 +65,8 @@ def _unaware_share_at(frame: pd.DataFrame, affected: int, hours: float) -> float
     return 1.0 - float(rows["aware_affected"].iloc[-1]) / affected
 
 
-def summarise(frame: pd.DataFrame, agents: int, affected: int, people_per_agent: float) -> dict:
+def summarise(frame: pd.DataFrame, agents: int, affected: int, people_per_agent: float,
+              cohort_sizes: dict[str, int] | None = None) -> dict:
     """The per-run summary measures (shares of affected customers, hours).
 
     Hours are since the scenario start; ``None`` where a level is never
@@ -92,4 +93,5 @@ def summarise(frame: pd.DataFrame, agents: int, affected: int, people_per_agent:
         "final_aware_affected_people": float(last["aware_affected"]) * people_per_agent,
         "messages_sent": float(last["direct_sent"]) * people_per_agent,
         "messages_read": float(last["direct_read"]) * people_per_agent,
+        **{f"cohort_size_{c}": int(n) for c, n in (cohort_sizes or {}).items()},
     }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .measures import add_clock, summarise
 from .memory import check_fits
 from .scenario import Scenario
+from .schema import COHORTS
 from .world import World
 
 ENGINES = ("fast", "agents")
@@ -76,6 +78,7 @@ def simulate(scenario: Scenario, seed: int | None = 1, engine: str = "fast") -> 
     check_fits(scenario, engine)
     world, raw = _run_engine(scenario, seed, engine)
     frame = add_clock(raw, world.scenario.start, world.scenario.step_hours)
+    cohorts = np.bincount(world.population.cohort, minlength=len(COHORTS))
     summary = summarise(frame, world.size, int(world.population.affected.sum()),
-                        world.people_per_agent)
+                        world.people_per_agent, dict(zip(COHORTS, cohorts.tolist())))
     return SimulationResult(world.scenario, seed, engine, frame, summary, channel_events(world))
