@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from typing import Iterable, Sequence
 
 import matplotlib.dates as mdates
@@ -227,9 +228,29 @@ def _style(ax, grid_axis: str = "both") -> None:
         ax.spines[side].set_visible(False)
 
 
+#: Characters per title line at TITLE_SIZE across the slide width.
+TITLE_CHARS = 84
+
+
+def _suptitle(fig: Figure, title: str) -> None:
+    fig.suptitle(textwrap.fill(title, TITLE_CHARS), x=0.01, ha="left", fontsize=TITLE_SIZE,
+                 fontweight="bold")
+
+
 def _titles(fig: Figure, ax, title: str, subtitle: str) -> None:
-    fig.suptitle(title, x=0.01, ha="left", fontsize=TITLE_SIZE, fontweight="bold")
+    _suptitle(fig, title)
     ax.set_title(subtitle, loc="left", fontsize=SUBTITLE_SIZE, color=GREY, pad=10)
+
+
+def _scenario_legend(fig: Figure, order, colours, kind: str = "patch", extra=()) -> None:
+    """One legend for the whole figure, below the plots, scenarios in display order."""
+    if kind == "patch":
+        handles = [Patch(color=colours[n], label=n) for n in order]
+    else:
+        handles = [Line2D([], [], color=colours[n], lw=2.8, label=n) for n in order]
+    handles += list(extra)
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 5),
+               fontsize=LEGEND_SIZE, frameon=False, handlelength=1.8, columnspacing=1.6)
 
 
 def _new_figure(**kw) -> Figure:
@@ -268,6 +289,23 @@ def _display_hours(bands: pd.DataFrame, scenarios: Sequence[dict] | None,
             if e.get("channel") == "direct":
                 settle = max(settle, float(e["hours"]))
     return min(horizon, 24 * math.ceil((settle + 12) / 24))
+
+
+def display_hours(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequence[dict] | None,
+                  hours: float | None = None) -> tuple[float, float]:
+    """``(shown, horizon)``: hours of the run the time charts show, and its length.
+
+    ``hours`` if given; else until affected awareness stops changing (see
+    :func:`_display_hours`), the same window for every time chart.
+    """
+    bands = step_bands(runs, timeseries, "aware_affected")
+    return _display_hours(bands, scenarios, hours), float(bands["hours"].max())
+
+
+def _window_note(shown: float, horizon: float) -> str:
+    if shown >= horizon - 1e-9:
+        return ""
+    return f"; shown: first {shown / 24:.0f} of {horizon / 24:.0f} days (little changes after)"
 
 
 def _time_bands_axes(ax, bands, order, colours, scale, tz, until) -> None:
