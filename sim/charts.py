@@ -32,6 +32,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import offset_copy
 
 from .schema import COHORTS
 
@@ -363,42 +364,50 @@ def campaigns_and_points(events: Sequence[dict]) -> tuple[list[tuple], list[tupl
     return [tuple(c) for c in campaigns], points
 
 
-POINT_MARKERS = {"media": ("s", "press release / news"), "twitter": ("^", "company tweet"),
+POINT_MARKERS = {"media": ("s", "press release / news coverage"), "twitter": ("^", "company tweet"),
                  "direct": ("D", "company message")}
+#: Sideways nudge (points) so that a release and a tweet at the same hour both show.
+POINT_NUDGE = {"media": -6.0, "twitter": 6.0, "direct": 0.0}
 
 
 def _events_axes(ax, scenarios, order, colours, start_num, until) -> None:
-    """A timeline strip: one row per scenario, posts as markers, campaigns as bars."""
+    """A timeline strip: one row per scenario; posts as markers on the row's top lane,
+    company campaigns as bars (start to end) on the lanes below it."""
     by_name = {s["name"]: s for s in scenarios or []}
-    n = len(order)
     used = set()
-    for row, name in enumerate(order):
-        y = n - 1 - row
+    lane = 0.32
+    rows = []  # (y of the points lane, name)
+    y = 0.0
+    for name in reversed(order):
         campaigns, points = campaigns_and_points(by_name.get(name, {}).get("events", []))
         colour = colours[name]
-        k = len(campaigns)
-        for i, (medium, start, end) in enumerate(campaigns):
+        for i, (medium, start, end) in enumerate(reversed(campaigns)):
             if start > until:
                 continue
-            dy = 0.0 if k == 1 else (0.22 - 0.44 * i / (k - 1))
             stop = min(end if end is not None else until, until)
-            x0, x1 = start_num + start / 24, start_num + stop / 24
-            ax.plot([x0, x1], [y + dy, y + dy], color=colour, lw=7, solid_capstyle="butt", alpha=0.85)
-            ax.text(x1 + 0.04, y + dy, medium + ("" if end is not None and end <= until else " …"),
+            yy = y + i * lane
+            ax.plot([start_num + start / 24, start_num + stop / 24], [yy, yy], color=colour, lw=7,
+                    solid_capstyle="butt", alpha=0.85)
+            finished = end is not None and end <= until
+            ax.text(start_num + stop / 24 + 0.05, yy, f"{medium}" + ("" if finished else " (continues)"),
                     va="center", ha="left", fontsize=NOTE_SIZE, color=colour)
             used.add("campaign")
+        top = y + len(campaigns) * lane
         seen_here = set()
         for hours, label, channel in points:
             if hours > until or (hours, channel) in seen_here:
                 continue
             seen_here.add((hours, channel))
             marker = POINT_MARKERS.get(channel, ("o", label))[0]
-            ax.plot(start_num + hours / 24, y, marker=marker, ms=10, color=colour,
+            nudge = offset_copy(ax.transData, fig=ax.figure, x=POINT_NUDGE.get(channel, 0.0), units="points")
+            ax.plot(start_num + hours / 24, top, marker=marker, ms=10, color=colour, transform=nudge,
                     markeredgecolor="white", markeredgewidth=0.8, ls="none", zorder=3)
             used.add(channel)
-    ax.set_ylim(-0.6, n - 0.4)
-    ax.set_yticks(range(n), [order[n - 1 - i] for i in range(n)], fontsize=NOTE_SIZE)
-    for tick, name in zip(ax.get_yticklabels(), [order[n - 1 - i] for i in range(n)]):
+        rows.append(((y + top) / 2, name))
+        y = top + 0.6
+    ax.set_ylim(-0.35, y - 0.6 + 0.35)
+    ax.set_yticks([r[0] for r in rows], [r[1] for r in rows], fontsize=NOTE_SIZE + 0.5)
+    for tick, (_, name) in zip(ax.get_yticklabels(), rows):
         tick.set_color(colours[name])
     ax.tick_params(axis="y", length=0)
     for side in ("top", "right", "left"):
@@ -407,9 +416,15 @@ def _events_axes(ax, scenarios, order, colours, start_num, until) -> None:
     handles = [Line2D([], [], marker=POINT_MARKERS[c][0], color=GREY, ls="none", ms=9,
                       label=POINT_MARKERS[c][1]) for c in ("media", "twitter", "direct") if c in used]
     if "campaign" in used:
-        handles.append(Line2D([], [], color=GREY, lw=6, label="company SMS / e-mail campaign"))
+        handles.append(Line2D([], [], color=GREY, lw=6, label="company SMS / e-mail campaign, start to end"))
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(handles),
               fontsize=NOTE_SIZE, frameon=False, handlelength=1.6, borderaxespad=0.1)
+
+
+def _strip_height(scenarios, order) -> float:
+    by_name = {s["name"]: s for s in scenarios or []}
+    lanes = sum(1 + len(campaigns_and_points(by_name.get(n, {}).get("events", []))[0]) for n in order)
+    return 0.45 + 0.22 * lanes + 0.2 * len(order)
 
 
 # --------------------------------------------------------------------------- charts
@@ -418,27 +433,30 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
                     hours: float | None = None) -> Figure:
     """Affected customers aware over real local dates, one line per scenario.
 
-    Median and 10-90% band across runs, in millions of people (left) and as a
-    share of affected customers (right); below, each scenario's channel events
-    (press releases, tweets, company campaigns from start to end). ``hours``
-    limits the time shown (default: until nothing changes any more).
-    Title: the scenario that informs half of the affected customers soonest,
-    against the baseline.
+    Median and 10-90% band across runs, in millions of people (left axis) and
+    as a share of affected customers (right axis); below, a strip with each
+    scenario's channel events (press releases, tweets, company campaigns from
+    start to end). ``hours`` limits the time shown (default: until awareness
+    stops changing, see :func:`display_hours`). Title: the scenario that
+    informs half of the affected customers soonest, against the baseline.
     """
     order, colours = _colours(runs, scenarios)
     bands = step_bands(runs, timeseries, lambda t: t["aware_affected"] * t["people_per_agent"])
-    affected_people = float(np.median(ok_runs(runs)["affected_agents"] * ok_runs(runs)["people_per_agent"]))
+    good = ok_runs(runs)
+    affected_people = float(np.median(good["affected_agents"] * good["people_per_agent"]))
     until = _display_hours(bands, scenarios, hours)
+    horizon = float(bands["hours"].max())
     tz = _tz(scenarios, bands["time"].tolist())
     start = _start_num(scenarios, bands)
 
     fig = _new_figure()
     ax, strip = fig.subplots(2, 1, sharex=True,
-                             gridspec_kw={"height_ratios": [5, 0.5 + 0.45 * len(order)]})
+                             gridspec_kw={"height_ratios": [4.6, _strip_height(scenarios, order)]})
     _time_bands_axes(ax, bands, order, colours, 1e-6, tz, until)
     ax.axhline(affected_people / 1e6, color=GREY, lw=1.2, ls=":")
-    ax.text(start + until / 24, affected_people / 1e6, f"all affected customers: {affected_people / 1e6:.1f} M",
-            ha="right", va="bottom", fontsize=NOTE_SIZE, color=GREY)
+    ax.text(start + until / 24, affected_people / 1e6 * 1.015,
+            f"all affected customers: {affected_people / 1e6:.1f} M", ha="right", va="bottom",
+            fontsize=NOTE_SIZE, color=GREY)
     ax.set_ylim(0, affected_people / 1e6 * 1.1)
     ax.set_ylabel("affected customers who know\n(millions of people)", fontsize=LABEL_SIZE)
     share = ax.secondary_yaxis("right", functions=(lambda m: m * 1e6 / affected_people,
@@ -454,17 +472,17 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
     ax.legend(handles, labels, loc="lower right", fontsize=LEGEND_SIZE, frameon=True,
               framealpha=0.9)
     _events_axes(strip, scenarios, order, colours, start, until)
-    strip.set_xlim(start, start + until / 24)
+    strip.set_xlim(start - until / 24 * 0.015, start + until / 24)
     _date_axis(strip, tz, until)
     strip.tick_params(axis="x", labelsize=TICK_SIZE)
-    strip.set_xlabel(f"local date ({_tzname(tz, mdates.num2date(start))}), midnight ticks",
+    strip.set_xlabel(f"local date and time ({_tzname(tz, mdates.num2date(start))}); ticks at midnight",
                      fontsize=LABEL_SIZE)
 
     h50 = scenario_quantiles(runs, "hours_to_50pct_affected", censored=True)
-    n_runs = ok_runs(runs).groupby("scenario").size()
+    n_runs = good.groupby("scenario").size()
     _titles(fig, ax, awareness_title(order, h50),
-            f"Affected customers who know of the breach; line: median of "
-            f"{_runs_text(n_runs)} per scenario, band: 10-90% of runs")
+            f"Affected customers who know of the breach; line: median of {_runs_text(n_runs)} per "
+            f"scenario, band: 10-90% of runs{_window_note(until, horizon)}")
     return fig
 
 
@@ -480,8 +498,8 @@ def awareness_title(order: Sequence[str], h50: dict[str, list[float]]) -> str:
         return f"{base}: half of affected customers knew after {fmt_hours(_median(h50, base), True)}"
     fastest = min(order, key=lambda n: (_median(h50, n), order.index(n)))
     fb, ff = _median(h50, base), _median(h50, fastest)
-    if fastest == base or ff >= fb:
-        return (f"{base} informs affected customers as fast as any alternative: "
+    if fastest == base or not ff < fb:
+        return (f"No alternative informs affected customers sooner than {base}: "
                 f"half knew after {fmt_hours(fb, True)}")
     return (f"{fastest}: half of affected customers knew after {fmt_hours(ff, True)}, "
             f"against {fmt_hours(fb, True)} for {base}")
@@ -492,48 +510,53 @@ def time_to_reach_chart(runs: pd.DataFrame, scenarios: Sequence[dict]) -> Figure
 
     A dot at the median, a line for the 10-90% range of runs; runs that never
     reach a level count as later than all others, and a level not reached by
-    the median is drawn as an arrow at the right edge. Title: the scenario
+    the median is drawn as an arrow to the right edge. Title: the scenario
     that reaches 90% soonest, against the baseline.
     """
     order, colours = _colours(runs, scenarios)
-    levels = [("hours_to_50pct_affected", "50%", "o", 0.17), ("hours_to_90pct_affected", "90%", "D", -0.17)]
+    levels = [("hours_to_50pct_affected", "50%", "o", 0.17),
+              ("hours_to_90pct_affected", "90%", "D", -0.17)]
     q = {col: scenario_quantiles(runs, col, censored=True) for col, *_ in levels}
     finite = [v for col, *_ in levels for n in order for v in q[col][n] if math.isfinite(v)]
-    run_hours = float(ok_runs(runs)["hours_to_90pct_affected"].max()) if finite else 24.0
-    right = max(finite + [run_hours, 24.0]) * 1.12
+    right = max(finite + [24.0]) * 1.1
+    tick = 24 if right <= 24 * 10 else 48 if right <= 24 * 20 else 24 * 7
+    edge = right * 1.22  # room for the value labels
 
     fig = _new_figure()
     ax = fig.subplots()
     n = len(order)
     for row, name in enumerate(order):
         y = n - 1 - row
+        colour = colours[name]
         for col, label, marker, dy in levels:
             lo, mid, hi = q[col][name]
-            colour = colours[name]
-            hi_draw = min(hi, right * 0.97) if not math.isnan(hi) else right * 0.97
+            yy = y + dy
             if math.isfinite(mid):
-                ax.plot([lo, hi_draw], [y + dy, y + dy], color=colour, lw=3, alpha=0.55,
+                hi_draw = hi if math.isfinite(hi) else edge * 0.97
+                ax.plot([lo, hi_draw], [yy, yy], color=colour, lw=3.5, alpha=0.5,
                         solid_capstyle="round")
                 if not math.isfinite(hi):
-                    ax.annotate("", xy=(right * 0.99, y + dy), xytext=(hi_draw, y + dy),
+                    ax.annotate("", xy=(edge, yy), xytext=(hi_draw, yy),
                                 arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
-                ax.plot(mid, y + dy, marker=marker, ms=13, color=colour, markeredgecolor="white",
+                ax.plot(mid, yy, marker=marker, ms=13, color=colour, markeredgecolor="white",
                         markeredgewidth=1.2, ls="none", zorder=3)
-                ax.text(max(hi_draw, mid) + right * 0.012, y + dy,
-                        f"{label}: {fmt_hours(mid)}", va="center", ha="left",
-                        fontsize=NOTE_SIZE + 0.5, color=colour)
-            else:
-                ax.annotate(f"{label}: not reached in most runs", xy=(right * 0.99, y + dy),
-                            xytext=(right * 0.6, y + dy), va="center", fontsize=NOTE_SIZE + 0.5,
-                            color=colour, arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
-    ax.set_yticks(range(n), [order[n - 1 - i] for i in range(n)], fontsize=LABEL_SIZE)
-    for tick, name in zip(ax.get_yticklabels(), [order[n - 1 - i] for i in range(n)]):
-        tick.set_color(colours[name])
-    ax.set_ylim(-0.6, n - 0.4)
-    ax.set_xlim(0, right * 1.2)
-    ax.xaxis.set_major_locator(mticker.MultipleLocator(24 if right <= 24 * 12 else 48))
-    ax.set_xlabel("hours after the announcement (ticks every "
-                  f"{24 if right <= 24 * 12 else 48} h)", fontsize=LABEL_SIZE)
+                ax.text(max(hi_draw, mid) + edge * 0.012, yy, f"{label}: {fmt_hours(mid)}",
+                        va="center", ha="left", fontsize=NOTE_SIZE + 0.5, color=colour)
+            elif not math.isnan(mid):
+                ax.annotate(f"{label}: not reached in most runs  ", xy=(edge, yy),
+                            xytext=(max(lo, 0) if math.isfinite(lo) else right * 0.7, yy),
+                            va="center", ha="left", fontsize=NOTE_SIZE + 0.5, color=colour,
+                            arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
+    names = [order[n - 1 - i] for i in range(n)]
+    ax.set_yticks(range(n), names, fontsize=LABEL_SIZE)
+    for label, name in zip(ax.get_yticklabels(), names):
+        label.set_color(colours[name])
+    for y in np.arange(n - 1) + 0.5:
+        ax.axhline(y, color="#dddddd", lw=0.8)
+    ax.set_ylim(-0.55, n - 0.45)
+    ax.set_xlim(0, edge)
+    ax.xaxis.set_major_locator(mticker.MultipleLocator(tick))
+    ax.set_xlabel(f"hours after the announcement (ticks every {tick} h)", fontsize=LABEL_SIZE)
     days = ax.secondary_xaxis("top", functions=(lambda h: h / 24, lambda d: d * 24))
     days.set_xlabel("days after the announcement", fontsize=LABEL_SIZE)
     days.tick_params(labelsize=TICK_SIZE)
@@ -542,10 +565,13 @@ def time_to_reach_chart(runs: pd.DataFrame, scenarios: Sequence[dict]) -> Figure
     ax.spines["left"].set_visible(False)
     handles = [Line2D([], [], marker=m, color=GREY, ls="none", ms=11,
                       label=f"{lab} of affected customers know (median)") for _, lab, m, _ in levels]
-    handles.append(Line2D([], [], color=GREY, lw=3, alpha=0.55, label="10-90% of runs"))
-    ax.legend(handles=handles, loc="lower right", fontsize=LEGEND_SIZE, framealpha=0.9)
+    handles.append(Line2D([], [], color=GREY, lw=3.5, alpha=0.5, label="10-90% of runs"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=LEGEND_SIZE,
+               frameon=False)
+    n_runs = ok_runs(runs).groupby("scenario").size()
     _titles(fig, ax, time_to_reach_title(order, q["hours_to_90pct_affected"]),
-            "Time until half and until 90% of affected customers know of the breach")
+            f"Time until half and until 90% of affected customers know of the breach "
+            f"({_runs_text(n_runs)} per scenario)")
     return fig
 
 
@@ -556,71 +582,74 @@ def time_to_reach_title(order: Sequence[str], h90: dict[str, list[float]]) -> st
         return f"{base}: 90% of affected customers knew after {fmt_hours(_median(h90, base), True)}"
     fastest = min(order, key=lambda n: (_median(h90, n), order.index(n)))
     fb, ff = _median(h90, base), _median(h90, fastest)
-    if fastest == base or ff >= fb:
+    if fastest == base or not ff < fb:
         return (f"No alternative reaches 90% of affected customers sooner than {base} "
                 f"({fmt_hours(fb, True)})")
     return (f"{fastest} reaches 90% of affected customers after {fmt_hours(ff, True)}, "
             f"{base} after {fmt_hours(fb, True)}")
 
 
+#: Plain labels of the affected customers' first-source categories.
+NOT_HEARD = "had not heard\nby the end"
+ELSEWHERE = "elsewhere\n(news, Twitter,\nword of mouth)"
+
+
 def first_source_shares(runs: pd.DataFrame, timeseries: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per run, how people first heard, at the end of the run.
 
-    Returns ``(affected, everyone)``. ``affected``: shares of affected customers
-    (columns ``scenario`` and one per category): each source when the runs
-    carry ``share_affected_first_from_<source>`` for every source, else "the
-    company" and "elsewhere"; plus "had not heard". ``everyone``: shares of all
-    people who heard, by first source (``first_<source>`` / ``aware``).
+    Returns ``(affected, everyone)`` with columns ``run``, ``scenario`` and
+    one per category. ``affected``: shares of affected customers; by source
+    when the runs carry ``share_affected_first_from_<source>`` for media,
+    twitter and word_of_mouth, else "the company" and "elsewhere"; plus "had
+    not heard". ``everyone``: shares of all people who heard, by first source
+    (``first_<source>`` / ``aware`` at the last step).
     """
     r = ok_runs(runs).set_index("run")
     affected = pd.DataFrame({"scenario": r["scenario"]})
-    others = [s for s in ("media", "twitter", "word_of_mouth") if f"share_affected_first_from_{s}" in r]
     company = r["share_affected_first_from_company"].astype(float)
-    if len(others) == 3:
-        for s in ("media", "twitter"):
-            affected[SOURCE_LABELS[s]] = r[f"share_affected_first_from_{s}"].astype(float)
-        affected[SOURCE_LABELS["direct"]] = company
-        affected[SOURCE_LABELS["word_of_mouth"]] = r["share_affected_first_from_word_of_mouth"].astype(float)
-        if "share_affected_first_from_seed" in r and r["share_affected_first_from_seed"].fillna(0).gt(0).any():
-            affected[SOURCE_LABELS["seed"]] = r["share_affected_first_from_seed"].astype(float)
+    unaware = r["unaware_affected_share_end"].astype(float)
+    if all(f"share_affected_first_from_{s}" in r for s in ("media", "twitter", "word_of_mouth")):
+        for s in ("media", "twitter", "direct", "word_of_mouth", "seed"):
+            col = "share_affected_first_from_" + ("company" if s == "direct" else s)
+            if col in r and (s != "seed" or r[col].fillna(0).gt(0).any()):
+                affected[SOURCE_LABELS[s]] = r[col].astype(float)
     else:
         affected[SOURCE_LABELS["direct"]] = company
-        affected["elsewhere\n(news, Twitter,\nword of mouth)"] = (
-            1 - company - r["unaware_affected_share_end"].astype(float))
-    affected["had not heard\nby the end"] = r["unaware_affected_share_end"].astype(float)
+        affected[ELSEWHERE] = 1 - company - unaware
+    affected[NOT_HEARD] = unaware
 
     ts = _with_run_info(runs, timeseries)
     last = ts.sort_values(["run", "step"]).groupby("run", sort=False).tail(1).set_index("run")
     everyone = pd.DataFrame({"scenario": last["scenario"]})
-    aware = last["aware"].replace(0, np.nan).astype(float)
+    aware = last["aware"].astype(float).replace(0, np.nan)
     for s in ("media", "twitter", "direct", "word_of_mouth", "seed"):
-        if s == "seed" and not last["first_seed"].gt(0).any():
-            continue
-        everyone[SOURCE_LABELS[s]] = last[f"first_{s}"] / aware
+        if s != "seed" or last["first_seed"].gt(0).any():
+            everyone[SOURCE_LABELS[s]] = last[f"first_{s}"] / aware
     return affected.reset_index(), everyone.reset_index()
 
 
 def _grouped_bars(ax, table: pd.DataFrame, order, colours, value_labels: bool = True,
-                  width_total: float = 0.8) -> None:
+                  width_total: float = 0.82) -> None:
     """Bars per category (columns of ``table`` after ``run``, ``scenario``), one per scenario.
 
-    Bar = median across runs, whisker = 10-90% of runs; percentages on top.
+    Bar = median across runs, whisker = 10-90% of runs, median in % on top.
     """
     cats = [c for c in table.columns if c not in ("run", "scenario")]
     n = len(order)
     width = width_total / n
     for i, name in enumerate(order):
         sub = table[table["scenario"] == name]
-        qs = np.array([quantiles(sub[c]) for c in cats])
+        qs = np.array([quantiles(sub[c]) for c in cats]).reshape(len(cats), 3)
         x = np.arange(len(cats)) - width_total / 2 + width * (i + 0.5)
-        ax.bar(x, qs[:, 1], width * 0.92, color=colours[name], label=name, zorder=2)
+        ax.bar(x, qs[:, 1], width * 0.9, color=colours[name], label=name, zorder=2)
         ax.errorbar(x, qs[:, 1], yerr=[qs[:, 1] - qs[:, 0], qs[:, 2] - qs[:, 1]], fmt="none",
                     ecolor="#333333", elinewidth=1.3, capsize=3, zorder=3)
         if value_labels:
             for xi, (lo, mid, hi) in zip(x, qs):
                 if not math.isnan(mid):
-                    ax.text(xi, (hi if not math.isnan(hi) else mid) + 0.012, f"{100 * mid:.0f}",
-                            ha="center", va="bottom", fontsize=NOTE_SIZE - 1, color="#333333")
+                    top = hi if not math.isnan(hi) else mid
+                    ax.annotate(f"{100 * mid:.0f}", (xi, top), xytext=(0, 3), textcoords="offset points",
+                                ha="center", va="bottom", fontsize=NOTE_SIZE - 0.5, color="#333333")
     ax.set_xticks(np.arange(len(cats)), cats, fontsize=TICK_SIZE)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
     _style(ax, "y")
@@ -630,29 +659,28 @@ def _grouped_bars(ax, table: pd.DataFrame, order, colours, value_labels: bool = 
 def first_source_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequence[dict]) -> Figure:
     """How people first heard of the breach, per scenario, at the end of the run.
 
-    Left: affected customers, by first source (or "the company" / "elsewhere"
-    when the runs do not break the other sources down for affected customers)
+    Left: affected customers by where they first heard (by source when the runs
+    break it down for affected customers, else "the company" / "elsewhere")
     and "had not heard". Right: everyone who heard, by first source. Bars:
-    median across runs, whiskers: 10-90%. Title: the scenario in which the
-    company itself tells the largest share of affected customers first.
+    median across runs (value on top, in %), whiskers: 10-90%. Title: the
+    scenario in which the company itself tells the largest share of affected
+    customers first, against the baseline.
     """
     order, colours = _colours(runs, scenarios)
     affected, everyone = first_source_shares(runs, timeseries)
     fig = _new_figure()
-    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [max(3, affected.shape[1] - 2),
-                                                                   everyone.shape[1] - 2]})
+    n_aff, n_all = affected.shape[1] - 2, everyone.shape[1] - 2
+    left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [n_aff, n_all]})
     _grouped_bars(left, affected, order, colours)
     _grouped_bars(right, everyone, order, colours)
-    top = max(left.get_ylim()[1], right.get_ylim()[1], 0.3) * 1.05
-    left.set_ylim(0, top)
-    right.set_ylim(0, top)
-    left.set_ylabel("share of people (median; whisker: 10-90% of runs)", fontsize=LABEL_SIZE)
-    left.set_title("Affected customers: where they first heard", loc="left", fontsize=LABEL_SIZE + 1)
-    right.set_title("Everyone who heard (customers or not)", loc="left", fontsize=LABEL_SIZE + 1)
-    left.legend(loc="upper right", fontsize=LEGEND_SIZE, framealpha=0.9)
+    left.set_ylim(0, max(left.get_ylim()[1], right.get_ylim()[1]) * 1.04)
+    left.set_ylabel("share of people, % (median of runs;\nwhisker: 10-90% of runs)",
+                    fontsize=LABEL_SIZE)
+    left.set_title("Affected customers: where they first heard", loc="left", fontsize=LABEL_SIZE + 1.5)
+    right.set_title("Everyone who heard, customers or not", loc="left", fontsize=LABEL_SIZE + 1.5)
+    _scenario_legend(fig, order, colours)
     company = scenario_quantiles(runs, "share_affected_first_from_company")
-    fig.suptitle(first_source_title(order, company), x=0.01, ha="left", fontsize=TITLE_SIZE,
-                 fontweight="bold")
+    _suptitle(fig, first_source_title(order, company))
     return fig
 
 
@@ -661,10 +689,10 @@ def first_source_title(order: Sequence[str], company: dict[str, list[float]]) ->
     base = order[0]
     best = max(order, key=lambda n: (_median(company, n), -order.index(n)))
     cb, cx = _median(company, base), _median(company, best)
-    if len(order) == 1 or best == base or cx <= cb:
-        return f"{base}: {fmt_pct(cb)} of affected customers first heard from the company itself"
-    return (f"{best}: {fmt_pct(cx)} of affected customers first heard from the company itself, "
-            f"against {fmt_pct(cb)} for {base}")
+    if len(order) == 1 or best == base or not cx > cb:
+        return f"{base}: {fmt_pct(cb)} of affected customers first heard of the breach from the company itself"
+    return (f"{best}: {fmt_pct(cx)} of affected customers first heard of the breach from the company "
+            f"itself, against {fmt_pct(cb)} for {base}")
 
 
 def trust_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequence[dict],
@@ -672,12 +700,13 @@ def trust_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequenc
     """Mean company trust of affected customers over real local dates, per scenario.
 
     Median and 10-90% band across runs of the mean trust (0 = none, 1 = full);
-    the y axis is zoomed to the data. Shown up to the end of the run, or to
-    ``hours``. Title: where trust ends highest, against the baseline.
+    the y axis is zoomed to the data. The same time window as
+    :func:`awareness_chart` (or ``hours``). Title: where trust ends highest,
+    against the baseline.
     """
     order, colours = _colours(runs, scenarios)
     bands = step_bands(runs, timeseries, "mean_company_trust_affected")
-    until = min(float(hours), float(bands["hours"].max())) if hours is not None else float(bands["hours"].max())
+    until, horizon = display_hours(runs, timeseries, scenarios, hours)
     tz = _tz(scenarios, bands["time"].tolist())
     start = _start_num(scenarios, bands)
     fig = _new_figure()
@@ -685,49 +714,48 @@ def trust_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequenc
     _time_bands_axes(ax, bands, order, colours, 1.0, tz, until)
     shown = bands[bands["hours"] <= until + 1e-9]
     lo, hi = float(shown["p10"].min()), float(shown["p90"].max())
-    pad = max(0.01, 0.15 * (hi - lo))
+    pad = max(0.01, 0.12 * (hi - lo))
     ax.set_ylim(max(0.0, lo - pad), min(1.0, hi + pad))
-    ax.set_xlim(start, start + until / 24)
+    ax.set_xlim(start - until / 24 * 0.01, start + until / 24)
     _date_axis(ax, tz, until)
-    ax.set_xlabel(f"local date ({_tzname(tz, mdates.num2date(start))}), midnight ticks",
+    ax.set_xlabel(f"local date and time ({_tzname(tz, mdates.num2date(start))}); ticks at midnight",
                   fontsize=LABEL_SIZE)
     ax.set_ylabel("mean trust in the company\n(0 = none, 1 = full)", fontsize=LABEL_SIZE)
     ax.yaxis.set_major_formatter(mticker.FormatStrFormatter("%.2f"))
     _style(ax)
-    handles, labels = ax.get_legend_handles_labels()
-    handles.append(Patch(color=GREY, alpha=BAND_ALPHA + 0.1, lw=0))
-    labels.append("10-90% of runs")
-    ax.legend(handles, labels, loc="best", fontsize=LEGEND_SIZE, framealpha=0.9)
+    _scenario_legend(fig, order, colours, "line",
+                     [Patch(color=GREY, alpha=BAND_ALPHA + 0.1, lw=0, label="10-90% of runs")])
     initial = scenario_quantiles(runs, "initial_company_trust_affected")
     final = scenario_quantiles(runs, "final_company_trust_affected")
     n_runs = ok_runs(runs).groupby("scenario").size()
-    _titles(fig, ax, trust_title(order, initial, final),
+    _titles(fig, ax, trust_title(order, initial, final, horizon),
             f"Affected customers' mean trust in the company; line: median of {_runs_text(n_runs)}, "
-            f"band: 10-90% of runs (y axis zoomed)")
+            f"band: 10-90% of runs; y axis zoomed{_window_note(until, horizon)}")
     return fig
 
 
-def trust_title(order: Sequence[str], initial: dict, final: dict) -> str:
+def trust_title(order: Sequence[str], initial: dict, final: dict, horizon: float | None = None) -> str:
     """The finding of the trust chart: where company trust ends highest."""
     base = order[0]
     start = _median(initial, base)
     best = max(order, key=lambda n: (_median(final, n), -order.index(n)))
     fb, fx = _median(final, base), _median(final, best)
-    verb = "falls" if fb < start else "rises" if fb > start else "stays"
-    if len(order) == 1 or best == base or fx <= fb:
-        return f"Affected customers' trust in the company {verb} from {start:.2f} to {fb:.2f} under {base}"
+    when = f" after {horizon / 24:.0f} days" if horizon else ""
+    verb = "falls" if fb < start - 0.005 else "rises" if fb > start + 0.005 else "stays"
+    if len(order) == 1 or best == base or not fx > fb:
+        return f"Affected customers' trust in the company {verb} from {start:.2f} to {fb:.2f}{when} under {base}"
     if fx < start:
-        return (f"Trust in the company falls least with {best}: from {start:.2f} to {fx:.2f}, "
+        return (f"Trust in the company falls least with {best}: from {start:.2f} to {fx:.2f}{when}, "
                 f"against {fb:.2f} for {base}")
-    return (f"Trust in the company ends highest with {best}: {fx:.2f} (from {start:.2f}), "
+    return (f"Trust in the company ends highest with {best}: {fx:.2f}{when} (from {start:.2f}), "
             f"against {fb:.2f} for {base}")
 
 
 def cohort_awareness(runs: pd.DataFrame, timeseries: pd.DataFrame, hours: float) -> pd.DataFrame:
     """Per run: share of everyone in each cohort who knows at ``hours``.
 
-    Columns ``run``, ``scenario`` and one per cohort label; uses the runs'
-    ``cohort_size_<cohort>`` (agents) as denominators.
+    Columns ``run``, ``scenario`` and one per cohort label; the runs'
+    ``cohort_size_<cohort>`` (agents) are the denominators.
     """
     out = None
     for c in COHORTS:
@@ -743,37 +771,35 @@ def cohorts_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seque
     """Share of everyone in each cohort who knows, at 24 h and 72 h, per scenario.
 
     One panel per time; bars per cohort, one per scenario (median across runs,
-    whisker 10-90%). Counts include non-customers. Title: the least-aware
-    cohort at the last time in the baseline, and the scenario that reaches it
-    best.
+    whisker 10-90%). Counts include non-customers. Title: the cohort that
+    knows least at the last time under the baseline, and the scenario that
+    reaches it best.
     """
     order, colours = _colours(runs, scenarios)
     tables = [cohort_awareness(runs, timeseries, h) for h in at_hours]
     fig = _new_figure()
-    axes = fig.subplots(1, len(at_hours), sharey=True)
-    axes = np.atleast_1d(axes)
+    axes = np.atleast_1d(fig.subplots(1, len(at_hours), sharey=True))
     for ax, h, table in zip(axes, at_hours, tables):
         _grouped_bars(ax, table, order, colours)
-        ax.set_title(f"{h:.0f} h after the announcement", loc="left", fontsize=LABEL_SIZE + 1)
-    axes[0].set_ylim(0, 1.1)
+        ax.set_title(f"{h:.0f} hours after the announcement", loc="left", fontsize=LABEL_SIZE + 1.5)
+    axes[0].set_ylim(0, 1.05)
     axes[0].yaxis.set_major_locator(mticker.MultipleLocator(0.2))
-    axes[0].set_ylabel("share of everyone in the cohort who knows\n"
+    axes[0].set_ylabel("share of everyone in the cohort who knows, %\n"
                        "(customers or not; median, whisker: 10-90% of runs)", fontsize=LABEL_SIZE)
-    axes[-1].legend(loc="upper left", fontsize=LEGEND_SIZE, framealpha=0.9, ncol=2)
-    fig.suptitle(cohorts_title(order, tables[-1], at_hours[-1]), x=0.01, ha="left",
-                 fontsize=TITLE_SIZE, fontweight="bold")
+    _scenario_legend(fig, order, colours)
+    _suptitle(fig, cohorts_title(order, tables[-1], at_hours[-1]))
     return fig
 
 
 def cohorts_title(order: Sequence[str], table: pd.DataFrame, hours: float) -> str:
-    """The finding of the cohort chart: who is left behind at ``hours``."""
+    """The finding of the cohort chart: who hears last at ``hours``."""
     base = order[0]
     med = {n: {c: quantiles(table.loc[table["scenario"] == n, COHORT_LABELS[c]])[1] for c in COHORTS}
            for n in order}
     worst = min(COHORTS, key=lambda c: (med[base][c], COHORTS.index(c)))
     label = COHORT_LABELS[worst]
     best = max(order, key=lambda n: (med[n][worst], -order.index(n)))
-    text = f"{label} are left behind: at {hours:.0f} h, {fmt_pct(med[base][worst])} know under {base}"
+    text = f"{label} hear last: at {hours:.0f} h, {fmt_pct(med[base][worst])} of {label} know under {base}"
     if best != base and med[best][worst] > med[base][worst]:
         text += f", {fmt_pct(med[best][worst])} with {best}"
     return text
