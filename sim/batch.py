@@ -248,9 +248,17 @@ def _check_out(out: Path, spec: BatchSpec, resume: bool) -> None:
         raise ScenarioError(out, "", "this folder already holds a batch; use --resume to finish it "
                                      "or choose another --out")
     old = json.loads(manifest.read_text())
-    if old.get("batch") != json.loads(json.dumps(spec.to_dict(), default=_plain)):
+    if not same_batch(old, spec):
         raise ScenarioError(spec.path, "", f"differs from the batch in {out}; "
                                            "--resume needs the same batch file")
+    if old.get("code_version") != code_version():
+        raise ScenarioError(out, "", f"was run by code {old.get('code_version')}, this is "
+                                     f"{code_version()}; results would mix versions: use another --out")
+
+
+def same_batch(manifest: dict, spec: BatchSpec) -> bool:
+    """Whether a batch folder's manifest was written for this batch."""
+    return manifest.get("batch") == json.loads(json.dumps(spec.to_dict(), default=_plain))
 
 
 def run_batch(batch: str | Path | BatchSpec, out: str | Path, workers: int | None = None,

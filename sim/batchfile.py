@@ -110,7 +110,7 @@ def load_batch(path: str | Path) -> BatchSpec:
     _check_sample(path, sample, seed)
     spec = BatchSpec(path, name, [(path.parent / s).resolve() for s in scenarios], replications,
                      seed, engine, dict(overrides), dict(grid), dict(sample))
-    _check_scenarios(spec)
+    check_scenarios(spec)
     return spec
 
 
@@ -144,7 +144,7 @@ def _check_sample(path: Path, sample: Any, seed: int) -> None:
     sample.setdefault("seed", seed)
 
 
-def _check_scenarios(spec: BatchSpec) -> None:
+def check_scenarios(spec: BatchSpec) -> None:
     """Every scenario loads with the overrides and with each extreme design value."""
     probes: list[dict] = [{}]
     for key, values in spec.grid.items():

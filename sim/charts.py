@@ -218,8 +218,16 @@ def _tzname(tz: dt.tzinfo, when: dt.datetime) -> str:
     return f"UTC{hours:+g}" if hours else "UTC"
 
 
-def _to_num(times: Iterable[str]) -> np.ndarray:
-    return mdates.date2num([dt.datetime.fromisoformat(t) for t in times])
+def _time_label(tz: dt.tzinfo, start_num: float) -> str:
+    when = mdates.num2date(start_num, tz=tz)
+    return (f"local date and time ({_tzname(tz, when)}), ticks at midnight; "
+            f"the announcement: {when:%a %d %b %H:%M}")
+
+
+def _to_num(times: Iterable) -> np.ndarray:
+    """Matplotlib date numbers of ISO strings (or datetimes)."""
+    return mdates.date2num([dt.datetime.fromisoformat(t) if isinstance(t, str)
+                            else pd.Timestamp(t).to_pydatetime() for t in times])
 
 
 def _style(ax, grid_axis: str = "both") -> None:
@@ -231,6 +239,7 @@ def _style(ax, grid_axis: str = "both") -> None:
 
 #: Characters per title line at TITLE_SIZE across the slide width.
 TITLE_CHARS = 84
+SUBTITLE_CHARS = 110
 
 
 def _suptitle(fig: Figure, title: str) -> None:
@@ -240,7 +249,8 @@ def _suptitle(fig: Figure, title: str) -> None:
 
 def _titles(fig: Figure, ax, title: str, subtitle: str) -> None:
     _suptitle(fig, title)
-    ax.set_title(subtitle, loc="left", fontsize=SUBTITLE_SIZE, color=GREY, pad=10)
+    ax.set_title(textwrap.fill(subtitle, SUBTITLE_CHARS), loc="left", fontsize=SUBTITLE_SIZE,
+                 color=GREY, pad=10)
 
 
 def _scenario_legend(fig: Figure, order, colours, kind: str = "patch", extra=()) -> None:
@@ -268,51 +278,61 @@ def _date_axis(ax, tz: dt.tzinfo, span_hours: float) -> None:
         ax.xaxis.set_minor_locator(mdates.DayLocator(tz=tz))
 
 
-def _display_hours(bands: pd.DataFrame, scenarios: Sequence[dict] | None,
-                   hours: float | None) -> float:
-    """How much of the run to show: ``hours`` if given, else until nothing changes.
+def _at(bands: pd.DataFrame, start_num: float) -> pd.DataFrame:
+    """``bands`` with ``at``: hours since the display start (the baseline's start)."""
+    return bands.assign(at=(_to_num(bands["time"]) - start_num) * 24)
 
-    Auto: 12 h after the latest of (each scenario's median reaching 99% of its
-    final level, the last company campaign ending), rounded up to whole days
-    from the start, and never more than the run.
+
+def _display_hours(bands: pd.DataFrame, scenarios: Sequence[dict] | None, hours: float | None,
+                   start_num: float) -> tuple[float, float]:
+    """``(shown, horizon)`` in hours since the display start (``bands`` from :func:`_at`).
+
+    Shown: ``hours`` if given, else 12 h after the latest of (each scenario's
+    median reaching 99% of its final level, the last company campaign
+    ending), rounded up to whole days, never more than the runs.
     """
-    horizon = float(bands["hours"].max())
+    horizon = float(bands["at"].max())
     if hours is not None:
-        return min(float(hours), horizon)
+        return min(float(hours), horizon), horizon
     settle = 0.0
     for _, b in bands.groupby("scenario", sort=False):
         final = b["median"].iloc[-1]
         if final > 0:
-            reached = b.loc[b["median"] >= 0.99 * final, "hours"]
+            reached = b.loc[b["median"] >= 0.99 * final, "at"]
             settle = max(settle, float(reached.iloc[0]) if len(reached) else horizon)
     for s in scenarios or []:
+        own = 0.0  # this scenario's start, in display hours
+        if s.get("start"):
+            own = (mdates.date2num(dt.datetime.fromisoformat(s["start"])) - start_num) * 24
         for e in s.get("events", []):
             if e.get("channel") == "direct":
-                settle = max(settle, float(e["hours"]))
-    return min(horizon, 24 * math.ceil((settle + 12) / 24))
+                settle = max(settle, own + float(e["hours"]))
+    return min(horizon, 24 * math.ceil((settle + 12) / 24)), horizon
 
 
 def display_hours(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequence[dict] | None,
                   hours: float | None = None) -> tuple[float, float]:
-    """``(shown, horizon)``: hours of the run the time charts show, and its length.
+    """``(shown, horizon)``: hours the time charts show, and the runs' length.
 
-    ``hours`` if given; else until affected awareness stops changing (see
-    :func:`_display_hours`), the same window for every time chart.
+    Hours since the baseline's start. ``hours`` if given; else until affected
+    awareness stops changing (see :func:`_display_hours`): the same window
+    for every time chart.
     """
     bands = step_bands(runs, timeseries, "aware_affected")
-    return _display_hours(bands, scenarios, hours), float(bands["hours"].max())
+    start = _start_num(scenarios, bands)
+    return _display_hours(_at(bands, start), scenarios, hours, start)
 
 
 def _window_note(shown: float, horizon: float) -> str:
     if shown >= horizon - 1e-9:
         return ""
-    return f"; shown: first {shown / 24:.0f} of {horizon / 24:.0f} days (little changes after)"
+    return f". Shown: the first {shown / 24:.0f} of the run's {horizon / 24:.0f} days (little changes after)"
 
 
-def _time_bands_axes(ax, bands, order, colours, scale, tz, until) -> None:
-    """Draw median lines and 10-90% bands per scenario, up to ``until`` hours."""
+def _time_bands_axes(ax, bands, order, colours, scale, until) -> None:
+    """Draw median lines and 10-90% bands per scenario, up to ``until`` display hours."""
     for name in order:
-        b = bands[(bands["scenario"] == name) & (bands["hours"] <= until + 1e-9)]
+        b = bands[(bands["scenario"] == name) & (bands["at"] <= until + 1e-9)]
         x = _to_num(b["time"])
         ax.fill_between(x, b["p10"] * scale, b["p90"] * scale, color=colours[name],
                         alpha=BAND_ALPHA, lw=0)
@@ -328,11 +348,6 @@ def _start_num(scenarios, bands) -> float:
 
 def _median(q: dict[str, list[float]], name: str) -> float:
     return q.get(name, [math.nan] * 3)[1]
-
-
-def _clearly_apart(a: list[float], b: list[float]) -> bool:
-    """True when the 10-90% ranges of two measures do not overlap."""
-    return a[2] < b[0] or b[2] < a[0]
 
 
 # --------------------------------------------------------------------------- events
@@ -375,32 +390,35 @@ def _events_axes(ax, scenarios, order, colours, start_num, until) -> None:
     company campaigns as bars (start to end) on the lanes below it."""
     by_name = {s["name"]: s for s in scenarios or []}
     used = set()
-    lane = 0.32
+    lane = 0.36
     rows = []  # (y of the points lane, name)
     y = 0.0
     for name in reversed(order):
         campaigns, points = campaigns_and_points(by_name.get(name, {}).get("events", []))
+        own = by_name.get(name, {}).get("start")
+        x0 = mdates.date2num(dt.datetime.fromisoformat(own)) if own else start_num  # its own start
+        until_own = until - (x0 - start_num) * 24  # its hours that fall inside the window
         colour = colours[name]
         for i, (medium, start, end) in enumerate(reversed(campaigns)):
-            if start > until:
+            if start > until_own:
                 continue
-            stop = min(end if end is not None else until, until)
+            stop = min(end if end is not None else until_own, until_own)
             yy = y + i * lane
-            ax.plot([start_num + start / 24, start_num + stop / 24], [yy, yy], color=colour, lw=7,
+            ax.plot([x0 + start / 24, x0 + stop / 24], [yy, yy], color=colour, lw=7,
                     solid_capstyle="butt", alpha=0.85)
-            finished = end is not None and end <= until
-            ax.text(start_num + stop / 24 + 0.05, yy, f"{medium}" + ("" if finished else " (continues)"),
+            finished = end is not None and end <= until_own
+            ax.text(x0 + stop / 24 + 0.05, yy, f"{medium}" + ("" if finished else " (continues)"),
                     va="center", ha="left", fontsize=NOTE_SIZE, color=colour)
             used.add("campaign")
         top = y + len(campaigns) * lane
         seen_here = set()
         for hours, label, channel in points:
-            if hours > until or (hours, channel) in seen_here:
+            if hours > until_own or (hours, channel) in seen_here:
                 continue
             seen_here.add((hours, channel))
             marker = POINT_MARKERS.get(channel, ("o", label))[0]
             nudge = offset_copy(ax.transData, fig=ax.figure, x=POINT_NUDGE.get(channel, 0.0), units="points")
-            ax.plot(start_num + hours / 24, top, marker=marker, ms=10, color=colour, transform=nudge,
+            ax.plot(x0 + hours / 24, top, marker=marker, ms=10, color=colour, transform=nudge,
                     markeredgecolor="white", markeredgewidth=0.8, ls="none", zorder=3)
             used.add(channel)
         rows.append(((y + top) / 2, name))
@@ -424,7 +442,7 @@ def _events_axes(ax, scenarios, order, colours, start_num, until) -> None:
 def _strip_height(scenarios, order) -> float:
     by_name = {s["name"]: s for s in scenarios or []}
     lanes = sum(1 + len(campaigns_and_points(by_name.get(n, {}).get("events", []))[0]) for n in order)
-    return 0.45 + 0.22 * lanes + 0.2 * len(order)
+    return 0.35 + 0.14 * lanes + 0.12 * len(order)
 
 
 # --------------------------------------------------------------------------- charts
@@ -444,18 +462,18 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
     bands = step_bands(runs, timeseries, lambda t: t["aware_affected"] * t["people_per_agent"])
     good = ok_runs(runs)
     affected_people = float(np.median(good["affected_agents"] * good["people_per_agent"]))
-    until = _display_hours(bands, scenarios, hours)
-    horizon = float(bands["hours"].max())
     tz = _tz(scenarios, bands["time"].tolist())
     start = _start_num(scenarios, bands)
+    bands = _at(bands, start)
+    until, horizon = _display_hours(bands, scenarios, hours, start)
 
     fig = _new_figure()
     ax, strip = fig.subplots(2, 1, sharex=True,
                              gridspec_kw={"height_ratios": [4.6, _strip_height(scenarios, order)]})
-    _time_bands_axes(ax, bands, order, colours, 1e-6, tz, until)
+    _time_bands_axes(ax, bands, order, colours, 1e-6, until)
     ax.axhline(affected_people / 1e6, color=GREY, lw=1.2, ls=":")
-    ax.text(start + until / 24, affected_people / 1e6 * 1.015,
-            f"all affected customers: {affected_people / 1e6:.1f} M", ha="right", va="bottom",
+    ax.text(start + until / 24 * 0.01, affected_people / 1e6 * 1.015,
+            f"all affected customers: {affected_people / 1e6:.1f} M", ha="left", va="bottom",
             fontsize=NOTE_SIZE, color=GREY)
     ax.set_ylim(0, affected_people / 1e6 * 1.1)
     ax.set_ylabel("affected customers who know\n(millions of people)", fontsize=LABEL_SIZE)
@@ -475,14 +493,13 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
     strip.set_xlim(start - until / 24 * 0.015, start + until / 24)
     _date_axis(strip, tz, until)
     strip.tick_params(axis="x", labelsize=TICK_SIZE)
-    strip.set_xlabel(f"local date and time ({_tzname(tz, mdates.num2date(start))}); ticks at midnight",
-                     fontsize=LABEL_SIZE)
+    strip.set_xlabel(_time_label(tz, start), fontsize=LABEL_SIZE)
 
     h50 = scenario_quantiles(runs, "hours_to_50pct_affected", censored=True)
     n_runs = good.groupby("scenario").size()
     _titles(fig, ax, awareness_title(order, h50),
-            f"Affected customers who know of the breach; line: median of {_runs_text(n_runs)} per "
-            f"scenario, band: 10-90% of runs{_window_note(until, horizon)}")
+            f"Affected customers who know of the breach. Line: median of {_runs_text(n_runs)} per "
+            f"scenario; band: 10-90% of runs{_window_note(until, horizon)}")
     return fig
 
 
@@ -540,13 +557,19 @@ def time_to_reach_chart(runs: pd.DataFrame, scenarios: Sequence[dict]) -> Figure
                                 arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
                 ax.plot(mid, yy, marker=marker, ms=13, color=colour, markeredgecolor="white",
                         markeredgewidth=1.2, ls="none", zorder=3)
-                ax.text(max(hi_draw, mid) + edge * 0.012, yy, f"{label}: {fmt_hours(mid)}",
-                        va="center", ha="left", fontsize=NOTE_SIZE + 0.5, color=colour)
-            elif not math.isnan(mid):
-                ax.annotate(f"{label}: not reached in most runs  ", xy=(edge, yy),
-                            xytext=(max(lo, 0) if math.isfinite(lo) else right * 0.7, yy),
-                            va="center", ha="left", fontsize=NOTE_SIZE + 0.5, color=colour,
-                            arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
+                at = (hi_draw if math.isfinite(hi) else mid) + edge * 0.012
+                ax.text(at, yy, f"{label}: {fmt_hours(mid)}", va="center", ha="left",
+                        fontsize=NOTE_SIZE + 0.5, color=colour, zorder=4,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+            elif not math.isnan(mid):  # half or more of the runs never got there
+                x_from = lo if math.isfinite(lo) else edge * 0.6
+                ax.annotate("", xy=(edge, yy), xytext=(x_from, yy),
+                            arrowprops={"arrowstyle": "->", "color": colour, "lw": 2.5})
+                room = x_from - edge * 0.012 > edge * 0.45
+                ax.text(x_from - edge * 0.012 if room else x_from, yy,
+                        f"{label}: not reached in half or more of the runs", va="center",
+                        ha="right" if room else "left", fontsize=NOTE_SIZE + 0.5, color=colour, zorder=4,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
     names = [order[n - 1 - i] for i in range(n)]
     ax.set_yticks(range(n), names, fontsize=LABEL_SIZE)
     for label, name in zip(ax.get_yticklabels(), names):
@@ -645,7 +668,7 @@ def _grouped_bars(ax, table: pd.DataFrame, order, colours, value_labels: bool = 
         ax.errorbar(x, qs[:, 1], yerr=[qs[:, 1] - qs[:, 0], qs[:, 2] - qs[:, 1]], fmt="none",
                     ecolor="#333333", elinewidth=1.3, capsize=3, zorder=3)
         if value_labels:
-            for xi, (lo, mid, hi) in zip(x, qs):
+            for xi, (_, mid, hi) in zip(x, qs):
                 if not math.isnan(mid):
                     top = hi if not math.isnan(hi) else mid
                     ax.annotate(f"{100 * mid:.0f}", (xi, top), xytext=(0, 3), textcoords="offset points",
@@ -690,7 +713,8 @@ def first_source_title(order: Sequence[str], company: dict[str, list[float]]) ->
     best = max(order, key=lambda n: (_median(company, n), -order.index(n)))
     cb, cx = _median(company, base), _median(company, best)
     if len(order) == 1 or best == base or not cx > cb:
-        return f"{base}: {fmt_pct(cb)} of affected customers first heard of the breach from the company itself"
+        return (f"{base}: {fmt_pct(cb)} of affected customers first heard of the breach from the "
+                f"company itself")
     return (f"{best}: {fmt_pct(cx)} of affected customers first heard of the breach from the company "
             f"itself, against {fmt_pct(cb)} for {base}")
 
@@ -709,17 +733,17 @@ def trust_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequenc
     until, horizon = display_hours(runs, timeseries, scenarios, hours)
     tz = _tz(scenarios, bands["time"].tolist())
     start = _start_num(scenarios, bands)
+    bands = _at(bands, start)
     fig = _new_figure()
     ax = fig.subplots()
-    _time_bands_axes(ax, bands, order, colours, 1.0, tz, until)
-    shown = bands[bands["hours"] <= until + 1e-9]
+    _time_bands_axes(ax, bands, order, colours, 1.0, until)
+    shown = bands[bands["at"] <= until + 1e-9]
     lo, hi = float(shown["p10"].min()), float(shown["p90"].max())
     pad = max(0.01, 0.12 * (hi - lo))
     ax.set_ylim(max(0.0, lo - pad), min(1.0, hi + pad))
     ax.set_xlim(start - until / 24 * 0.01, start + until / 24)
     _date_axis(ax, tz, until)
-    ax.set_xlabel(f"local date and time ({_tzname(tz, mdates.num2date(start))}); ticks at midnight",
-                  fontsize=LABEL_SIZE)
+    ax.set_xlabel(_time_label(tz, start), fontsize=LABEL_SIZE)
     ax.set_ylabel("mean trust in the company\n(0 = none, 1 = full)", fontsize=LABEL_SIZE)
     ax.yaxis.set_major_formatter(mticker.FormatStrFormatter("%.2f"))
     _style(ax)
@@ -729,8 +753,8 @@ def trust_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequenc
     final = scenario_quantiles(runs, "final_company_trust_affected")
     n_runs = ok_runs(runs).groupby("scenario").size()
     _titles(fig, ax, trust_title(order, initial, final, horizon),
-            f"Affected customers' mean trust in the company; line: median of {_runs_text(n_runs)}, "
-            f"band: 10-90% of runs; y axis zoomed{_window_note(until, horizon)}")
+            f"Affected customers' mean trust in the company (y axis zoomed). Line: median of "
+            f"{_runs_text(n_runs)}; band: 10-90% of runs{_window_note(until, horizon)}")
     return fig
 
 
@@ -743,7 +767,8 @@ def trust_title(order: Sequence[str], initial: dict, final: dict, horizon: float
     when = f" after {horizon / 24:.0f} days" if horizon else ""
     verb = "falls" if fb < start - 0.005 else "rises" if fb > start + 0.005 else "stays"
     if len(order) == 1 or best == base or not fx > fb:
-        return f"Affected customers' trust in the company {verb} from {start:.2f} to {fb:.2f}{when} under {base}"
+        return (f"Affected customers' trust in the company {verb} from {start:.2f} to {fb:.2f}{when} "
+                f"under {base}")
     if fx < start:
         return (f"Trust in the company falls least with {best}: from {start:.2f} to {fx:.2f}{when}, "
                 f"against {fb:.2f} for {base}")
@@ -796,13 +821,39 @@ def cohorts_title(order: Sequence[str], table: pd.DataFrame, hours: float) -> st
     base = order[0]
     med = {n: {c: quantiles(table.loc[table["scenario"] == n, COHORT_LABELS[c]])[1] for c in COHORTS}
            for n in order}
-    worst = min(COHORTS, key=lambda c: (med[base][c], COHORTS.index(c)))
-    label = COHORT_LABELS[worst]
+    last = last_cohorts(med[base])
+    worst = last[0]
     best = max(order, key=lambda n: (med[n][worst], -order.index(n)))
-    text = f"{label} hear last: at {hours:.0f} h, {fmt_pct(med[base][worst])} of {label} know under {base}"
+    if len(last) == len(COHORTS):
+        top = max(med[base].values())
+        return (f"All generations hear at much the same pace: at {hours:.0f} h, {fmt_pct(med[base][worst])}"
+                f" to {fmt_pct(top)} of each know under {base}")
+    if len(last) == 1:
+        label = COHORT_LABELS[worst]
+        text = (f"{label} hear last: at {hours:.0f} h, {fmt_pct(med[base][worst])} of {label} know "
+                f"under {base}")
+    else:
+        text = (f"{join_words([COHORT_LABELS[c] for c in last])} hear last: at {hours:.0f} h, about "
+                f"{fmt_pct(float(np.mean([med[base][c] for c in last])))} of each know under {base}")
     if best != base and med[best][worst] > med[base][worst]:
-        text += f", {fmt_pct(med[best][worst])} with {best}"
+        text += f", {fmt_pct(med[best][worst])} of {COHORT_LABELS[worst]} with {best}"
     return text
+
+
+def last_cohorts(shares: dict[str, float], tolerance: float = 0.01) -> list[str]:
+    """Cohorts within ``tolerance`` (1 percentage point) of the least aware, least aware first."""
+    valid = {c: v for c, v in shares.items() if not math.isnan(v)}
+    if not valid:
+        return [COHORTS[0]]
+    low = min(valid.values())
+    return sorted((c for c, v in valid.items() if v <= low + tolerance),
+                  key=lambda c: (valid[c], COHORTS.index(c)))
+
+
+def join_words(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def all_charts(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequence[dict]) -> dict[str, Figure]:

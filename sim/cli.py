@@ -16,6 +16,8 @@ from .simulate import ENGINES, SimulationResult, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = ROOT / "scenarios" / "optus_2022.toml"
+BUNDLED = [ROOT / "scenarios" / f"{name}.toml"
+           for name in ("optus_2022", "direct_first", "trusted_channels", "word_of_mouth")]
 
 
 def _fmt_hours(value) -> str:
@@ -74,6 +76,25 @@ def _batch_parser(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _compare_parser(sub) -> None:
+    from .compare import DEFAULT_PEOPLE, DEFAULT_REPLICATIONS, DEFAULT_SEED
+
+    p = sub.add_parser("compare", help="compare scenarios over many runs: charts and a client report",
+                       description="Run each scenario --reps times (same seeds for every "
+                                   "scenario) and write charts, summary tables and report.html "
+                                   "to --out.")
+    p.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files (first = baseline)")
+    p.add_argument("--reps", type=int, default=DEFAULT_REPLICATIONS,
+                   help=f"replications per scenario (default {DEFAULT_REPLICATIONS})")
+    p.add_argument("--out", type=Path, default=Path("out") / "compare", help="output folder")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="base seed of the batch")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help=f"override a key in every scenario (default population.size={DEFAULT_PEOPLE})")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--engine", choices=ENGINES, default="fast", help="simulation engine")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _sensitivity_parser(sub) -> None:
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished batch",
                        description="Compute Sobol (first, total order) or Morris indices with "
@@ -86,10 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python run.py",
         description="breachsim: how news of a customer data breach spreads. "
-                    "With no command, runs the bundled Optus 2022 scenario.")
+                    "With no command, compares the four bundled scenarios and writes a "
+                    "client report to out/compare/.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _run_parser(sub)
     _batch_parser(sub)
+    _compare_parser(sub)
     _sensitivity_parser(sub)
     return parser
 
@@ -101,6 +124,29 @@ def command_batch(args) -> int:
                        resume=args.resume, progress=not args.quiet)
     print(f"{result.done} of {result.total} runs done, {result.failed} failed; "
           f"results in {result.out} (runs.parquet, timeseries.parquet, manifest.json)")
+    return 0 if result.ok else 1
+
+
+def command_compare(args) -> int:
+    import pandas as pd
+
+    from .compare import DEFAULT_PEOPLE, compare, scenario_info
+    from .report import headline_text, reading, summary_table
+
+    overrides = {"population.size": DEFAULT_PEOPLE}
+    overrides.update(parse_override(text) for text in args.overrides)
+    result, written = compare(args.scenarios, args.out, replications=args.reps, seed=args.seed,
+                              overrides=overrides, workers=args.workers,
+                              progress=not args.quiet, engine=args.engine)
+    runs = pd.read_parquet(result.runs_path)
+    timeseries = pd.read_parquet(result.timeseries_path)
+    summary = summary_table(runs, scenario_info(runs), timeseries)
+    print(headline_text(summary))
+    print()
+    print(reading(summary))
+    report = next((p for p in written if p.name == "report.html"), None)
+    print(f"{result.done} of {result.total} runs done, {result.failed} failed")
+    print(f"report: {report}  (charts, summary.csv and summary.md beside it)")
     return 0 if result.ok else 1
 
 
@@ -129,13 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        argv = ["run", str(DEFAULT_SCENARIO), "--out", "out/optus_2022"]
-        print(f"running the bundled scenario {DEFAULT_SCENARIO.relative_to(ROOT)} ...")
+        argv = ["compare", *map(str, BUNDLED), "--out", "out/compare"]
+        print("comparing the four bundled scenarios (Optus 2022 and the three lessons) ...")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    commands = {"run": command_run, "batch": command_batch, "sensitivity": command_sensitivity}
+    commands = {"run": command_run, "batch": command_batch, "compare": command_compare,
+                "sensitivity": command_sensitivity}
     try:
         return commands[args.command](args)
     except ScenarioError as err:

@@ -73,8 +73,28 @@ def test_help(args):
     assert done.returncode == 0 and "usage:" in done.stdout
 
 
-def test_no_arguments_runs_the_bundled_scenario(tmp_path):
+def test_no_arguments_runs_the_bundled_comparison(tmp_path):
     done = cli(cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Optus 2022" in done.stdout
-    assert (tmp_path / "out" / "optus_2022" / "awareness.png").is_file()
+    for name in ("Optus 2022", "Direct first", "Trusted channels", "Word of mouth"):
+        assert name in done.stdout
+    assert "report: out/compare/report.html" in done.stdout
+    assert (tmp_path / "out" / "compare" / "report.html").is_file()
+
+
+def test_compare_writes_the_report_and_its_numbers_match_the_runs(tmp_path):
+    out = tmp_path / "cmp"
+    done = cli("compare", OPTUS, ROOT / "scenarios" / "direct_first.toml", "--reps", 3,
+               "--set", "population.size=1500", "--set", "scenario.hours=96", "--out", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    names = {p.name for p in out.iterdir()}
+    assert {"awareness.png", "awareness.svg", "time_to_reach.png", "first_source.png", "trust.png",
+            "cohorts.png", "summary.csv", "summary.md", "report.html", "batch"} <= names
+    runs = pd.read_parquet(out / "batch" / "runs.parquet")
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(runs) == 6 and list(summary["scenario"]) == ["Optus 2022 (as it happened)", "Direct first"]
+    medians = runs.groupby("scenario")["hours_to_50pct_affected"].median()
+    for _, row in summary.iterrows():
+        assert row["hours_to_50pct_affected_median"] == medians[row["scenario"]]
+    # scenarios share seeds (common random numbers)
+    assert runs.groupby("replication")["seed"].nunique().eq(1).all()

@@ -19,8 +19,9 @@ one or more points. At each point the allowed gap is ``z x SE + allowance``:
 - ``z`` is the two-sided Bonferroni critical value of Student's t with R - 1
   degrees of freedom (the SE is estimated from R runs) for the family of all
   points of the check, at a family-wise level ALPHA = 1%: a correct engine
-  with any other seeds fails a check with probability at most 1%. The rows of
-  a curve are strongly positively correlated, so Bonferroni is conservative;
+  with any other seeds fails a check with probability about 1% at most. The
+  rows of a curve are strongly positively correlated, so Bonferroni is
+  conservative;
 - ``allowance`` covers the known finite-size bias of the reference (explained
   in each test); it is small against ``z x SE``.
 
@@ -44,8 +45,8 @@ from scipy import stats
 from sim.scenario import load_scenario
 from sim.simulate import simulate
 
-#: Engines under test (the vectorised "fast" engine is to be added here).
-ENGINES = ["agents"]
+#: Engines under test.
+ENGINES = ["agents", "fast"]
 
 VALIDATION = Path(__file__).resolve().parent.parent / "scenarios" / "validation"
 BASS = VALIDATION / "bass.toml"
