@@ -355,6 +355,8 @@ class FastModel:
         t["sum_source_trust"] += float(trust.sum())
         hit = self.affected[who]
         t["aware_affected"] += int(hit.sum())
+        for code, count in enumerate(np.bincount(source[hit], minlength=len(SOURCES))):
+            t["first_" + SOURCES[code] + "_affected"] += int(count)
         change = hit & (source != SEED)
         who, source = who[change], source[change]
         before = self.company_trust[who]

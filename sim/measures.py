@@ -19,6 +19,7 @@ from .schema import COHORTS, SOURCES
 COUNTS = (
     ["aware", "believing", "aware_affected", "believing_affected"]
     + [f"first_{s}" for s in SOURCES]
+    + [f"first_{s}_affected" for s in SOURCES]
     + [f"aware_{c}" for c in COHORTS]
     + ["direct_sent", "direct_delivered", "direct_read", "contacted"]
 )
@@ -80,7 +81,10 @@ def summarise(frame: pd.DataFrame, agents: int, affected: int, people_per_agent:
         "people_per_agent": float(people_per_agent),
         "hours_to_50pct_affected": _hours_to_share(frame, affected, 0.5),
         "hours_to_90pct_affected": _hours_to_share(frame, affected, 0.9),
-        "share_affected_first_from_company": share(last["first_direct"]),
+        "share_affected_first_from_company": share(last["first_direct_affected"]),
+        "share_affected_first_from_media": share(last["first_media_affected"]),
+        "share_affected_first_from_twitter": share(last["first_twitter_affected"]),
+        "share_affected_first_from_word_of_mouth": share(last["first_word_of_mouth_affected"]),
         "share_affected_contacted": share(last["contacted"]),
         "unaware_affected_share_24h": _unaware_share_at(frame, affected, 24.0),
         "unaware_affected_share_72h": _unaware_share_at(frame, affected, 72.0),

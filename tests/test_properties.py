@@ -50,6 +50,9 @@ def test_invariants_hold_for_any_scenario(overrides, seed, engine):
     # first-source counts add up to the aware count; cohorts too
     firsts = ts[[f"first_{s}" for s in SOURCES]].sum(axis=1)
     assert (firsts == ts.aware).all()
+    firsts_affected = ts[[f"first_{s}_affected" for s in SOURCES]].sum(axis=1)
+    assert (firsts_affected == ts.aware_affected).all()
+    assert (ts.first_direct_affected == ts.first_direct).all()      # only customers are messaged
     cohorts = ts[[c for c in ts.columns if c.startswith("aware_") and c != "aware_affected"]].sum(axis=1)
     assert (cohorts == ts.aware).all()
     # ordering of nested counts

@@ -157,4 +157,4 @@ def test_a_run_that_does_not_fit_in_memory_is_refused():
     fits = int(line.rsplit("at most about ", 1)[1].split()[0].replace(",", ""))
     per_person = (need - BASE_BYTES) / 1_000_000
     assert abs(fits - (need // 2 - BASE_BYTES) / per_person) <= 1
-    assert estimate_bytes(scenario, "agents") > 4 * need
+    assert estimate_bytes(scenario, "agents") > 3 * need
