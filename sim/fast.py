@@ -151,6 +151,7 @@ class FastModel:
         self.period = np.zeros(n, np.int32)
         self.propensity = np.ones(n)
         self.contacted_row = np.full(n, -1, np.int32)
+        self.trust_columns = [np.ascontiguousarray(pop.trust[:, k]) for k in range(len(TRUST_KINDS))]
         self.company_trust = pop.trust[:, TRUST_KINDS.index("company")].copy()
         self.trust_lost = np.zeros(n)
         self.affected = pop.affected
@@ -183,10 +184,10 @@ class FastModel:
     def _start_spreading(self, people: np.ndarray, row: int) -> None:
         """New spreading periods from step ``row``: draw each edge's telling step.
 
-        An edge's Exp(1) draw E, divided by its rate (layer hazard x
-        propensity), tells within the period iff it is below the attention-
-        hours of the period; only those edges get a step (inverse cumulative
-        attention) and wait in :attr:`tellings`.
+        An edge's Exp(1) draw E (by inversion of a uniform), divided by its
+        rate (layer hazard x propensity), tells within the period iff it is
+        below the attention-hours of the period; only those edges get a step
+        (inverse cumulative attention) and wait in :attr:`tellings`.
         """
         until = row + self._active_steps(len(people)) - 1
         self.spread_until[people] = until
@@ -202,12 +203,14 @@ class FastModel:
             if len(src) == 0:
                 continue
             counts = layer.indptr[people + 1] - layer.indptr[people]
-            rate = np.repeat(hazard * self.propensity[people], counts)
-            draws = self.rng.exponential(size=len(src))
-            told = draws < rate * np.repeat(span, counts)
+            rate = hazard * self.propensity[people]
+            # U < 1 - exp(-rate x span) <=> E = -log(1 - U) < rate x span (told in the period)
+            uniform = self.rng.random(len(src))
+            told = uniform < np.repeat(-np.expm1(-rate * span), counts)
             src, dst = src[told], dst[told]
             with np.errstate(divide="ignore", over="ignore"):
-                when = first_event_step(hours, row, draws[told] / rate[told])
+                draws = -np.log1p(-uniform[told]) / np.repeat(rate, counts)[told]
+            when = first_event_step(hours, row, draws)
             keep = when <= self.spread_until[src]
             self.tellings.add(when[keep], src[keep], dst[keep], self.period[src[keep]])
 
@@ -294,30 +297,44 @@ class FastModel:
     # ---- absorbing a step's exposures --------------------------------------------
     def _absorb(self, people: np.ndarray, source: np.ndarray, asked: np.ndarray, row: int) -> None:
         """Apply exposures together (same rules as ``Person.absorb``)."""
-        pop, t = self.world.population, self.tally
-        trust = pop.trust[people, TRUST_COLUMN[source]]
-        trust = np.where(source == DIRECT, self.company_trust[people], trust)
-        hit = (self.rng.random(len(people)) < trust) | (source == SEED)
+        t = self.tally
+        direct = source == DIRECT
+        any_direct, any_asked = bool(direct.any()), bool(asked.any())
+        if source[0] == source[-1] and (source == source[0]).all():   # one source: faster take
+            trust = self.trust_columns[TRUST_COLUMN[source[0]]][people]
+        else:
+            trust = self.world.population.trust[people, TRUST_COLUMN[source]]
+        if any_direct:
+            trust = np.where(direct, self.company_trust[people], trust)
+        hit = self.rng.random(len(people)) < trust
+        hit |= source == SEED
         # group by person, in a random order within each person's exposures
         order = self._grouped_random_order(people)
-        people, source, asked, hit = people[order], source[order], asked[order], hit[order]
-        first = np.concatenate([[True], people[1:] != people[:-1]])
+        people, source, hit, trust = people[order], source[order], hit[order], trust[order]
+        first = np.empty(len(people), bool)
+        first[0] = True
+        np.not_equal(people[1:], people[:-1], out=first[1:])
         who, pick = people[first], source[first]
         group = np.cumsum(first) - 1
-        believed = np.bincount(group, weights=hit, minlength=len(who)) > 0
-        was_asked = np.bincount(group, weights=asked, minlength=len(who)) > 0
-        got_direct = np.bincount(group, weights=source == DIRECT, minlength=len(who)) > 0
 
+        def any_in_group(flags: np.ndarray) -> np.ndarray:
+            return np.bincount(group, weights=flags, minlength=len(who)) > 0
+
+        believed = any_in_group(hit) if len(who) < len(people) else hit
         new = self.aware_row[who] < 0
-        self._become_aware(who[new], pick[new], trust[order][first][new], row)
-        self._first_contact(who[got_direct & (self.contacted_row[who] < 0)], row)
-
-        self.propensity[who[was_asked]] = self.share_multiplier
+        self._become_aware(who[new], pick[new], trust[first][new], row)
+        if any_direct:
+            got_direct = any_in_group(direct[order])
+            self._first_contact(who[got_direct & (self.contacted_row[who] < 0)], row)
         newly = believed & ~self.believes[who]
         self.believes[who[newly]] = True
         t["believing"] += int(newly.sum())
         t["believing_affected"] += int(self.affected[who[newly]].sum())
-        start = newly | (was_asked & self.believes[who])
+        start = newly
+        if any_asked:
+            was_asked = any_in_group(asked[order])
+            self.propensity[who[was_asked]] = self.share_multiplier
+            start = newly | (was_asked & self.believes[who])
         if start.any():
             self._start_spreading(who[start], row)
 
