@@ -68,12 +68,16 @@ def edges_of(indptr: np.ndarray, indices: np.ndarray, people: np.ndarray):
 
 
 class Buckets:
-    """Events waiting for their step: ``add(steps, *columns)``, ``take(step)``."""
+    """Events waiting for their step: ``add(steps, *columns)``, ``take(step)``.
+
+    An added batch is sorted by step once; each step keeps (batch, start, end)
+    references and the columns are sliced only when the step is taken.
+    """
 
     def __init__(self, steps: int, columns: int):
         self.steps = steps
         self.columns = columns
-        self.chunks: dict[int, list[tuple[np.ndarray, ...]]] = defaultdict(list)
+        self.chunks: dict[int, list] = defaultdict(list)
 
     def add(self, steps: np.ndarray, *columns: np.ndarray) -> None:
         keep = steps < self.steps
@@ -83,24 +87,27 @@ class Buckets:
         if len(steps) == 0:
             return
         if steps[0] == steps[-1] and (steps == steps[0]).all():
-            self.chunks[int(steps[0])].append(tuple(columns))
+            self.chunks[int(steps[0])].append((columns, 0, len(steps)))
             return
         order = np.argsort(steps, kind="stable")
         steps = steps[order]
         columns = tuple(c[order] for c in columns)
-        bounds = np.flatnonzero(np.diff(steps)) + 1
-        starts = np.concatenate([[0], bounds])
-        ends = np.concatenate([bounds, [len(steps)]])
-        for a, b in zip(starts.tolist(), ends.tolist()):
-            self.chunks[int(steps[a])].append(tuple(c[a:b] for c in columns))
+        bounds = np.flatnonzero(steps[1:] != steps[:-1]) + 1
+        starts = [0, *bounds.tolist()]
+        ends = [*starts[1:], len(steps)]
+        chunks = self.chunks
+        for step, start, end in zip(steps[starts].tolist(), starts, ends):
+            chunks[step].append((columns, start, end))
 
     def take(self, step: int) -> tuple[np.ndarray, ...] | None:
         chunks = self.chunks.pop(step, None)
         if not chunks:
             return None
         if len(chunks) == 1:
-            return chunks[0]
-        return tuple(np.concatenate(parts) for parts in zip(*chunks))
+            columns, start, end = chunks[0]
+            return tuple(c[start:end] for c in columns)
+        return tuple(np.concatenate([cols[i][start:end] for cols, start, end in chunks])
+                     for i in range(self.columns))
 
 
 class FastModel:
