@@ -508,13 +508,18 @@ def _runs_text(n_runs: pd.Series) -> str:
     return f"{lo} runs" if lo == hi else f"{lo}-{hi} runs"
 
 
+def _soonest(order: Sequence[str], hours: dict[str, list[float]]) -> tuple[str, str, float, float]:
+    """(baseline, scenario with the lowest median, their two medians); ties go to the first."""
+    base = order[0]
+    fastest = min(order, key=lambda n: (_median(hours, n), order.index(n)))
+    return base, fastest, _median(hours, base), _median(hours, fastest)
+
+
 def awareness_title(order: Sequence[str], h50: dict[str, list[float]]) -> str:
     """The finding of the awareness chart: who informs half of affected soonest."""
-    base = order[0]
     if len(order) == 1:
-        return f"{base}: half of affected customers knew after {fmt_hours(_median(h50, base), True)}"
-    fastest = min(order, key=lambda n: (_median(h50, n), order.index(n)))
-    fb, ff = _median(h50, base), _median(h50, fastest)
+        return f"{order[0]}: half of affected customers knew after {fmt_hours(_median(h50, order[0]), True)}"
+    base, fastest, fb, ff = _soonest(order, h50)
     if fastest == base or not ff < fb:
         return (f"No alternative informs affected customers sooner than {base}: "
                 f"half knew after {fmt_hours(fb, True)}")
@@ -600,11 +605,9 @@ def time_to_reach_chart(runs: pd.DataFrame, scenarios: Sequence[dict]) -> Figure
 
 def time_to_reach_title(order: Sequence[str], h90: dict[str, list[float]]) -> str:
     """The finding of the time-to-reach chart: who reaches 90% soonest."""
-    base = order[0]
     if len(order) == 1:
-        return f"{base}: 90% of affected customers knew after {fmt_hours(_median(h90, base), True)}"
-    fastest = min(order, key=lambda n: (_median(h90, n), order.index(n)))
-    fb, ff = _median(h90, base), _median(h90, fastest)
+        return f"{order[0]}: 90% of affected customers knew after {fmt_hours(_median(h90, order[0]), True)}"
+    base, fastest, fb, ff = _soonest(order, h90)
     if fastest == base or not ff < fb:
         return (f"No alternative reaches 90% of affected customers sooner than {base} "
                 f"({fmt_hours(fb, True)})")

@@ -67,12 +67,17 @@ def _batch_parser(sub) -> None:
                                    "replications), in parallel, into --out; resumable.")
     p.add_argument("batch", type=Path, help="batch TOML file")
     p.add_argument("--out", type=Path, required=True, help="batch folder")
-    p.add_argument("--workers", type=int, default=None,
-                   help="local worker processes (default: number of cores)")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run on this Dask scheduler (default: $DASK_SCHEDULER_ADDRESS if set)")
     p.add_argument("--resume", action="store_true",
                    help="skip runs already complete in --out, run the rest")
+    _add_parallel_options(p)
+
+
+def _add_parallel_options(p) -> None:
+    """--workers and --quiet, shared by the commands that run batches."""
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: number of cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -90,9 +95,8 @@ def _compare_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="base seed of the batch")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help=f"override a key in every scenario (default population.size={DEFAULT_PEOPLE})")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="simulation engine")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_parallel_options(p)
 
 
 def _sensitivity_parser(sub) -> None:

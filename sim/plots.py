@@ -37,8 +37,8 @@ def awareness_figure(result: SimulationResult):
             continue
         label = event["label"] if event["label"] not in seen else None
         seen.add(event["label"])
-        ax.axvline(when, color=CHANNEL_COLOURS[event["channel"]], lw=1, ls="-." if "ends" in event["label"] else "--",
-                   alpha=0.8, label=label)
+        ax.axvline(when, color=CHANNEL_COLOURS[event["channel"]], lw=1, alpha=0.8, label=label,
+                   ls="-." if "ends" in event["label"] else "--")
     half = summary["hours_to_50pct_affected"]
     verdict = (f"half of affected customers knew after {half:.0f} h" if half is not None
                else "fewer than half of affected customers ever knew")
@@ -47,7 +47,8 @@ def awareness_figure(result: SimulationResult):
     ax.set_xlabel(f"local date and time ({start.tzname() or start.strftime('%z')})")
     ax.set_ylim(0, affected * 1.08)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b", tz=start.tzinfo))
-    ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, len(times) // (24 * 8 / result.scenario.step_hours) or 1), tz=start.tzinfo))
+    days = frame["hours"].iloc[-1] / 24
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, round(days / 8)), tz=start.tzinfo))
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=9)
     fig.autofmt_xdate()
