@@ -33,6 +33,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--dask-runs", type=int, default=100)
+    parser.add_argument("--worker-saturation", default=None,
+                        help="scheduler setting distributed.scheduler.worker-saturation "
+                             "(e.g. inf: send workers all their tasks at once)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     rows = []
@@ -45,8 +48,11 @@ def main() -> None:
         batch = write_batch(tmp / "d", args.dask_runs)
         with Timer() as serial:
             run_batch(batch, tmp / "serial", workers=1, progress=False)
+        import dask
         from distributed import LocalCluster
 
+        if args.worker_saturation:
+            dask.config.set({"distributed.scheduler.worker-saturation": args.worker_saturation})
         with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster:
             run_batch(batch, tmp / "warm", scheduler=cluster.scheduler_address, progress=False)
