@@ -59,6 +59,7 @@ def _run_parser(sub) -> None:
                    help="output folder (default out/<scenario file name>)")
     p.add_argument("--engine", choices=ENGINES, default="fast",
                    help="simulation engine: fast (arrays, default) or agents (Mesa, one object per person)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _batch_parser(sub) -> None:
@@ -166,7 +167,7 @@ def command_run(args) -> int:
     overrides = dict(parse_override(text) for text in args.overrides)
     scenario = load_scenario(args.scenario, overrides)
     out = args.out or Path("out") / args.scenario.stem
-    result = simulate(scenario, seed=args.seed, engine=args.engine)
+    result = simulate(scenario, seed=args.seed, engine=args.engine, progress=not args.quiet)
     from .outputs import write_run
 
     written = write_run(result, out)

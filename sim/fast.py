@@ -407,8 +407,8 @@ class FastModel:
         spreading = int(np.count_nonzero(self.spread_until >= row))
         self.rows.append(row_from_tally(self.tally, spreading, self.n_affected))
 
-    def run(self) -> None:
-        """Plant the seeds, record row 0, run every step."""
+    def run(self, on_step=None) -> None:
+        """Plant the seeds, record row 0, run every step (calling ``on_step()`` after each)."""
         seeds = self.world.seeds
         if len(seeds):
             self._absorb(seeds.astype(np.int64), np.full(len(seeds), SEED, np.int8),
@@ -416,3 +416,5 @@ class FastModel:
         self._record(0)
         for k in range(self.steps):
             self.step(k)
+            if on_step:
+                on_step()

@@ -151,7 +151,9 @@ class BreachNewsModel(mesa.Model):
         self._row = row_from_tally(self.tally, len(self.spreaders), self.affected)
         self.datacollector.collect(self)
 
-    def run(self) -> None:
-        """Run every step of the scenario."""
+    def run(self, on_step=None) -> None:
+        """Run every step of the scenario (calling ``on_step()`` after each)."""
         for _ in range(self.scenario.n_steps):
             self.step()
+            if on_step:
+                on_step()

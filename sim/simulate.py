@@ -52,31 +52,42 @@ def channel_events(world: World) -> list[dict]:
     return sorted(events, key=lambda e: e["hours"])
 
 
-def _run_engine(scenario: Scenario, seed: int | None, engine: str) -> tuple[World, pd.DataFrame]:
+def _run_engine(scenario: Scenario, seed: int | None, engine: str,
+                on_step) -> tuple[World, pd.DataFrame]:
     if engine == "agents":
         from .model import BreachNewsModel
 
         model = BreachNewsModel(scenario, seed=seed)
-        model.run()
+        model.run(on_step)
         return model.world, model.datacollector.get_model_vars_dataframe()
     from .fast import FastModel
 
     fast = FastModel(scenario, seed=seed)
-    fast.run()
+    fast.run(on_step)
     return fast.world, pd.DataFrame(fast.rows)
 
 
-def simulate(scenario: Scenario, seed: int | None = 1, engine: str = "fast") -> SimulationResult:
+def simulate(scenario: Scenario, seed: int | None = 1, engine: str = "fast",
+             progress: bool = False) -> SimulationResult:
     """Run ``scenario`` once with ``seed`` on ``engine`` ("fast" or "agents").
 
     Both engines run the same model from the same population, network and
     channels (docs/MODEL.md); same scenario, seed and engine give identical
-    results.
+    results. ``progress`` shows a bar of steps done and time left (stderr).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
     check_fits(scenario, engine)
-    world, raw = _run_engine(scenario, seed, engine)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=scenario.n_steps, unit="step", desc="steps", dynamic_ncols=True)
+    try:
+        world, raw = _run_engine(scenario, seed, engine, bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
     frame = add_clock(raw, world.scenario.start, world.scenario.step_hours)
     cohorts = np.bincount(world.population.cohort, minlength=len(COHORTS))
     summary = summarise(frame, world.size, int(world.population.affected.sum()),
