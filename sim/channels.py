@@ -30,6 +30,16 @@ from .scenario import Scenario
 MAX_PULSE_HAZARD = -math.log(1e-9)
 
 
+#: Hazard used for a probability of exactly 1 (1 - exp(-50) is 1 to 21 digits).
+MAX_HAZARD = 50.0
+
+
+def hazard_of(probability: float) -> float:
+    """Hourly hazard h with 1 - exp(-h) = probability (e.g. a word-of-mouth
+    probability per hour, turned into a rate that attention can scale)."""
+    return MAX_HAZARD if probability >= 1 else -math.log1p(-probability)
+
+
 def pulse_integrals(pulses: list[dict], n_steps: int, step_hours: float) -> np.ndarray:
     """Hazard integrated over each step (attention 1) summed over pulses."""
     edges = np.arange(n_steps + 1) * step_hours

@@ -22,11 +22,11 @@ exposures are absorbed together (:meth:`FastModel._absorb`).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 import numpy as np
 
+from .channels import hazard_of
 from .measures import empty_tally, row_from_tally
 from .population import TRUST_KINDS
 from .scenario import Scenario
@@ -37,7 +37,6 @@ MEDIA, TWITTER, DIRECT, WORD_OF_MOUTH, SEED = (SOURCES.index(s) for s in
                                                ("media", "twitter", "direct", "word_of_mouth", "seed"))
 #: Column of Population.trust for each source code (seed: peer).
 TRUST_COLUMN = np.array([TRUST_KINDS.index(k) for k in ("media", "social", "company", "peer", "peer")])
-MAX_HAZARD = 50.0
 
 
 def first_event_step(cumulative: np.ndarray, after: np.ndarray | int, draws: np.ndarray) -> np.ndarray:
@@ -139,8 +138,7 @@ class FastModel:
         self.twitter = cumulative(w.broadcast.twitter)
         delays = d["channels"]["direct"]["read_delay_hours"]
         self.read_rate = {m: 1.0 / delay for m, delay in delays.items()}
-        self.layer_hazards = [MAX_HAZARD if wom[l.name] >= 1 else -math.log1p(-wom[l.name])
-                              for l in w.network.layers]
+        self.layer_hazards = [hazard_of(wom[layer.name]) for layer in w.network.layers]
         self.well_mixed = w.network.kind == "well_mixed"
         self.contacts_per_hour = d["network"]["contacts_per_hour"]
         self.p_contact_tells = wom["well_mixed"]

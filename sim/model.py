@@ -21,22 +21,15 @@ from __future__ import annotations
 import math
 
 import mesa
-import numpy as np
 
 from .agents import Person
+from .channels import hazard_of
 from .measures import empty_tally, row_from_tally
 from .scenario import Scenario
 from .schema import COHORTS
 from .world import build_world
 
-#: Hazard used for a word-of-mouth probability of exactly 1.
-MAX_HAZARD = 50.0
 FOREVER = 2**62
-
-
-def hazard_of(probability: float) -> float:
-    """Hourly hazard h with 1 - exp(-h) = probability (capped at 1)."""
-    return MAX_HAZARD if probability >= 1 else -math.log1p(-probability)
 
 
 class BreachNewsModel(mesa.Model):
