@@ -89,11 +89,16 @@ def plan_runs(spec: BatchSpec, design: Design) -> list[RunTask]:
     return tasks
 
 
-@lru_cache(maxsize=64)
 def _scenario(path: str, overrides: tuple):
+    """The task's scenario, loaded once per worker (list values are not hashable: key by JSON)."""
+    return _scenario_from_json(path, json.dumps(overrides))
+
+
+@lru_cache(maxsize=64)
+def _scenario_from_json(path: str, overrides: str):
     from .scenario import load_scenario
 
-    return load_scenario(path, dict(overrides))
+    return load_scenario(path, dict(json.loads(overrides)))
 
 
 def execute(task: RunTask) -> RunOutcome:

@@ -255,3 +255,19 @@ def test_dask_cluster_gives_the_local_results_even_when_a_worker_dies(tmp_path, 
     os.killpg(workers[0].pid, signal.SIGKILL)
     assert proc.wait(timeout=300) == 0
     assert_same(tmp_path / "local", out)
+
+
+def test_grid_over_list_values(tmp_path):
+    batch = tmp_path / "batch.toml"
+    batch.write_text(f"""
+scenarios = ["{SCENARIOS / 'optus_2022.toml'}"]
+[set]
+"population.size" = 500
+"scenario.hours" = 200
+[grid]
+"channels.direct.campaigns.0.targets" = [["current"], ["former", "current"]]
+""")
+    result = run_batch(batch, tmp_path / "out", workers=1, progress=False)
+    assert result.ok and result.done == 2
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert runs["messages_sent"].iloc[0] < runs["messages_sent"].iloc[1]   # current only: fewer
