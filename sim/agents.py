@@ -213,7 +213,3 @@ class Person(mesa.Agent):
         self.spreading_until = row + self.model.active_steps() - 1
         self.untold = [list(people) for people in self.neighbours]
         self.model.spreaders.add(self)
-
-    @property
-    def spreading(self) -> bool:
-        return self.spreading_until >= self.model.step_index

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from .batchfile import BatchSpec, load_batch
 from .design import Design, build_design
 from .errors import ScenarioError
-from .outputs import code_version, package_versions
+from .outputs import code_version, package_versions, write_atomically
 
 SEED_RULE = ("seed = numpy.random.SeedSequence([batch seed, point, replication])"
              ".generate_state(1, numpy.uint64)[0]; scenarios share seeds")
@@ -136,10 +136,8 @@ def write_part(out: Path, outcome: RunOutcome) -> None:
     meta = dict(table.schema.metadata or {})
     meta[META_KEY] = json.dumps(outcome.row, default=_plain).encode()
     table = table.replace_schema_metadata(meta)
-    final = part_path(out, outcome.key)
-    temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, final)
+    write_atomically(part_path(out, outcome.key),
+                     lambda p: pq.write_table(table, p, compression="zstd"))
 
 
 def _plain(value):
@@ -168,7 +166,7 @@ def completed_runs(out: Path) -> dict[str, dict]:
             path.unlink()
         else:
             done[path.stem] = row
-    for leftover in folder.glob(".*.tmp") if folder.is_dir() else []:
+    for leftover in folder.glob(".*.tmp.parquet") if folder.is_dir() else []:
         leftover.unlink()
     return done
 
@@ -181,15 +179,9 @@ def merge_parts(out: Path, keys: Iterable[str]) -> tuple[Path, Path]:
     tables = [pq.read_table(part_path(out, k)).replace_schema_metadata(None) for k in keys]
     series = pa.concat_tables(tables) if tables else pa.table({})
     runs_path, ts_path = out / "runs.parquet", out / "timeseries.parquet"
-    _atomic(runs_path, lambda p: runs.to_parquet(p, index=False, compression="zstd"))
-    _atomic(ts_path, lambda p: pq.write_table(series, p, compression="zstd"))
+    write_atomically(runs_path, lambda p: runs.to_parquet(p, index=False, compression="zstd"))
+    write_atomically(ts_path, lambda p: pq.write_table(series, p, compression="zstd"))
     return runs_path, ts_path
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    write(temporary)
-    os.replace(temporary, path)
 
 
 # ---- manifest -------------------------------------------------------------------
@@ -226,7 +218,8 @@ class Manifest:
             for entry in self.data["runs"].values():
                 counts[entry["status"]] = counts.get(entry["status"], 0) + 1
             self.data["counts"] = counts
-            _atomic(self.path, lambda p: p.write_text(json.dumps(self.data, indent=1, default=_plain)))
+            write_atomically(self.path,
+                             lambda p: p.write_text(json.dumps(self.data, indent=1, default=_plain)))
             self._last = now
 
 

@@ -91,7 +91,6 @@ class BreachNewsModel(mesa.Model):
     def _plant_seeds(self) -> None:
         for index in self.world.seeds:
             self.people[int(index)].absorb([("seed", False)], 0)
-        self.spreaders = {p for p in self.spreaders if p.spreading_until >= 0}
 
     def uniform(self) -> float:
         """A uniform draw in [0, 1) from the run's generator (drawn in blocks)."""

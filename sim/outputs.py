@@ -11,6 +11,7 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from .simulate import SimulationResult
 
@@ -54,6 +55,17 @@ def manifest(result: SimulationResult) -> dict:
         "command": sys.argv,
         "events": result.events,
     }
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(temporary)`` then rename the temporary file to ``path``.
+
+    The temporary name (``.<stem>.tmp<suffix>``, beside ``path``) keeps the
+    suffix, so writers that pick a format from it (matplotlib) still work.
+    """
+    temporary = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    write(temporary)
+    os.replace(temporary, path)
 
 
 def write_json(path: Path, data) -> None:

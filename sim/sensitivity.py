@@ -10,13 +10,13 @@ half-widths) or Morris mu* and sigma.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
+from .outputs import write_atomically
 
 #: Summary measures analysed (those that vary with the parameters).
 MEASURES = (
@@ -94,10 +94,8 @@ def chart(table: pd.DataFrame, method: str, path: Path) -> None:
     fig.suptitle(f"Which parameters matter ({first}; bars: "
                  f"{'total order, dots: first order' if method == 'sobol' else 'mu*'})", fontsize=13)
     fig.tight_layout()
-    temporary = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(temporary)
+    write_atomically(path, fig.savefig)
     plt.close(fig)
-    os.replace(temporary, path)
 
 
 def run_sensitivity(batch_dir: str | Path) -> list[Path]:
@@ -108,8 +106,6 @@ def run_sensitivity(batch_dir: str | Path) -> list[Path]:
     if table.empty:
         raise ScenarioError(batch_dir, "", "no measure varies across the design points")
     csv_path, png_path = batch_dir / "sensitivity.csv", batch_dir / "sensitivity.png"
-    temporary = csv_path.with_name(".sensitivity.csv.tmp")
-    table.to_csv(temporary, index=False)
-    os.replace(temporary, csv_path)
+    write_atomically(csv_path, lambda p: table.to_csv(p, index=False))
     chart(table, manifest["design"]["method"], png_path)
     return [csv_path, png_path]
