@@ -306,7 +306,7 @@ def _display_hours(bands: pd.DataFrame, scenarios: Sequence[dict] | None, hours:
             own = (mdates.date2num(dt.datetime.fromisoformat(s["start"])) - start_num) * 24
         for e in s.get("events", []):
             if e.get("channel") == "direct":
-                settle = max(settle, own + float(e["hours"]))
+                settle = max(settle, own + float(e["end"] if e["end"] is not None else horizon))
     return min(horizon, 24 * math.ceil((settle + 12) / 24)), horizon
 
 
@@ -353,30 +353,21 @@ def _median(q: dict[str, list[float]], name: str) -> float:
 # --------------------------------------------------------------------------- events
 
 def campaigns_and_points(events: Sequence[dict]) -> tuple[list[tuple], list[tuple]]:
-    """Split channel events into campaigns and one-off posts.
+    """Split structured channel events (:func:`sim.simulate.channel_events`).
 
-    Returns ``(campaigns, points)``: campaigns as ``(medium, start_hour, end_hour
-    or None)`` pairing "X campaign starts" with the next "X campaign ends";
-    points as ``(hours, label, channel)``, duplicates removed.
+    Returns ``(campaigns, points)``: campaigns as ``(label, start, end or
+    None)``; one-off posts as ``(hours, label, channel)``, duplicates removed.
     """
-    campaigns: list[list] = []
-    open_: dict[str, list[list]] = {}
-    points = []
-    for e in sorted(events, key=lambda e: e["hours"]):
-        label = e["label"]
-        if e.get("channel") == "direct" and " campaign " in label:
-            medium, _, what = label.rpartition(" campaign ")
-            if what.startswith("start"):
-                c = [medium, float(e["hours"]), None]
-                campaigns.append(c)
-                open_.setdefault(medium, []).append(c)
-            elif open_.get(medium):
-                open_[medium].pop(0)[2] = float(e["hours"])
+    campaigns, points = [], []
+    for e in sorted(events, key=lambda e: e["start"]):
+        if e["channel"] == "direct":
+            campaigns.append((e["label"].replace(" campaign", ""), float(e["start"]),
+                              None if e["end"] is None else float(e["end"])))
             continue
-        key = (float(e["hours"]), label, e.get("channel", "media"))
+        key = (float(e["start"]), e["label"], e["channel"])
         if key not in points:
             points.append(key)
-    return [tuple(c) for c in campaigns], points
+    return campaigns, points
 
 
 POINT_MARKERS = {"media": ("s", "press release / news coverage"), "twitter": ("^", "company tweet"),

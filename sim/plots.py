@@ -31,14 +31,18 @@ def awareness_figure(result: SimulationResult):
     ax.text(times[0], affected, f" all affected customers ({affected:.1f} M)", va="bottom",
             fontsize=9, color="#555555")
     seen = set()
+    last = frame["hours"].iloc[-1]
     for event in result.events:
-        when = start + dt.timedelta(hours=event["hours"])
-        if when > times[-1]:
-            continue
-        label = event["label"] if event["label"] not in seen else None
-        seen.add(event["label"])
-        ax.axvline(when, color=CHANNEL_COLOURS[event["channel"]], lw=1, alpha=0.8, label=label,
-                   ls="-." if "ends" in event["label"] else "--")
+        for hours, what, ls in ((event["start"], "starts", "--"), (event["end"], "ends", "-.")):
+            if event["channel"] != "direct" and what == "ends":
+                continue
+            if hours is None or hours > last:
+                continue
+            label = f"{event['label']} {what}" if event["channel"] == "direct" else event["label"]
+            when = start + dt.timedelta(hours=hours)
+            ax.axvline(when, color=CHANNEL_COLOURS[event["channel"]], lw=1, alpha=0.8,
+                       label=label if label not in seen else None, ls=ls)
+            seen.add(label)
     half = summary["hours_to_50pct_affected"]
     verdict = (f"half of affected customers knew after {half:.0f} h" if half is not None
                else "fewer than half of affected customers ever knew")

@@ -27,7 +27,7 @@ class SimulationResult:
     summary : dict
         Per-run measures (see :func:`sim.measures.summarise`).
     events : list of dict
-        Channel events for charts: ``{"hours", "label", "channel"}``.
+        Channel events for charts (see :func:`channel_events`).
     """
 
     scenario: Scenario
@@ -39,17 +39,30 @@ class SimulationResult:
 
 
 def channel_events(world: World) -> list[dict]:
-    """Press releases, tweets and campaign starts/ends, in hours from the start."""
+    """The run's channel events, structured for charts and reports.
+
+    One dict per press release, tweet and company campaign, sorted by start:
+
+    - ``channel``: ``"media"``, ``"twitter"`` or ``"direct"``;
+    - ``medium``: ``"press_release"``, ``"tweet"``, ``"sms"`` or ``"email"``;
+    - ``start``: hours since the scenario start;
+    - ``end``: hours since the scenario start; a post's ``end`` is its
+      ``start``; a campaign's is when its last message is sent (it may fall
+      after the run's end), ``None`` if it never finishes;
+    - ``label``: words for display only (never parsed back).
+    """
     ch = world.scenario.data["channels"]
-    events = [{"hours": r["at_hour"], "label": "press release", "channel": "media"}
+    events = [{"channel": "media", "medium": "press_release", "start": float(r["at_hour"]),
+               "end": float(r["at_hour"]), "label": "press release"}
               for r in ch["media"]["releases"]]
-    events += [{"hours": p["at_hour"], "label": "tweet", "channel": "twitter"}
+    events += [{"channel": "twitter", "medium": "tweet", "start": float(p["at_hour"]),
+                "end": float(p["at_hour"]), "label": "tweet"}
                for p in ch["twitter"]["posts"]]
     for c in world.campaigns:
-        name = "SMS" if c.medium == "sms" else "e-mail"
-        events.append({"hours": c.start_hour, "label": f"{name} campaign starts", "channel": "direct"})
-        events.append({"hours": c.end_hour, "label": f"{name} campaign ends", "channel": "direct"})
-    return sorted(events, key=lambda e: e["hours"])
+        end = float(c.end_hour) if np.isfinite(c.end_hour) else None
+        events.append({"channel": "direct", "medium": c.medium, "start": float(c.start_hour),
+                       "end": end, "label": f"{'SMS' if c.medium == 'sms' else 'e-mail'} campaign"})
+    return sorted(events, key=lambda e: e["start"])
 
 
 def _run_engine(scenario: Scenario, seed: int | None, engine: str,

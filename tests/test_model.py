@@ -42,8 +42,8 @@ def test_optus_timeline_email_starts_a_day_after_the_release(engine):
     ts = r.timeseries
     assert (ts.loc[ts.hours <= 24, "direct_sent"] == 0).all()
     assert ts.loc[ts.hours == 25, "direct_sent"].item() > 0
-    assert r.events[0]["label"] == "press release" and r.events[0]["hours"] == 0
-    ends = [e["hours"] for e in r.events if e["label"] == "e-mail campaign ends"]
+    assert r.events[0]["medium"] == "press_release" and r.events[0]["start"] == 0
+    ends = [e["end"] for e in r.events if e["medium"] == "email"]
     assert 144 <= ends[0] <= 192          # about a week to reach everyone
     s = r.summary
     assert 6 <= s["hours_to_50pct_affected"] <= 72     # most affected aware within days
