@@ -219,6 +219,12 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     """
     path = Path(path)
     data, origins = _layer(path, ())
+    return _finish(data, path, origins, overrides)
+
+
+def _finish(data: dict, path: Path | None, origins: dict,
+            overrides: Mapping[str, Any] | None) -> Scenario:
+    """Apply ``overrides`` to merged ``data``, then check it whole."""
     for key, value in (overrides or {}).items():
         _apply_override(data, key, value)
         origins[key] = "override"
@@ -229,6 +235,30 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         raise ScenarioError(scenario.describe_source(err.key), err.key, str(err)) from None
     _check_consistency(scenario)
     return scenario
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> Scenario:
+    """A new scenario: ``scenario`` with ``overrides`` applied and checked again.
+
+    The same result as loading the file with the overrides appended, without
+    reading any file (used to resolve the points of a batch design).
+    """
+    if not overrides:
+        return scenario
+    return _finish(copy.deepcopy(scenario.data), scenario.path, dict(scenario.origins), overrides)
+
+
+def scenario_from_data(data: dict, source: str | Path = "manifest") -> Scenario:
+    """A scenario from fully resolved data (e.g. a run's manifest), checked again.
+
+    Raises ScenarioError naming ``source`` if the data is not a valid
+    resolved scenario.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(source, "scenario", "allowed: a table holding a resolved scenario")
+    origins: dict[str, str] = {}
+    _claim(origins, data, str(source))
+    return _finish(copy.deepcopy(data), None, origins, None)
 
 
 def _fail(scenario: Scenario, key: str, message: str):
