@@ -47,6 +47,11 @@ class Scenario:
         return self.data["scenario"]["name"]
 
     @property
+    def short_name(self) -> str:
+        """``scenario.short_name`` for chart legends and titles, or the name if not set."""
+        return self.data["scenario"].get("short_name") or self.name
+
+    @property
     def start(self) -> dt.datetime:
         """Calendar time of step 0 (timezone-aware)."""
         return dt.datetime.fromisoformat(self.data["scenario"]["start"])

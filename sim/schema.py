@@ -1,7 +1,10 @@
-"""What a scenario file may contain: every key, its type and its allowed range.
+"""What a scenario file may contain: every key, its type, its allowed range and
+its label.
 
-The schema is a nested dict mirroring the TOML layout; leaves are :class:`Field`
-objects that check one value and say what is allowed when it is wrong. Defaults
+The schema is a nested structure mirroring the TOML layout; leaves are
+:class:`Field` objects that check one value and say what is allowed when it is
+wrong. Every spec carries a short readable ``label`` (units in brackets) that
+reports and charts show instead of the dotted key: :func:`label_of`. Defaults
 live in ``sim/defaults.toml``, not here, so that each default can carry its
 source in a comment.
 """
@@ -10,14 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable
+import numbers
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterator
+
+__all__ = ["COHORTS", "CUSTOMER_GROUPS", "SOURCES", "NETWORK_KINDS", "SCHEMA", "Field", "ListOf",
+           "Table", "OneOrPerCohort", "Invalid", "check", "lookup_spec", "label_of", "schema_keys",
+           "is_index"]
 
 COHORTS = ("gen_z", "millennial", "gen_x", "boomer")
 CUSTOMER_GROUPS = ("current", "former")
 SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
 NETWORK_KINDS = ("households", "well_mixed", "watts_strogatz", "barabasi_albert",
                  "powerlaw_cluster", "file")
+
+#: Words for keys inside per-cohort and per-group tables, used in labels.
+NAMES = {"gen_z": "Gen Z", "millennial": "Millennials", "gen_x": "Gen X", "boomer": "Boomers",
+         "current": "current", "former": "former", "sms": "SMS", "email": "e-mail"}
 
 
 class Invalid(ValueError):
@@ -30,92 +42,139 @@ class Invalid(ValueError):
 
 @dataclass(frozen=True)
 class Field:
-    """One leaf: ``check(value)`` returns the value (normalised) or raises Invalid."""
+    """One leaf: ``check(value)`` returns the value (normalised) or raises Invalid.
+
+    ``label`` is the short readable name of the key in reports.
+    """
 
     allowed: str
     test: Callable[[Any], bool]
     convert: Callable[[Any], Any] = lambda v: v
+    label: str = ""
 
     def check(self, value: Any) -> Any:
         if not self.test(value):
-            raise Invalid(f"got {value!r}; allowed: {self.allowed}")
+            raise Invalid(f"got {_shown(value)}; allowed: {self.allowed}")
         return self.convert(value)
 
 
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr`` of a bad value, cut to ``limit`` characters for a one-line error."""
+    try:
+        text = repr(value)
+    except Exception:  # a user object whose repr fails still gets an answer
+        text = f"<{type(value).__name__}>"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:            # an int too large for a float
+        return False
 
 
-def number(low: float = -math.inf, high: float = math.inf, *, low_open: bool = False,
-           what: str = "") -> Field:
+def number(label: str, low: float, high: float, *, low_open: bool = False) -> Field:
     """A finite number in [low, high] (or (low, high] with ``low_open``)."""
     lo_sym = "(" if low_open else "["
-    allowed = what or f"a number in {lo_sym}{low:g}, {high:g}]"
+    allowed = f"a number in {lo_sym}{low:g}, {high:g}]"
 
     def ok(v):
         return _is_number(v) and (v > low if low_open else v >= low) and v <= high
 
-    return Field(allowed, ok, float)
+    return Field(allowed, ok, float, label)
 
 
-def integer(low: int = 0, high: int = 2**62) -> Field:
-    return Field(f"a whole number in [{low}, {high}]",
-                 lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high)
+def share(label: str) -> Field:
+    """A share (probability) in [0, 1]."""
+    return replace(number(label, 0.0, 1.0), allowed="a share in [0, 1]")
 
 
-SHARE = number(0.0, 1.0, what="a share in [0, 1]")
-POSITIVE = number(0.0, low_open=True, what="a number > 0")
-NON_NEGATIVE = number(0.0, what="a number >= 0")
-BOOL = Field("true or false", lambda v: isinstance(v, bool))
-TEXT = Field("a string", lambda v: isinstance(v, str))
+def integer(label: str, low: int, high: int) -> Field:
+    """A whole number in [low, high] (floats such as 5.0 are refused)."""
+    def ok(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool) and low <= v <= high
+
+    return Field(f"a whole number in [{low:,}, {high:,}]", ok, int, label)
 
 
-def choice(options: tuple[str, ...]) -> Field:
-    return Field("one of " + ", ".join(options), lambda v: v in options)
+def boolean(label: str) -> Field:
+    return Field("true or false", lambda v: isinstance(v, bool), bool, label)
+
+
+def text(label: str, max_len: int) -> Field:
+    """A string of at most ``max_len`` characters."""
+    return Field(f"a string of at most {max_len:,} characters",
+                 lambda v: isinstance(v, str) and len(v) <= max_len, str, label)
+
+
+def choice(label: str, options: tuple[str, ...]) -> Field:
+    return Field("one of " + ", ".join(options),
+                 lambda v: isinstance(v, str) and v in options, str, label)
 
 
 def _parses(parse: Callable[[str], Any]) -> Callable[[Any], bool]:
     def ok(v):
-        if not isinstance(v, str):
+        if not isinstance(v, str) or len(v) > 64:
             return False
         try:
             parse(v)
-        except ValueError:
+        except (ValueError, OverflowError):
             return False
         return True
     return ok
 
 
-def _aware_datetime(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text)
-    if value.tzinfo is None:
+def _aware_datetime(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
         raise ValueError("no offset")
-    return value
+    return moment
 
 
-DATETIME = Field("an ISO date-time with offset, e.g. \"2022-09-22T14:00:00+10:00\"",
-                 _parses(_aware_datetime))
-DATE = Field("an ISO date, e.g. \"2022-09-22\"", _parses(dt.date.fromisoformat))
+def datetime_field(label: str) -> Field:
+    return Field("an ISO date-time with offset, e.g. \"2022-09-22T14:00:00+10:00\"",
+                 _parses(_aware_datetime), str, label)
+
+
+def date_field(label: str) -> Field:
+    return Field("an ISO date, e.g. \"2022-09-22\"", _parses(dt.date.fromisoformat), str, label)
 
 
 @dataclass(frozen=True)
 class ListOf:
-    """A list whose items each pass ``item`` (a Field or a Table)."""
+    """A list whose items each pass ``item`` (a Field or a Table).
+
+    ``item_label`` names one item in labels: ``{n}`` is its number from 1,
+    ``{i}`` its index from 0 (e.g. ``"campaign {n}"``).
+    """
 
     item: Any
     min_len: int = 0
     max_len: int = 10**9
     unique: bool = False
+    label: str = ""
+    item_label: str = "item {n}"
 
 
 @dataclass(frozen=True)
 class Table:
     """A table with fixed keys. ``required`` keys must be present once merged;
-    ``optional`` maps item keys to their default (used in lists of tables)."""
+    ``optional`` maps item keys to their default (used in lists of tables).
+
+    A table of one value per cohort or group (:func:`per`) has ``per_key``
+    set: its children's labels are its own label with the key's name filled in
+    (``{}`` in the label) or appended after a comma.
+    """
 
     fields: dict[str, Any]
     required: tuple[str, ...] = ()
     optional: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+    per_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,23 +182,32 @@ class OneOrPerCohort:
     """Either one value for everyone or a table with a value per cohort."""
 
     value: Field
+    label: str = ""
 
 
-def per(keys: tuple[str, ...], value: Field) -> Table:
-    """A table with exactly ``keys``, each holding ``value``."""
-    return Table({k: value for k in keys}, required=keys)
+def per(keys: tuple[str, ...], value: Field, label: str) -> Table:
+    """A table with exactly ``keys``, each holding ``value``, labelled ``label``
+    (``{}`` is replaced by the key's name, e.g. "share of {} who use Twitter")."""
+    return Table({k: value for k in keys}, required=keys, label=label, per_key=True)
 
 
-PULSE = Table({"at_hour": NON_NEGATIVE, "reach": SHARE, "half_life_hours": POSITIVE},
-              required=("at_hour", "reach", "half_life_hours"))
+def pulse(habit: str) -> Table:
+    """A press release or post (section 7.4 of docs/MODEL.md)."""
+    return Table(
+        {"at_hour": number("time (hours after start)", 0.0, math.inf),
+         "reach": share(f"reach (share of {habit})"),
+         "half_life_hours": number("half-life (hours)", 0.0, math.inf, low_open=True)},
+        required=("at_hour", "reach", "half_life_hours"))
+
 
 CAMPAIGN = Table(
     {
-        "medium": choice(("sms", "email")),
-        "start_hour": NON_NEGATIVE,
-        "per_hour": POSITIVE,
-        "targets": ListOf(choice(CUSTOMER_GROUPS), min_len=1, unique=True),
-        "ask_to_share": BOOL,
+        "medium": choice("medium", ("sms", "email")),
+        "start_hour": number("start (hours after announcement)", 0.0, math.inf),
+        "per_hour": number("throughput (people per hour)", 0.0, math.inf, low_open=True),
+        "targets": ListOf(choice("", CUSTOMER_GROUPS), min_len=1, unique=True,
+                          label="target groups", item_label="target group {n}"),
+        "ask_to_share": boolean("asks readers to share"),
     },
     required=("medium", "start_hour", "per_hour", "targets"),
     optional={"ask_to_share": False},
@@ -147,76 +215,100 @@ CAMPAIGN = Table(
 
 SCHEMA = Table({
     "scenario": Table({
-        "name": TEXT,
-        "description": TEXT,
-        "extends": TEXT,
-        "start": DATETIME,
-        "hours": number(0.0, 24 * 366, low_open=True),
-        "step_minutes": number(0.0, 24 * 60, low_open=True),
-    }),
+        "name": text("scenario name", 10_000),
+        "short_name": text("short name for charts", 24),
+        "description": text("scenario description", 100_000),
+        "extends": text("file this scenario extends", 4_096),
+        "start": datetime_field("start (date and time)"),
+        "hours": number("length of the run (hours)", 0.0, 24 * 366, low_open=True),
+        "step_minutes": number("step length (minutes)", 0.0, 24 * 60, low_open=True),
+    }, label="scenario"),
     "population": Table({
-        "size": integer(1, 10**9),
-        "represents": number(1.0, 1e11),
-        "cohorts": per(COHORTS, SHARE),
-        "customers": per(CUSTOMER_GROUPS, SHARE),
+        "size": integer("agents simulated", 1, 10**9),
+        "represents": number("people represented", 1.0, 1e11),
+        "cohorts": per(COHORTS, share(""), "share of people who are {}"),
+        "customers": per(CUSTOMER_GROUPS, share(""), "share of people who are {} customers"),
         "habits": Table({
-            "news": per(COHORTS, SHARE),
-            "twitter": per(COHORTS, SHARE),
-            "sms_reachable": per(CUSTOMER_GROUPS, SHARE),
-            "email_reachable": per(CUSTOMER_GROUPS, SHARE),
-        }),
-    }),
+            "news": per(COHORTS, share(""), "share of {} who follow news media"),
+            "twitter": per(COHORTS, share(""), "share of {} who use Twitter"),
+            "sms_reachable": per(CUSTOMER_GROUPS, share(""),
+                                 "share of {} customers reachable by SMS"),
+            "email_reachable": per(CUSTOMER_GROUPS, share(""),
+                                   "share of {} customers reachable by e-mail"),
+        }, label="media habits"),
+    }, label="population"),
     "network": Table({
-        "kind": choice(NETWORK_KINDS),
-        "mean_degree": NON_NEGATIVE,
-        "household_size": number(1.0, 20.0),
-        "homophily": SHARE,
-        "contacts_per_hour": NON_NEGATIVE,
-        "path": TEXT,
-        "rewire": SHARE,
-        "triangle_prob": SHARE,
-    }),
-    "seeds": Table({"count": integer(0, 10**9)}),
+        "kind": choice("network kind", NETWORK_KINDS),
+        "mean_degree": number("social ties per person", 0.0, math.inf),
+        "household_size": number("mean household size (people)", 1.0, 20.0),
+        "homophily": share("share of ties within one's generation"),
+        "contacts_per_hour": number("random contacts per spreader per hour", 0.0, math.inf),
+        "path": text("network file", 4_096),
+        "rewire": share("rewiring probability (Watts-Strogatz)"),
+        "triangle_prob": share("triangle-closing probability (powerlaw cluster)"),
+    }, label="network"),
+    "seeds": Table({"count": integer("people aware at the start (seeds)", 0, 10**9)},
+                   label="seeds"),
     "attention": Table({
-        "diurnal": BOOL,
-        "profile": ListOf(NON_NEGATIVE, min_len=24, max_len=24),
-        "holidays": ListOf(DATE),
-        "holiday_factor": NON_NEGATIVE,
-    }),
+        "diurnal": boolean("day-night attention"),
+        "profile": ListOf(number("", 0.0, math.inf), min_len=24, max_len=24,
+                          label="attention by hour of day",
+                          item_label="attention at {i:02d}:00 (relative)"),
+        "holidays": ListOf(date_field(""), label="public holidays",
+                           item_label="public holiday {n}"),
+        "holiday_factor": number("attention on a public holiday (multiplier)", 0.0, math.inf),
+    }, label="attention"),
     "channels": Table({
-        "media": Table({"releases": ListOf(PULSE), "constant_hazard": NON_NEGATIVE}),
-        "twitter": Table({"posts": ListOf(PULSE)}),
+        "media": Table({
+            "releases": ListOf(pulse("news followers"), label="press releases",
+                               item_label="press release {n}"),
+            "constant_hazard": number("background media exposure (hazard per hour)",
+                                      0.0, math.inf),
+        }, label="news media"),
+        "twitter": Table({
+            "posts": ListOf(pulse("Twitter users"), label="company posts on Twitter",
+                            item_label="post {n}"),
+        }, label="Twitter"),
         "direct": Table({
-            "campaigns": ListOf(CAMPAIGN),
-            "read_delay_hours": per(("sms", "email"), POSITIVE),
-        }),
-    }),
+            "campaigns": ListOf(CAMPAIGN, label="direct campaigns", item_label="campaign {n}"),
+            "read_delay_hours": per(("sms", "email"),
+                                    number("", 0.0, math.inf, low_open=True),
+                                    "mean delay before reading an {} (hours)"),
+        }, label="direct messages"),
+    }, label="channels"),
     "word_of_mouth": Table({
-        "household": SHARE,
-        "social": SHARE,
-        "well_mixed": SHARE,
-        "active_hours": POSITIVE,
-        "active_kind": choice(("exponential", "fixed", "forever")),
-        "stifling": SHARE,
-        "share_multiplier_when_asked": NON_NEGATIVE,
-    }),
+        "household": share("word of mouth within households (chance per hour)"),
+        "social": share("word of mouth between friends (chance per hour)"),
+        "well_mixed": share("word of mouth per random contact (chance)"),
+        "active_hours": number("spreading period (hours)", 0.0, math.inf, low_open=True),
+        "active_kind": choice("spreading period kind", ("exponential", "fixed", "forever")),
+        "stifling": share("chance of stopping on telling someone who knew"),
+        "share_multiplier_when_asked": number("word of mouth when asked to share (multiplier)",
+                                              0.0, math.inf),
+    }, label="word of mouth"),
     "trust": Table({
-        "media": OneOrPerCohort(SHARE),
-        "social": OneOrPerCohort(SHARE),
-        "company": OneOrPerCohort(SHARE),
-        "peer": OneOrPerCohort(SHARE),
-        "concentration": POSITIVE,
+        "media": OneOrPerCohort(share(""), "trust in news media"),
+        "social": OneOrPerCohort(share(""), "trust in social media"),
+        "company": OneOrPerCohort(share(""), "trust in the company's messages"),
+        "peer": OneOrPerCohort(share(""), "trust in people one knows"),
+        "concentration": number("trust concentration (Beta a + b)", 0.0, math.inf, low_open=True),
         "company_effects": Table({
-            "first_from_company": SHARE,
-            "learned_elsewhere_first": SHARE,
-            "late_contact_recovery": SHARE,
-        }),
-    }),
+            "first_from_company": share("trust gained when the company tells first "
+                                        "(share of the gap to 1)"),
+            "learned_elsewhere_first": share("trust lost on hearing elsewhere first (share)"),
+            "late_contact_recovery": share("trust loss recovered by a late message (share)"),
+        }, label="company trust effects"),
+    }, label="trust"),
 })
 
 
 def join(prefix: str, key: str | int) -> str:
     return f"{prefix}.{key}" if prefix else str(key)
+
+
+def is_index(part: str) -> bool:
+    """A list index in a dotted key: ASCII digits only (``"٠"`` is not one)."""
+    return part.isascii() and part.isdigit()
 
 
 def check(value: Any, spec: Any, key: str = "", *, complete: bool = False) -> Any:
@@ -231,7 +323,7 @@ def check(value: Any, spec: Any, key: str = "", *, complete: bool = False) -> An
             return spec.check(value)
         if isinstance(spec, OneOrPerCohort):
             if isinstance(value, dict):
-                return check(value, per(COHORTS, spec.value), key, complete=complete)
+                return check(value, per(COHORTS, spec.value, spec.label), key, complete=complete)
             return spec.value.check(value)
         if isinstance(spec, ListOf):
             return _check_list(value, spec, key, complete)
@@ -244,24 +336,24 @@ def check(value: Any, spec: Any, key: str = "", *, complete: bool = False) -> An
 
 def _check_list(value: Any, spec: ListOf, key: str, complete: bool) -> list:
     if not isinstance(value, list):
-        raise Invalid(f"got {value!r}; allowed: a list")
+        raise Invalid(f"got {_shown(value)}; allowed: a list")
     if not spec.min_len <= len(value) <= spec.max_len:
         size = (f"exactly {spec.min_len}" if spec.min_len == spec.max_len
-                else f"at least {spec.min_len}")
-        raise Invalid(f"has {len(value)} items; allowed: {size} items")
+                else f"{spec.min_len} to {spec.max_len:,}")
+        raise Invalid(f"has {len(value):,} items; allowed: {size} items")
     if spec.unique and len(set(map(repr, value))) != len(value):
-        raise Invalid(f"got {value!r}; allowed: no item twice")
+        raise Invalid(f"got {_shown(value)}; allowed: no item twice")
     return [check(v, spec.item, join(key, i), complete=complete) for i, v in enumerate(value)]
 
 
 def _check_table(value: Any, spec: Table, key: str, complete: bool) -> dict:
     if not isinstance(value, dict):
-        raise Invalid(f"got {value!r}; allowed: a table")
+        raise Invalid(f"got {_shown(value)}; allowed: a table")
     out = {}
     for name, item in value.items():
-        if name not in spec.fields:
+        if not isinstance(name, str) or name not in spec.fields:
             raise Invalid(f"unknown key; allowed here: {', '.join(spec.fields)}",
-                          join(key, name))
+                          join(key, _shown(name) if not isinstance(name, str) else name))
         out[name] = check(item, spec.fields[name], join(key, name), complete=complete)
     if complete:
         for name in spec.required:
@@ -272,16 +364,78 @@ def _check_table(value: Any, spec: Table, key: str, complete: bool) -> dict:
     return out
 
 
-def lookup_spec(dotted: str) -> Any:
-    """The spec of a dotted key (list indexes allowed), or raise Invalid."""
+def _walk(dotted: str) -> Iterator[tuple[str, Any, str]]:
+    """Each part of ``dotted`` with the spec it reaches and that spec's label.
+
+    Raises Invalid for a key that is not in the schema.
+    """
+    if not isinstance(dotted, str) or not dotted:
+        raise Invalid("not a scenario key (a dotted string such as population.size)",
+                      _shown(dotted))
     spec: Any = SCHEMA
+    label, prefix = "", ""
     for part in dotted.split("."):
-        if isinstance(spec, ListOf) and part.isdigit():
-            spec = spec.item
+        if isinstance(spec, ListOf) and is_index(part):
+            index = int(part)
+            prefix = _words(prefix, spec.item_label.format(n=index + 1, i=index))
+            spec, label = spec.item, prefix
+            if getattr(spec, "label", ""):
+                label = _words(prefix, spec.label)
         elif isinstance(spec, OneOrPerCohort) and part in COHORTS:
-            spec = spec.value
+            spec, label = spec.value, f"{label}, {NAMES[part]}"
         elif isinstance(spec, Table) and part in spec.fields:
-            spec = spec.fields[part]
+            if spec.per_key:
+                name = NAMES.get(part, part)
+                label = label.replace("{}", name) if "{}" in label else f"{label}, {name}"
+                spec = spec.fields[part]
+            else:
+                spec = spec.fields[part]
+                label = _words(prefix, spec.label)
         else:
             raise Invalid("no such key in a scenario", dotted)
+        yield part, spec, label
+
+
+def _words(*texts: str) -> str:
+    return " ".join(t for t in texts if t)
+
+
+def lookup_spec(dotted: str) -> Any:
+    """The spec of a dotted key (list indexes allowed), or raise Invalid."""
+    spec: Any = None
+    for _, spec, _ in _walk(dotted):
+        pass
     return spec
+
+
+def label_of(dotted: str) -> str:
+    """A short readable label for a scenario key, e.g.
+    ``"word_of_mouth.social"`` -> ``"word of mouth between friends (chance per hour)"``,
+    ``"channels.direct.campaigns.0.start_hour"`` -> ``"campaign 1 start (hours after announcement)"``.
+
+    List items are named by number from 1. Raises Invalid for an unknown key.
+    """
+    label = ""
+    for _, _, label in _walk(dotted):
+        pass
+    return label
+
+
+def schema_keys(spec: Any = SCHEMA, prefix: str = "") -> Iterator[str]:
+    """Every leaf key of the schema: list items as index 0, and both forms
+    (one value and per cohort) of the trust keys."""
+    if isinstance(spec, Table):
+        for name, child in spec.fields.items():
+            yield from schema_keys(child, join(prefix, name))
+    elif isinstance(spec, ListOf):
+        if isinstance(spec.item, Table):
+            yield from schema_keys(spec.item, join(prefix, 0))
+        else:
+            yield prefix
+            yield join(prefix, 0)
+    elif isinstance(spec, OneOrPerCohort):
+        yield prefix
+        for cohort in COHORTS:
+            yield join(prefix, cohort)
+    else:
+        yield prefix

@@ -158,3 +158,59 @@ def test_a_run_that_does_not_fit_in_memory_is_refused():
     per_person = (need - BASE_BYTES) / 1_000_000
     assert abs(fits - (need // 2 - BASE_BYTES) / per_person) <= 1
     assert estimate_bytes(scenario, "agents") > 3 * need
+
+
+# ---- labels for reports -----------------------------------------------------------
+def test_every_schema_key_has_a_short_distinct_label():
+    from sim.schema import label_of, schema_keys
+
+    keys = list(schema_keys())
+    assert len(keys) > 80                                   # the walk reaches every leaf
+    labels = {key: label_of(key) for key in keys}
+    for key, label in labels.items():
+        assert label and "_" not in label and "{" not in label, (key, label)
+        assert len(label) <= 70, (key, label)
+    assert len(set(labels.values())) == len(labels)         # no two keys read the same
+
+
+def test_labels_of_list_items_and_per_cohort_keys():
+    from sim.schema import label_of
+
+    assert label_of("word_of_mouth.social") == "word of mouth between friends (chance per hour)"
+    assert label_of("channels.direct.campaigns.0.start_hour") == "campaign 1 start (hours after announcement)"
+    assert label_of("channels.direct.campaigns.11.targets.1") == "campaign 12 target group 2"
+    assert label_of("trust.media.gen_z") == "trust in news media, Gen Z"
+    assert label_of("population.habits.sms_reachable.former") == "share of former customers reachable by SMS"
+    assert label_of("attention.profile.7") == "attention at 07:00 (relative)"
+    for bad in ("word_of_mouth.sociable", "channels.direct.campaigns.x.start_hour", ""):
+        with pytest.raises(ValueError):
+            label_of(bad)
+
+
+def test_every_key_in_a_resolved_scenario_has_a_label():
+    from sim.schema import label_of
+
+    s = load_scenario(OPTUS, {"channels.direct.campaigns.0.ask_to_share": True,
+                              "attention.holidays": ["2022-09-22", "2022-09-23"]})
+
+    def leaves(node, key=""):
+        if isinstance(node, dict):
+            for name, value in node.items():
+                yield from leaves(value, f"{key}.{name}" if key else name)
+        elif isinstance(node, list) and node:
+            for i, value in enumerate(node):
+                yield from leaves(value, f"{key}.{i}")
+        else:
+            yield key
+
+    keys = list(leaves(s.data))
+    assert "channels.twitter.posts.1.reach" in keys and "attention.holidays.1" in keys
+    assert all(label_of(k) for k in keys)
+
+
+def test_short_name_is_optional_and_at_most_24_characters(tmp_path):
+    s = load_scenario(OPTUS)
+    assert s.short_name == s.name == "Optus 2022 (as it happened)"
+    assert load_scenario(OPTUS, {"scenario.short_name": "Optus 2022"}).short_name == "Optus 2022"
+    err = error_of(OPTUS, {"scenario.short_name": "x" * 25})
+    assert err.key == "scenario.short_name" and "at most 24 characters" in err.line()
