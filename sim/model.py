@@ -53,9 +53,6 @@ class BreachNewsModel(mesa.Model):
         self.cohort_names = COHORTS
         self._set_rules()
         self.people = [Person(self, i) for i in range(self.size)]
-        # mesa 3.3 keeps a per-model id counter in a class-level dict keyed by
-        # the model, which would keep every finished model alive: drop ours.
-        mesa.Agent._ids.pop(self, None)
         for layer in self.world.network.layers:
             for person in self.people:
                 person.neighbours.append(layer.neighbours(person.index).tolist())
@@ -149,3 +146,17 @@ class BreachNewsModel(mesa.Model):
             self.step()
             if on_step:
                 on_step()
+
+    def release(self) -> None:
+        """Let go of the people and the world once the results are taken.
+
+        Mesa 3.3 keeps every model that created agents in a class-level id
+        counter for the life of the process; with Mesa's public
+        ``remove_all_agents`` and our own references dropped, what stays
+        behind is the model's small shell, not its people.
+        """
+        self.remove_all_agents()
+        self.people = []
+        self.spreaders = set()
+        self.touched = set()
+        self.world = None

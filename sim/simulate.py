@@ -72,7 +72,9 @@ def _run_engine(scenario: Scenario, seed: int | None, engine: str,
 
         model = BreachNewsModel(scenario, seed=seed)
         model.run(on_step)
-        return model.world, model.datacollector.get_model_vars_dataframe()
+        world, frame = model.world, model.datacollector.get_model_vars_dataframe()
+        model.release()
+        return world, frame
     from .fast import FastModel
 
     fast = FastModel(scenario, seed=seed)
