@@ -1,266 +1,335 @@
 """Running a batch: many seeded runs, in parallel locally or on a Dask cluster,
-written run by run and resumable.
+written by the workers themselves and resumable by identity.
 
 Layout of a batch folder ``DIR``:
 
-- ``parts/<run>.parquet``: one file per finished run (its time series; the run's
-  row, with summary and parameters, in the file's metadata). Written to a
-  temporary name and renamed, so a part that exists is complete.
-- ``runs.parquet`` and ``timeseries.parquet``: merged when the batch ends.
-- ``manifest.json``: the batch as resolved, the design, the seed rule, code
-  and package versions, per-run status and timing.
+- ``parts/*.parquet``: the finished runs, stored by run identity
+  (:mod:`sim.parts`); each worker writes its own, a chunk of runs at a time;
+- ``runs.parquet`` and ``timeseries.parquet``: the runs of the current batch
+  definition, merged when the batch ends (ordered by run key);
+- ``manifest.json``: the batch as resolved, each scenario as resolved, the
+  design, the seed rule, code and package versions, per-run identity, status
+  and timing;
+- ``.lock``: held while a batch writes into the folder.
 
-A run's seed depends only on its design point and replication
-(:func:`run_seed`), never on worker count, order or resumption, and scenarios
-share seeds (common random numbers).
+The parent process only plans, hands out chunks of runs and tracks
+completion: it never touches a run's time series until the final merge, so
+it keeps up with many workers (bench/batch.py measures how many runs a second
+it absorbs).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
+import signal
+import socket
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from functools import lru_cache
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .batchfile import BatchSpec, load_batch
 from .design import Design, build_design
 from .errors import ScenarioError
-from .outputs import code_version, package_versions, write_atomically
+from .files import (FolderLock, check_folder_target, clean_stale_temporaries, make_folder,
+                    write_atomically, write_json)
+from .parts import (PARTS, RunResult, drop_parts_without, part_table, read_series, scan_parts,
+                    table_from_bytes, table_to_bytes, write_part)
+from .plan import SEED_RULE, Plan, RunTask, plan_runs, run_seed
+from .provenance import code_version, package_versions, scenario_digest
+from .scenario import Scenario
 
-SEED_RULE = ("seed = numpy.random.SeedSequence([batch seed, point, replication])"
-             ".generate_state(1, numpy.uint64)[0]; scenarios share seeds")
-META_KEY = b"breachsim.run"
+__all__ = ["BatchResult", "Interrupted", "run_batch", "run_seed", "execute_chunk"]
+
+#: Most runs handed to a worker at once (a chunk is one task and one part file).
+MAX_CHUNK = 64
+SCHEDULER_ADDRESS = re.compile(r"^([a-z][a-z0-9+]*://)?[^\s:/]+(:\d{1,5})?/?$")
 
 
-def run_seed(base: int, point: int, replication: int) -> int:
-    """The seed of one run (see :data:`SEED_RULE`)."""
-    state = np.random.SeedSequence([base, point, replication]).generate_state(1, np.uint64)
-    return int(state[0])
+class Interrupted(Exception):
+    """The user stopped a batch (Ctrl-C); finished runs are kept.
+
+    ``line()`` is what the command line prints, e.g. ``interrupted: 53 of 80
+    runs kept; rerun with --resume``.
+    """
+
+    def __init__(self, kept: int, total: int, hint: str = "rerun with --resume"):
+        self.kept, self.total, self.hint = kept, total, hint
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        return f"interrupted: {self.kept} of {self.total} runs kept; {self.hint}"
 
 
+# ---- the worker side ----------------------------------------------------------------
 @dataclass(frozen=True)
-class RunTask:
-    """Everything a worker needs for one run (picklable, small)."""
+class Chunk:
+    """Runs handed to one worker at once (picklable, small).
 
-    key: str
-    scenario_index: int
-    scenario_file: str
-    point: int
-    replication: int
-    seed: int
-    engine: str
-    overrides: tuple[tuple[str, Any], ...]
-    params: tuple[tuple[str, Any], ...]
+    ``runs`` are (run id, seed, engine, variant); ``scenarios`` maps each
+    variant to its resolved data and file, so a worker never reads scenario
+    files. ``out`` is the batch folder the worker writes its part into, or
+    None to send the part back instead.
+    """
+
+    runs: tuple[tuple[str, int, str, tuple[int, int]], ...]
+    scenarios: dict
+    out: str | None
 
 
 @dataclass
-class RunOutcome:
-    """What a worker sends back: the run's row and time series, or its error."""
+class ChunkOutcome:
+    """What a worker sends back: per run (run id, ok, seconds, error), the
+    worker's name, and the part as Arrow bytes when it did not write it."""
 
-    key: str
-    ok: bool
-    seconds: float
-    row: dict = field(default_factory=dict)
-    timeseries: pd.DataFrame | None = None
-    error: str = ""
-    worker: str = ""
+    runs: list[tuple[str, bool, float, str]]
+    worker: str
+    part: bytes | None = None
 
 
-def plan_runs(spec: BatchSpec, design: Design) -> list[RunTask]:
-    """All runs of the batch, in a fixed order (scenario, point, replication)."""
-    tasks = []
-    for s, scenario in enumerate(spec.scenarios):
-        for p, point in enumerate(design.points):
-            overrides = tuple({**spec.overrides, **point}.items())
-            for r in range(spec.replications):
-                key = f"s{s:02d}-p{p:05d}-r{r:04d}"
-                tasks.append(RunTask(key, s, str(scenario), p, r, run_seed(spec.seed, p, r),
-                                     spec.engine, overrides, tuple(point.items())))
-    return tasks
+def _ignore_interrupts() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _scenario(path: str, overrides: tuple):
-    """The task's scenario, loaded once per worker (list values are not hashable: key by JSON)."""
-    return _scenario_from_json(path, json.dumps(overrides))
-
-
-@lru_cache(maxsize=64)
-def _scenario_from_json(path: str, overrides: str):
-    from .scenario import load_scenario
-
-    return load_scenario(path, dict(json.loads(overrides)))
-
-
-def execute(task: RunTask) -> RunOutcome:
-    """Run one task (in a worker). Never raises: errors come back in the outcome."""
+def execute_chunk(chunk: Chunk) -> ChunkOutcome:
+    """Run a chunk (in a worker). Never raises: a run's error comes back in the outcome."""
     from .simulate import simulate
 
-    start = time.perf_counter()
-    worker = f"{os.uname().nodename}:{os.getpid()}"
-    try:
-        scenario = _scenario(task.scenario_file, task.overrides)
-        result = simulate(scenario, seed=task.seed, engine=task.engine)
-    except Exception as err:  # a failed run is recorded, the batch carries on
-        last = traceback.format_exception_only(type(err), err)[-1].strip()
-        return RunOutcome(task.key, False, time.perf_counter() - start, error=last, worker=worker)
-    row = {"run": task.key, "scenario": scenario.name, "scenario_file": task.scenario_file,
-           "point": task.point, "replication": task.replication, "seed": task.seed,
-           **dict(task.params), **result.summary,
-           "events": json.dumps(result.events), "start": scenario.data["scenario"]["start"]}
-    ts = result.timeseries
-    ts.insert(0, "replication", task.replication)
-    ts.insert(0, "point", task.point)
-    ts.insert(0, "scenario", scenario.name)
-    ts.insert(0, "run", task.key)
-    return RunOutcome(task.key, True, time.perf_counter() - start, row, ts, worker=worker)
-
-
-# ---- parts ------------------------------------------------------------------------
-def part_path(out: Path, key: str) -> Path:
-    return out / "parts" / f"{key}.parquet"
-
-
-def write_part(out: Path, outcome: RunOutcome) -> None:
-    """Write one run's part atomically (temporary name, then rename)."""
-    table = pa.Table.from_pandas(outcome.timeseries, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta[META_KEY] = json.dumps(outcome.row, default=_plain).encode()
-    table = table.replace_schema_metadata(meta)
-    write_atomically(part_path(out, outcome.key),
-                     lambda p: pq.write_table(table, p, compression="zstd"))
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {value!r}")
-
-
-def read_part_row(path: Path) -> dict | None:
-    """The run row of a part, or None if the part is not a complete, readable part."""
-    try:
-        meta = pq.read_metadata(path)
-        row = json.loads(meta.metadata[META_KEY])
-    except Exception:  # unreadable, truncated or foreign file: not complete
-        return None
-    return row if meta.num_rows > 0 and row.get("run") == path.stem else None
-
-
-def completed_runs(out: Path) -> dict[str, dict]:
-    """Runs whose parts are complete and verified; half-written files are removed."""
-    done = {}
-    folder = out / "parts"
-    for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
-        row = read_part_row(path)
-        if row is None:
-            path.unlink()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    scenarios = {v: Scenario(data, Path(path)) for v, (data, path) in chunk.scenarios.items()}
+    results, report = [], []
+    for run_id, seed, engine, variant in chunk.runs:
+        start = time.perf_counter()
+        try:
+            result = simulate(scenarios[variant], seed=seed, engine=engine)
+        except Exception as err:  # a failed run is recorded, the batch carries on
+            last = traceback.format_exception_only(type(err), err)[-1].strip()
+            report.append((run_id, False, time.perf_counter() - start, last))
+            continue
+        results.append(RunResult(run_id, result.summary, result.events, result.timeseries))
+        report.append((run_id, True, time.perf_counter() - start, ""))
+    part = None
+    if results:
+        table = part_table(results)
+        if chunk.out is None:
+            part = table_to_bytes(table)
         else:
-            done[path.stem] = row
-    for leftover in folder.glob(".*.tmp.parquet") if folder.is_dir() else []:
-        leftover.unlink()
-    return done
+            write_part(Path(chunk.out), table)
+    return ChunkOutcome(report, worker, part)
 
 
-def merge_parts(out: Path, keys: Iterable[str]) -> tuple[Path, Path]:
-    """Merge the parts of ``keys`` into runs.parquet and timeseries.parquet."""
-    keys = sorted(keys)
-    rows = [read_part_row(part_path(out, k)) for k in keys]
-    runs = pd.DataFrame(rows)
-    tables = [pq.read_table(part_path(out, k)).replace_schema_metadata(None) for k in keys]
-    series = pa.concat_tables(tables) if tables else pa.table({})
-    runs_path, ts_path = out / "runs.parquet", out / "timeseries.parquet"
-    write_atomically(runs_path, lambda p: runs.to_parquet(p, index=False, compression="zstd"))
-    write_atomically(ts_path, lambda p: pq.write_table(series, p, compression="zstd"))
-    return runs_path, ts_path
+def make_chunks(plan: Plan, todo: list[RunTask], size: int, out: Path | None) -> list[Chunk]:
+    """Consecutive runs of ``todo`` in chunks of at most ``size``."""
+    chunks = []
+    for i in range(0, len(todo), size):
+        group = todo[i:i + size]
+        variants = {t.variant for t in group}
+        scenarios = {v: (plan.variants[v].data, str(plan.variants[v].path)) for v in variants}
+        runs = tuple((t.run_id, t.seed, t.engine, t.variant) for t in group)
+        chunks.append(Chunk(runs, scenarios, str(out) if out is not None else None))
+    return chunks
 
 
-# ---- manifest -------------------------------------------------------------------
+def chunk_size(runs: int, workers: int) -> int:
+    """Runs per chunk: about eight chunks per worker, at most :data:`MAX_CHUNK`."""
+    return max(1, min(MAX_CHUNK, math.ceil(runs / (8 * max(1, workers)))))
+
+
+# ---- manifest -----------------------------------------------------------------------
 class Manifest:
-    """manifest.json, rewritten atomically at most every ``every`` seconds."""
+    """manifest.json, rewritten atomically now and then while the batch runs."""
 
-    def __init__(self, out: Path, spec: BatchSpec, design: Design, tasks: list[RunTask], every=2.0):
+    def __init__(self, out: Path, spec: BatchSpec, design: Design, plan: Plan, every=2.0):
         self.path = out / "manifest.json"
         self.every = every
-        self._last = 0.0
+        self._next = 0.0
         self.data = {
             "batch_file": str(spec.path), "batch": spec.to_dict(), "design": design.to_dict(),
-            "seed_rule": SEED_RULE, "code_version": code_version(), "packages": package_versions(),
-            "runs": {t.key: {"status": "pending", "scenario": t.scenario_file, "point": t.point,
-                             "replication": t.replication, "seed": t.seed} for t in tasks},
+            "seed_rule": SEED_RULE, "code_version": code_version(), "code": plan.code,
+            "packages": package_versions(),
+            "scenarios": [{"file": str(spec.scenarios[i]), "name": base.name,
+                           "digest": scenario_digest(base.data), "data": base.data}
+                          for i, base in enumerate(plan.bases)],
+            "runs": {t.key: {"run_id": t.run_id, "status": "pending", "scenario_index": t.scenario_index,
+                             "scenario": t.scenario_file,
+                             "point": t.point, "replication": t.replication, "seed": t.seed}
+                     for t in plan.tasks},
         }
+        self.keys_of: dict[str, list[str]] = {}
+        for t in plan.tasks:
+            self.keys_of.setdefault(t.run_id, []).append(t.key)
 
-    def record(self, outcome: RunOutcome) -> None:
-        entry = self.data["runs"][outcome.key]
-        entry.update(status="done" if outcome.ok else "failed", seconds=round(outcome.seconds, 4),
-                     worker=outcome.worker)
-        if outcome.error:
-            entry["error"] = outcome.error
-        self.save()
-
-    def mark_done(self, keys: Iterable[str]) -> None:
+    def record(self, run_id: str, ok: bool, seconds: float, error: str, worker: str) -> int:
+        """Record one run's outcome under every key that ran it; returns the number of keys."""
+        keys = self.keys_of.get(run_id, [])
         for key in keys:
-            self.data["runs"][key]["status"] = "done"
+            entry = self.data["runs"][key]
+            entry.update(status="done" if ok else "failed", seconds=round(seconds, 4), worker=worker)
+            if error:
+                entry["error"] = error
+        return len(keys)
+
+    def mark_done(self, run_ids: Iterable[str]) -> None:
+        for run_id in run_ids:
+            for key in self.keys_of.get(run_id, []):
+                self.data["runs"][key]["status"] = "done"
+
+    def count(self, status: str) -> int:
+        return sum(1 for e in self.data["runs"].values() if e["status"] == status)
 
     def save(self, force: bool = False) -> None:
         now = time.monotonic()
-        if force or now - self._last >= self.every:
-            counts: dict[str, int] = {}
-            for entry in self.data["runs"].values():
-                counts[entry["status"]] = counts.get(entry["status"], 0) + 1
-            self.data["counts"] = counts
-            write_atomically(self.path,
-                             lambda p: p.write_text(json.dumps(self.data, indent=1, default=_plain)))
-            self._last = now
+        if not (force or now >= self._next):
+            return
+        counts: dict[str, int] = {}
+        for entry in self.data["runs"].values():
+            counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+        self.data["counts"] = counts
+        write_json(self.path, self.data, indent=1)
+        # a big manifest is rewritten less often, so the parent keeps up with the workers
+        self._next = time.monotonic() + max(self.every, 20 * (time.monotonic() - now))
 
 
-# ---- running ----------------------------------------------------------------------
+def read_manifest(folder: Path) -> dict:
+    """A batch folder's manifest, or ScenarioError if it is missing or damaged."""
+    path = Path(folder) / "manifest.json"
+    if not path.is_file():
+        raise ScenarioError(path, "", "no such file; is this a batch folder?")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ScenarioError(path, "", f"not a readable manifest ({err.__class__.__name__})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), dict):
+        raise ScenarioError(path, "runs", "missing; this is not a breachsim batch manifest")
+    return data
+
+
+# ---- results ------------------------------------------------------------------------
 @dataclass
 class BatchResult:
+    """How a batch ended: counts, where the merged tables are, what was reused."""
+
     out: Path
     total: int
     done: int
     failed: int
     runs_path: Path | None
     timeseries_path: Path | None
+    reused: int = 0
+    note: str = ""
+    first_error: str = ""
 
     @property
     def ok(self) -> bool:
         return self.failed == 0
 
 
-def _check_out(out: Path, spec: BatchSpec, resume: bool) -> None:
+def _run_row(task: RunTask, scenario: Scenario, entry: dict) -> dict:
+    return {"run": task.key, "run_id": task.run_id, "scenario": scenario.name,
+            "scenario_file": task.scenario_file, "point": task.point,
+            "replication": task.replication, "seed": task.seed, "engine": task.engine,
+            **dict(task.params), **entry["summary"], "events": json.dumps(entry["events"]),
+            "start": scenario.data["scenario"]["start"]}
+
+
+def merge_results(out: Path, plan: Plan, done: set[str]) -> tuple[Path, Path]:
+    """Merge the finished runs of the plan into runs.parquet and timeseries.parquet."""
+    where, entries, _ = scan_parts(out)
+    tasks = [t for t in plan.tasks if t.run_id in done and t.run_id in entries]
+    runs = pd.DataFrame([_run_row(t, plan.scenario_of(t), entries[t.run_id]) for t in tasks])
+    ids = {t.run_id for t in tasks}
+    series = read_series({where[i] for i in ids}, ids)
+    index = pd.DataFrame({"run": [t.key for t in tasks],
+                          "scenario": [plan.scenario_of(t).name for t in tasks],
+                          "point": [t.point for t in tasks],
+                          "replication": [t.replication for t in tasks],
+                          "run_id": [t.run_id for t in tasks]})
+    timeseries = index.merge(series, on="run_id", how="left", sort=False) if len(series) else index
+    runs_path, ts_path = out / "runs.parquet", out / "timeseries.parquet"
+    write_atomically(runs_path, lambda p: runs.to_parquet(p, index=False, compression="zstd"))
+    write_atomically(ts_path, lambda p: timeseries.to_parquet(p, index=False, compression="zstd"))
+    return runs_path, ts_path
+
+
+# ---- checks before anything is written ------------------------------------------------
+def check_workers(workers: Any) -> None:
+    ok = workers is None or (isinstance(workers, int) and not isinstance(workers, bool)
+                             and 1 <= workers <= 4096)
+    if not ok:
+        raise ScenarioError("--workers", "", f"got {workers!r}; allowed: a whole number from 1 to 4096")
+
+
+def connect_scheduler(address: str):
+    """A Dask client for ``address``, or ScenarioError (one line) if it is malformed or
+    unreachable."""
+    if not isinstance(address, str) or not SCHEDULER_ADDRESS.match(address.strip()):
+        raise ScenarioError("--scheduler", "", f"got {address!r}; allowed: an address such as "
+                                               "tcp://HOST:8786")
+    from distributed import Client
+
+    try:
+        return Client(address.strip(), timeout="10s")
+    except (OSError, TimeoutError, ValueError) as err:
+        reason = str(err).splitlines()[0][:160] if str(err) else err.__class__.__name__
+        raise ScenarioError("--scheduler", "", f"cannot reach {address}: {reason}") from None
+
+
+def _check_folder(out: Path, spec: BatchSpec, resume: bool, any_batch: bool) -> dict | None:
+    """The folder's old manifest if it may be resumed; raise if the folder is not ours."""
+    check_folder_target(out)
     manifest = out / "manifest.json"
     if not manifest.exists():
-        return
+        if out.is_dir() and any(p.name not in (".lock", PARTS) for p in out.iterdir()):
+            raise ScenarioError(out, "", "holds other files; choose an empty or new folder for --out")
+        return None
     if not resume:
         raise ScenarioError(out, "", "this folder already holds a batch; use --resume to finish it "
                                      "or choose another --out")
-    old = json.loads(manifest.read_text())
-    if not same_batch(old, spec):
-        raise ScenarioError(spec.path, "", f"differs from the batch in {out}; "
-                                           "--resume needs the same batch file")
-    if old.get("code_version") != code_version():
-        raise ScenarioError(out, "", f"was run by code {old.get('code_version')}, this is "
-                                     f"{code_version()}; results would mix versions: use another --out")
+    old = read_manifest(out)
+    if not any_batch and old.get("batch_file") != str(spec.path):
+        raise ScenarioError(spec.path, "", f"is not the batch file of {out} "
+                                           f"({old.get('batch_file')}); --resume needs the same file")
+    return old
 
 
-def same_batch(manifest: dict, spec: BatchSpec) -> bool:
-    """Whether a batch folder's manifest was written for this batch."""
-    return manifest.get("batch") == json.loads(json.dumps(spec.to_dict(), default=_plain))
+def _reuse_note(plan: Plan, old: dict | None, finished: set[str]) -> tuple[str, int]:
+    """One line saying what is reused and what is run, and why."""
+    wanted = {t.run_id for t in plan.tasks}
+    reused = len(wanted & finished)
+    todo = [t for t in plan.tasks if t.run_id not in finished]
+    if old is None:
+        return "", 0
+    old_runs = old.get("runs", {})
+    changed = sum(1 for t in todo if t.key in old_runs and old_runs[t.key].get("run_id") != t.run_id)
+    why = []
+    if changed:
+        code_changed = old.get("code") != plan.code
+        why.append(f"{changed} changed ({'code' if code_changed else 'scenario, seed or engine'} differs)")
+    new = sum(1 for t in todo if t.key not in old_runs)
+    if new:
+        why.append(f"{new} new")
+    left = len(todo) - changed - new
+    if left:
+        why.append(f"{left} not finished before")
+    reason = f" ({', '.join(why)})" if why else ""
+    return f"resume: reusing {reused} finished runs, running {len(todo)}{reason}", reused
 
 
+# ---- running ------------------------------------------------------------------------
 def run_batch(batch: str | Path | BatchSpec, out: str | Path, workers: int | None = None,
-              scheduler: str | None = None, resume: bool = False, progress: bool = True) -> BatchResult:
+              scheduler: str | None = None, resume: bool = False, progress: bool = True,
+              send_results: bool = False, say: Callable[[str], None] | None = None,
+              reuse_any: bool = False, _execute: Callable[[Chunk], ChunkOutcome] | None = None
+              ) -> BatchResult:
     """Run a batch file into folder ``out``.
 
     Parameters
@@ -276,73 +345,157 @@ def run_batch(batch: str | Path | BatchSpec, out: str | Path, workers: int | Non
         Address of a Dask scheduler (``tcp://host:port``); default
         ``$DASK_SCHEDULER_ADDRESS`` if set. Runs then go to that cluster.
     resume : bool
-        Skip runs whose parts are complete and verified, run the rest.
+        Keep the finished runs whose identity is still in the batch, run the rest.
+    send_results : bool
+        Dask only: workers send their parts back through the scheduler instead of
+        writing them into ``out`` (for workers that do not share its file system).
+    say : callable, optional
+        Receives the one-line note of what a resume reuses.
+    reuse_any : bool
+        Resume whatever batch the folder holds (a comparison's working copy).
+
+    Raises
+    ------
+    ScenarioError
+        Bad batch file or options, a folder that is not this batch's, a busy folder.
+    Interrupted
+        On Ctrl-C, after the finished runs are saved.
     """
     spec = batch if isinstance(batch, BatchSpec) else load_batch(batch)
     out = Path(out)
-    _check_out(out, spec, resume)
+    check_workers(workers)
     design = build_design(spec)
-    tasks = plan_runs(spec, design)
-    (out / "parts").mkdir(parents=True, exist_ok=True)
-    finished = completed_runs(out) if resume else {}
-    manifest = Manifest(out, spec, design, tasks)
-    manifest.mark_done(k for k in finished if k in manifest.data["runs"])
-    manifest.save(force=True)
-    todo = [t for t in tasks if t.key not in finished]
+    plan = plan_runs(spec, design)
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
-    failed = _execute_all(todo, out, manifest, len(tasks), len(finished), workers, scheduler, progress)
+    _check_folder(out, spec, resume, reuse_any)          # before connecting or writing
+    client = connect_scheduler(scheduler) if scheduler else None
+    try:
+        make_folder(out)
+        with FolderLock(out, "batch"):
+            return _run_locked(spec, design, plan, out, workers, client, resume, reuse_any,
+                               progress, send_results, say, _execute or execute_chunk)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run_locked(spec, design, plan, out, workers, client, resume, reuse_any, progress,
+                send_results, say, execute) -> BatchResult:
+    old = _check_folder(out, spec, resume, reuse_any)
+    (out / PARTS).mkdir(exist_ok=True)
+    clean_stale_temporaries(out)
+    clean_stale_temporaries(out / PARTS)
+    where, _, _ = scan_parts(out)
+    wanted = {t.run_id for t in plan.tasks}
+    drop_parts_without(out, wanted)
+    finished = set(where) & wanted
+    note, reused = _reuse_note(plan, old, finished)
+    if note and say:
+        say(note)
+    manifest = Manifest(out, spec, design, plan)
+    manifest.mark_done(finished)
     manifest.save(force=True)
-    done = [t.key for t in tasks if manifest.data["runs"][t.key]["status"] == "done"]
+    todo, seen = [], set(finished)
+    for task in plan.tasks:
+        if task.run_id not in seen:
+            seen.add(task.run_id)
+            todo.append(task)
+    try:
+        _execute_all(plan, todo, out, manifest, workers, client, progress, send_results, execute)
+    except KeyboardInterrupt:
+        on_disk = set(scan_parts(out)[0]) & wanted      # workers may have written more than we heard
+        manifest.mark_done(on_disk)
+        manifest.save(force=True)
+        raise Interrupted(manifest.count("done"), len(plan.tasks)) from None
+    manifest.save(force=True)
+    done = {t.run_id for t in plan.tasks
+            if manifest.data["runs"][t.key]["status"] == "done"}
     runs_path = ts_path = None
     if done:
-        runs_path, ts_path = merge_parts(out, done)
-    return BatchResult(out, len(tasks), len(done), failed, runs_path, ts_path)
+        runs_path, ts_path = merge_results(out, plan, done)
+    errors = [e["error"] for e in manifest.data["runs"].values() if e.get("error")]
+    return BatchResult(out, len(plan.tasks), manifest.count("done"), manifest.count("failed"),
+                       runs_path, ts_path, reused, note, errors[0] if errors else "")
 
 
-def _execute_all(todo, out, manifest, total, already, workers, scheduler, progress) -> int:
-    bar = _progress_bar(total, already, progress)
+def _execute_all(plan, todo, out, manifest, workers, client, progress, send_results, execute):
+    """Hand the runs out in chunks and record each chunk as it completes."""
+    bar = _progress_bar(len(plan.tasks), manifest.count("done"), progress)
     failed = 0
 
-    def handle(outcome: RunOutcome) -> None:
+    def handle(outcome: ChunkOutcome) -> None:
         nonlocal failed
-        if outcome.ok:
-            write_part(out, outcome)
-        else:
-            failed += 1
-        manifest.record(outcome)
-        bar.update(1)
-        bar.set_postfix(failed=failed, refresh=False)
+        if outcome.part is not None:
+            write_part(out, table_from_bytes(outcome.part))
+        keys = 0
+        for run_id, ok, seconds, error in outcome.runs:
+            keys += manifest.record(run_id, ok, seconds, error, outcome.worker)
+            failed += 0 if ok else 1
+        manifest.save()
+        bar.update(keys)
+        if failed:
+            bar.set_postfix(failed=failed, refresh=False)
 
     try:
-        if scheduler:
-            _on_dask(todo, scheduler, handle)
-        elif (workers or os.cpu_count() or 1) <= 1:
-            for task in todo:
-                handle(execute(task))
+        if not todo:
+            return
+        if client is not None:
+            nworkers = max(1, sum(client.nthreads().values()))
+            target = None if send_results else out.resolve()
+            chunks = make_chunks(plan, todo, chunk_size(len(todo), nworkers), target)
+            _on_dask(client, chunks, handle, execute)
+            return
+        nworkers = workers or os.cpu_count() or 1
+        chunks = make_chunks(plan, todo, chunk_size(len(todo), nworkers), out)
+        if nworkers <= 1:
+            for chunk in chunks:
+                handle(execute(chunk))
         else:
-            with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
-                futures = [pool.submit(execute, t) for t in todo]
-                for future in as_completed(futures):
-                    handle(future.result())
+            _on_pool(chunks, min(nworkers, len(chunks)), handle, execute)
     finally:
         bar.close()
-    return failed
 
 
-def _on_dask(todo: list[RunTask], address: str, handle: Callable[[RunOutcome], None]) -> None:
-    """One Dask task per run; results streamed back as they complete and released."""
-    from distributed import Client
+def _on_pool(chunks: list[Chunk], workers: int, handle, execute) -> None:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    futures = {pool.submit(execute, c): c for c in chunks}
+    try:
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except BrokenProcessPool as err:   # a worker process died (killed, out of memory)
+                chunk = futures[future]
+                outcome = ChunkOutcome([(r[0], False, 0.0, f"worker process died: {err}")
+                                        for r in chunk.runs], "lost")
+            handle(outcome)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _on_dask(client, chunks: list[Chunk], handle, execute) -> None:
+    """One Dask task per chunk; outcomes streamed back as they complete and released."""
     from distributed import as_completed as dask_completed
 
-    with Client(address, timeout="30s") as client:
-        futures = client.map(execute, todo, key=[f"breachsim-{t.key}" for t in todo], pure=False)
+    futures = client.map(execute, chunks, key=[f"breachsim-{c.runs[0][0]}-{len(c.runs)}" for c in chunks],
+                         pure=False)
+    try:
         for future, outcome in dask_completed(futures, with_results=True):
             handle(outcome)
             future.release()
+    except BaseException:
+        client.cancel(futures)
+        raise
 
 
 def _progress_bar(total: int, already: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, initial=already, unit="run", desc="runs", disable=not enabled,
-                dynamic_ncols=True, postfix={"failed": 0})
+                dynamic_ncols=True)
+

@@ -1,23 +1,27 @@
-"""The command line: ``python run.py [COMMAND] ...``.
+"""The command line: ``breachsim [COMMAND] ...`` (also ``python run.py`` and
+``python -m sim``).
 
 User errors (bad scenario files, bad options) print one line on stderr and
-exit with status 2, without a traceback.
+exit with status 2, without a traceback; Ctrl-C prints one line saying what
+was kept and exits with status 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
+from . import __version__
+from .batch import Interrupted
+from .bundled import find_scenario, main_job_files
 from .errors import ScenarioError
 from .scenario import load_scenario, parse_override
 from .simulate import ENGINES, SimulationResult, simulate
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SCENARIO = ROOT / "scenarios" / "optus_2022.toml"
-BUNDLED = [ROOT / "scenarios" / f"{name}.toml"
-           for name in ("optus_2022", "direct_first", "trusted_channels", "word_of_mouth")]
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
 
 
 def _fmt_hours(value) -> str:
@@ -50,9 +54,18 @@ def headline(result: SimulationResult) -> str:
 def _run_parser(sub) -> None:
     p = sub.add_parser("run", help="run one scenario once and write its outputs",
                        description="Run one scenario once; write timeseries.csv, summary.json, "
-                                   "manifest.json and awareness.png to --out.")
-    p.add_argument("scenario", type=Path, help="scenario TOML file")
-    p.add_argument("--seed", type=int, default=1, help="seed of the run (default 1)")
+                                   "manifest.json and awareness.png to --out (as one unit). "
+                                   "Or run a recorded run again exactly: --from-manifest, or "
+                                   "--from-batch with --run.")
+    p.add_argument("scenario", nargs="?", default=None,
+                   help="scenario TOML file, or the name of a bundled one (e.g. optus_2022)")
+    p.add_argument("--from-manifest", type=Path, default=None, metavar="MANIFEST",
+                   help="re-run the run recorded in this manifest.json (of a run's --out)")
+    p.add_argument("--from-batch", type=Path, default=None, metavar="DIR",
+                   help="re-run one run of the batch folder DIR (with --run KEY)")
+    p.add_argument("--run", dest="run_key", default=None, metavar="KEY",
+                   help="the run of --from-batch, e.g. s01-p00000-r0003 (see its manifest.json)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the run (default 1)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario key, e.g. --set population.size=5000 (repeatable)")
     p.add_argument("--out", type=Path, default=None,
@@ -71,7 +84,10 @@ def _batch_parser(sub) -> None:
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run on this Dask scheduler (default: $DASK_SCHEDULER_ADDRESS if set)")
     p.add_argument("--resume", action="store_true",
-                   help="skip runs already complete in --out, run the rest")
+                   help="keep the finished runs of --out that the batch still holds, run the rest")
+    p.add_argument("--no-shared-files", dest="send_results", action="store_true",
+                   help="with --scheduler: workers send results back through Dask instead of "
+                        "writing them into --out (for workers that cannot see --out)")
     _add_parallel_options(p)
 
 
@@ -89,7 +105,8 @@ def _compare_parser(sub) -> None:
                        description="Run each scenario --reps times (same seeds for every "
                                    "scenario) and write charts, summary tables and report.html "
                                    "to --out.")
-    p.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files (first = baseline)")
+    p.add_argument("scenarios", nargs="+",
+                   help="scenario TOML files or bundled names (first = baseline)")
     p.add_argument("--reps", type=int, default=DEFAULT_REPLICATIONS,
                    help=f"replications per scenario (default {DEFAULT_REPLICATIONS})")
     p.add_argument("--out", type=Path, default=Path("out") / "compare", help="output folder")
@@ -110,10 +127,11 @@ def _sensitivity_parser(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python run.py",
+        prog="breachsim",
         description="breachsim: how news of a customer data breach spreads. "
                     "With no command, compares the four bundled scenarios and writes a "
                     "client report to out/compare/.")
+    parser.add_argument("--version", action="version", version=f"breachsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _run_parser(sub)
     _batch_parser(sub)
@@ -126,7 +144,8 @@ def command_batch(args) -> int:
     from .batch import run_batch
 
     result = run_batch(args.batch, args.out, workers=args.workers, scheduler=args.scheduler,
-                       resume=args.resume, progress=not args.quiet)
+                       resume=args.resume, progress=not args.quiet, send_results=args.send_results,
+                       say=_say)
     print(f"{result.done} of {result.total} runs done, {result.failed} failed; "
           f"results in {result.out} (runs.parquet, timeseries.parquet, manifest.json)")
     return 0 if result.ok else 1
@@ -140,9 +159,15 @@ def command_compare(args) -> int:
 
     overrides = {"population.size": DEFAULT_PEOPLE}
     overrides.update(parse_override(text) for text in args.overrides)
-    result, written = compare(args.scenarios, args.out, replications=args.reps, seed=args.seed,
-                              overrides=overrides, workers=args.workers,
-                              progress=not args.quiet, engine=args.engine)
+    _check_seed(args.seed)
+    files = [find_scenario(name) for name in args.scenarios]
+    try:
+        result, written = compare(files, args.out, replications=args.reps, seed=args.seed,
+                                  overrides=overrides, workers=args.workers,
+                                  progress=not args.quiet, engine=args.engine, say=_say)
+    except Interrupted as stop:
+        stop.hint = "run the same command again to finish (finished runs are reused)"
+        raise
     runs = pd.read_parquet(result.runs_path)
     timeseries = pd.read_parquet(result.timeseries_path)
     summary = summary_table(runs, scenario_info(runs), timeseries)
@@ -163,13 +188,55 @@ def command_sensitivity(args) -> int:
     return 0
 
 
-def command_run(args) -> int:
-    overrides = dict(parse_override(text) for text in args.overrides)
-    scenario = load_scenario(args.scenario, overrides)
-    out = args.out or Path("out") / args.scenario.stem
-    result = simulate(scenario, seed=args.seed, engine=args.engine, progress=not args.quiet)
-    from .outputs import write_run
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
+
+def _check_seed(seed) -> None:
+    if seed is not None and not 0 <= seed < 2**63:
+        raise ScenarioError("--seed", "", f"got {seed}; allowed: a whole number from 0 to 2**63 - 1")
+
+
+def _replay(args):
+    """The scenario, seed and engine of a recorded run (--from-manifest / --from-batch)."""
+    from .outputs import run_from_batch, run_from_manifest
+
+    if args.scenario or args.overrides or args.seed is not None:
+        raise ScenarioError("--from-manifest" if args.from_manifest else "--from-batch", "",
+                            "re-runs a recorded run exactly: give no scenario, --set or --seed")
+    if args.from_manifest and args.from_batch:
+        raise ScenarioError("--from-manifest", "", "give --from-manifest or --from-batch, not both")
+    if args.from_batch:
+        if not args.run_key:
+            raise ScenarioError("--from-batch", "", "needs --run KEY (a run of the batch, "
+                                                    "e.g. s00-p00000-r0000)")
+        replay = run_from_batch(args.from_batch, args.run_key)
+        name = f"{args.from_batch.name}-{args.run_key}"
+    else:
+        replay = run_from_manifest(args.from_manifest)
+        name = f"{Path(args.from_manifest).resolve().parent.name}-again"
+    if replay.warning:
+        _say(replay.warning)
+    return replay.scenario, replay.seed, replay.engine, name
+
+
+def command_run(args) -> int:
+    from .outputs import check_out_folder, write_run
+
+    if args.from_manifest or args.from_batch:
+        scenario, seed, engine, name = _replay(args)
+    elif args.run_key:
+        raise ScenarioError("--run", "", "only with --from-batch DIR")
+    elif not args.scenario:
+        raise ScenarioError("run", "", "give a scenario file (or --from-manifest / --from-batch)")
+    else:
+        _check_seed(args.seed)
+        path = find_scenario(args.scenario)
+        scenario = load_scenario(path, dict(parse_override(text) for text in args.overrides))
+        seed, engine, name = (1 if args.seed is None else args.seed), args.engine, path.stem
+    out = args.out or Path("out") / name
+    check_out_folder(out)
+    result = simulate(scenario, seed=seed, engine=engine, progress=not args.quiet)
     written = write_run(result, out)
     print(headline(result))
     print(f"outputs: {', '.join(str(p) for p in written)}")
@@ -180,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        argv = ["compare", *map(str, BUNDLED), "--out", "out/compare"]
+        argv = ["compare", *map(str, main_job_files()), "--out", "out/compare"]
         print("comparing the four bundled scenarios (Optus 2022 and the three lessons) ...")
     args = parser.parse_args(argv)
     if args.command is None:
@@ -188,8 +255,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commands = {"run": command_run, "batch": command_batch, "compare": command_compare,
                 "sensitivity": command_sensitivity}
+    warnings.showwarning = _one_line_warning
     try:
         return commands[args.command](args)
     except ScenarioError as err:
         print(err.line(), file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        print(stop.line(), file=sys.stderr)
+        return INTERRUPTED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on the command line: one line each, no source location."""
+    text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+    print(text if text.startswith("warning") else f"warning: {text}", file=sys.stderr)

@@ -8,21 +8,22 @@ and the client report of :mod:`sim.report`.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
-from .batch import BatchResult, run_batch, same_batch
-from .outputs import code_version
+from .batch import BatchResult, run_batch
 from .batchfile import BatchSpec, check_scenarios
 from .errors import ScenarioError
+from .files import check_folder_target
 
 #: The main job's defaults: finishes in well under a minute on a laptop.
 DEFAULT_PEOPLE = 20_000
 DEFAULT_REPLICATIONS = 20
 DEFAULT_SEED = 2022
+#: Most replications per scenario a comparison accepts.
+MAX_REPLICATIONS = 100_000
 
 
 def compare_spec(scenario_files: list[Path], replications: int, seed: int,
@@ -32,8 +33,10 @@ def compare_spec(scenario_files: list[Path], replications: int, seed: int,
     for f in files:
         if not f.is_file():
             raise ScenarioError(f, "", "no such file")
-    if replications < 1:
-        raise ScenarioError("--reps", "", f"got {replications}; allowed: a whole number >= 1")
+    if not (isinstance(replications, int) and not isinstance(replications, bool)
+            and 1 <= replications <= MAX_REPLICATIONS):
+        raise ScenarioError("--reps", "", f"got {replications!r}; allowed: a whole number from 1 "
+                                          f"to {MAX_REPLICATIONS:,}")
     spec = BatchSpec(files[0], "compare", files, replications, seed, engine, dict(overrides))
     check_scenarios(spec)
     return spec
@@ -52,33 +55,28 @@ def scenario_info(runs: pd.DataFrame) -> list[dict]:
     return info
 
 
-def _reuse_or_clear(folder: Path, spec: BatchSpec) -> None:
-    """Keep finished runs of the same comparison (same batch, same code); clear others.
-
-    The runs folder of a comparison is its own working copy: repeating a
-    comparison resumes it, changing it starts it again.
-    """
-    manifest = folder / "manifest.json"
-    if not manifest.exists():
-        return
-    old = json.loads(manifest.read_text())
-    if not (same_batch(old, spec) and old.get("code_version") == code_version()):
-        shutil.rmtree(folder)
-
-
 def compare(scenario_files: list[Path], out: str | Path, replications: int = DEFAULT_REPLICATIONS,
             seed: int = DEFAULT_SEED, overrides: dict[str, Any] | None = None,
             workers: int | None = None, progress: bool = True,
-            engine: str = "fast") -> tuple[BatchResult, list[Path]]:
-    """Run the comparison into ``out`` (runs in ``out/batch``); return the report files."""
+            engine: str = "fast", say: Callable[[str], None] | None = None
+            ) -> tuple[BatchResult, list[Path]]:
+    """Run the comparison into ``out`` (runs in ``out/batch``); return the report files.
+
+    The runs folder is the comparison's working copy: runs are reused by
+    identity (resolved scenario, seed, engine, code), so repeating a
+    comparison reuses its runs and editing a scenario re-runs exactly the
+    runs it changes. ``say`` receives the one-line note of what was reused.
+    """
     from .report import write_report
 
     out = Path(out)
+    check_folder_target(out)
     spec = compare_spec(scenario_files, replications, seed, overrides or {}, engine)
-    _reuse_or_clear(out / "batch", spec)
-    result = run_batch(spec, out / "batch", workers=workers, resume=True, progress=progress)
+    result = run_batch(spec, out / "batch", workers=workers, resume=True, progress=progress,
+                       say=say, reuse_any=True)
     if result.runs_path is None:
-        raise RuntimeError("every run failed; see " + str(out / "batch" / "manifest.json"))
+        raise ScenarioError(out / "batch" / "manifest.json", "",
+                            f"every run failed ({result.first_error}); nothing to compare")
     runs = pd.read_parquet(result.runs_path)
     timeseries = pd.read_parquet(result.timeseries_path)
     written = write_report(runs, timeseries, scenario_info(runs), out)

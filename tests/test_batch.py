@@ -11,9 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.batch import plan_runs, run_batch, run_seed
+from sim.batch import run_batch
 from sim.batchfile import load_batch
 from sim.design import build_design
+from sim.parts import scan_parts
+from sim.plan import plan_runs, run_seed
 
 from helpers import ROOT, SCENARIOS
 
@@ -48,8 +50,9 @@ def assert_same(a: Path, b: Path):
 
 def test_plan_seeds_and_keys(tmp_path):
     spec = load_batch(write_batch(tmp_path))
-    tasks = plan_runs(spec, build_design(spec))
+    tasks = plan_runs(spec, build_design(spec)).tasks
     assert len(tasks) == 2 * 2 * 3 and len({t.key for t in tasks}) == 12
+    assert len({t.run_id for t in tasks}) == 12       # every run ran something different
     # a run's seed depends on its point and replication only: scenarios share seeds
     by_key = {(t.scenario_index, t.point, t.replication): t.seed for t in tasks}
     assert by_key[(0, 1, 2)] == by_key[(1, 1, 2)] == run_seed(11, 1, 2)
@@ -71,11 +74,17 @@ def test_one_and_two_workers_give_identical_results(tmp_path):
     assert all(entry["seconds"] > 0 for entry in manifest["runs"].values())
 
 
+def finished_runs(out: Path) -> int:
+    """Runs held by the whole parts of a batch folder."""
+    return len(scan_parts(out)[0]) if (out / "parts").is_dir() else 0
+
+
 def _wait_for_parts(out: Path, count: int, proc, limit=120):
+    """Wait until the parts in ``out`` hold at least ``count`` runs."""
     deadline = time.time() + limit
     while time.time() < deadline:
-        parts = list((out / "parts").glob("*.parquet")) if (out / "parts").is_dir() else []
-        if len(parts) >= count:
+        parts = list((out / "parts").glob("[!.]*.parquet")) if (out / "parts").is_dir() else []
+        if parts and finished_runs(out) >= count:
             return
         if proc.poll() is not None:
             raise AssertionError("the batch ended before it could be interrupted")
@@ -92,10 +101,10 @@ def test_sigkill_half_way_then_resume_gives_identical_results(tmp_path):
     _wait_for_parts(out, 12, proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before = len(list((out / "parts").glob("*.parquet")))
+    done_before = finished_runs(out)
     assert 12 <= done_before < 40 and not (out / "runs.parquet").exists()
     # a part cut off mid-write must never count as complete
-    victim = sorted((out / "parts").glob("*.parquet"))[0]
+    victim = sorted((out / "parts").glob("[!.]*.parquet"))[0]
     victim.write_bytes(victim.read_bytes()[:200])
     resumed = subprocess.run([*RUN, "batch", batch, "--out", out, "--resume", "--quiet"],
                              cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -105,16 +114,25 @@ def test_sigkill_half_way_then_resume_gives_identical_results(tmp_path):
     assert manifest["counts"] == {"done": 40}
 
 
-def test_existing_folder_needs_resume_and_the_same_batch(tmp_path):
+def test_existing_folder_needs_resume_and_the_same_batch_file(tmp_path):
     batch = write_batch(tmp_path, replications=1)
     run_batch(batch, tmp_path / "out", workers=1, progress=False)
     again = subprocess.run([*RUN, "batch", batch, "--out", tmp_path / "out"], cwd=ROOT,
                            capture_output=True, text=True)
     assert again.returncode == 2 and "--resume" in again.stderr
-    batch.write_text(batch.read_text().replace("replications = 1", "replications = 2"))
-    changed = subprocess.run([*RUN, "batch", batch, "--out", tmp_path / "out", "--resume"],
+    other = tmp_path / "other.toml"
+    other.write_text(batch.read_text())
+    foreign = subprocess.run([*RUN, "batch", other, "--out", tmp_path / "out", "--resume"],
                              cwd=ROOT, capture_output=True, text=True)
-    assert changed.returncode == 2 and "same batch" in changed.stderr
+    assert foreign.returncode == 2 and "same file" in foreign.stderr
+    # the same file with more replications: the finished runs are kept, the new ones run
+    batch.write_text(batch.read_text().replace("replications = 1", "replications = 2"))
+    more = subprocess.run([*RUN, "batch", batch, "--out", tmp_path / "out", "--resume", "--quiet"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert more.returncode == 0, more.stderr
+    assert more.stderr.strip() == "resume: reusing 4 finished runs, running 4 (4 new)"
+    run_batch(batch, tmp_path / "fresh", workers=1, progress=False)
+    assert_same(tmp_path / "fresh", tmp_path / "out")
 
 
 def test_failed_runs_are_recorded_and_the_batch_carries_on(tmp_path):
