@@ -28,6 +28,7 @@ import signal
 import socket
 import time
 import traceback
+import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -482,7 +483,8 @@ def _on_dask(client, chunks: list[Chunk], handle, execute) -> None:
     """One Dask task per chunk; outcomes streamed back as they complete and released."""
     from distributed import as_completed as dask_completed
 
-    futures = client.map(execute, chunks, key=[f"breachsim-{c.runs[0][0]}-{len(c.runs)}" for c in chunks],
+    batch = uuid.uuid4().hex[:12]           # keys unique per batch: Dask must never reuse a result
+    futures = client.map(execute, chunks, key=[f"breachsim-{batch}-{i}" for i in range(len(chunks))],
                          pure=False)
     try:
         for future, outcome in dask_completed(futures, with_results=True):

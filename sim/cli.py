@@ -146,6 +146,10 @@ def command_batch(args) -> int:
     result = run_batch(args.batch, args.out, workers=args.workers, scheduler=args.scheduler,
                        resume=args.resume, progress=not args.quiet, send_results=args.send_results,
                        say=_say)
+    if result.runs_path is None:
+        print(f"0 of {result.total} runs done, {result.failed} failed (first error: "
+              f"{result.first_error}); see {result.out / 'manifest.json'}")
+        return 1
     print(f"{result.done} of {result.total} runs done, {result.failed} failed; "
           f"results in {result.out} (runs.parquet, timeseries.parquet, manifest.json)")
     return 0 if result.ok else 1
