@@ -1,7 +1,11 @@
-"""The people: cohort, customer group, media habits and trust, drawn per person.
+"""The people: cohort, customer group, media habits and trust.
 
-Both engines start from the same :class:`Population` (numpy arrays, one entry
-per agent); the agents engine copies each entry into a ``Person``.
+Cohorts and customer groups are exact counts (largest-remainder rounding of
+share x people) dealt to people in a random order, so every run of a scenario
+has the same number of affected customers, matching its input; habits and
+trust are drawn per person. Both engines start from the same
+:class:`Population` (numpy arrays, one entry per agent); the agents engine
+copies each entry into a ``Person``.
 """
 
 from __future__ import annotations
@@ -56,6 +60,29 @@ class Population:
         return self.customer != NOT_CUSTOMER
 
 
+def exact_counts(shares, total: int) -> np.ndarray:
+    """Whole numbers in proportion to ``shares`` that add up to ``total``.
+
+    Largest-remainder (Hamilton) rounding: each count is the floor of its quota
+    ``share / sum(shares) * total`` or one more; the remainders go to the
+    largest fractional parts, ties to the earlier share. Shares are rescaled
+    to sum to 1 (so shares accepted within a tolerance never fail).
+    """
+    shares = np.asarray(shares, dtype=float)
+    quota = shares / shares.sum() * total
+    counts = np.floor(quota).astype(np.int64)
+    short = total - int(counts.sum())
+    if short > 0:
+        order = np.argsort(-(quota - counts), kind="stable")
+        counts[order[:short]] += 1
+    return counts
+
+
+def deal(rng: np.random.Generator, counts: np.ndarray) -> np.ndarray:
+    """Group indexes: ``counts[g]`` people in group g, in a random order."""
+    return rng.permutation(np.repeat(np.arange(len(counts)), counts))
+
+
 def _by_group(values: dict, keys: tuple[str, ...], index: np.ndarray) -> np.ndarray:
     """Look up a per-group table for each person's group index."""
     return np.array([values[k] for k in keys], dtype=float)[index]
@@ -82,15 +109,19 @@ def _trust_means(spec, cohort: np.ndarray) -> np.ndarray:
 
 def build_population(scenario: Scenario, rng: np.random.Generator,
                      size: int | None = None) -> Population:
-    """Draw every person's fixed attributes from the scenario's shares.
+    """Give every person their fixed attributes from the scenario's shares.
+
+    Cohort and customer group: exact counts (:func:`exact_counts`) dealt at
+    random, independently of each other; habits (by cohort or group) and
+    trust: independent draws per person.
 
     ``size`` overrides ``population.size`` (used when a network file fixes it).
     """
     pop = scenario.data["population"]
     n = size or pop["size"]
-    cohort = rng.choice(len(COHORTS), size=n, p=[pop["cohorts"][c] for c in COHORTS])
+    cohort = deal(rng, exact_counts([pop["cohorts"][c] for c in COHORTS], n))
     shares = [pop["customers"][g] for g in CUSTOMER_GROUPS]
-    customer = rng.choice(3, size=n, p=[max(0.0, 1.0 - sum(shares)), *shares])
+    customer = deal(rng, exact_counts([max(0.0, 1.0 - sum(shares)), *shares], n))
     habits = pop["habits"]
 
     def habit(name: str, keys: tuple[str, ...], index: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim import ScenarioError, load_scenario
@@ -214,3 +215,34 @@ def test_short_name_is_optional_and_at_most_24_characters(tmp_path):
     assert load_scenario(OPTUS, {"scenario.short_name": "Optus 2022"}).short_name == "Optus 2022"
     err = error_of(OPTUS, {"scenario.short_name": "x" * 25})
     assert err.key == "scenario.short_name" and "at most 24 characters" in err.line()
+
+
+# ---- exact counts of cohorts and customer groups ---------------------------------------
+def test_exact_counts_are_largest_remainder_rounding():
+    from sim.population import exact_counts
+
+    assert exact_counts([1 / 3, 1 / 3, 1 / 3], 10).tolist() == [4, 3, 3]       # ties: earlier first
+    assert exact_counts([0.623, 0.22, 0.157], 10_000).tolist() == [6230, 2200, 1570]
+    assert exact_counts([0.5, 0.5 + 1e-7], 3).sum() == 3                        # rescaled to sum 1
+    shares = np.array([0.2068, 0.2443, 0.2193, 0.3296])
+    for n in (1, 2, 7, 997, 123_457):
+        counts = exact_counts(shares, n)
+        quota = shares / shares.sum() * n
+        assert counts.sum() == n and np.all(np.abs(counts - quota) < 1)
+
+
+def test_affected_customers_match_the_input_in_every_run():
+    """2 M affected of 67 M people: the same count in every run, within half an agent."""
+    from sim.population import build_population
+
+    s = load_scenario(OPTUS, {"population.represents": 67e6, "population.size": 10_000,
+                              "population.customers.current": 2 / 67,
+                              "population.customers.former": 0.0})
+    per_agent = s.people_per_agent
+    pops = [build_population(s, np.random.default_rng(seed)) for seed in range(5)]
+    affected = {int(p.affected.sum()) for p in pops}
+    assert affected == {299}                                   # 10,000 x 2/67 = 298.5
+    assert abs(299 * per_agent - 2e6) <= per_agent / 2
+    cohorts = {tuple(np.bincount(p.cohort, minlength=4)) for p in pops}
+    assert cohorts == {(2068, 2443, 2193, 3296)}
+    assert not np.array_equal(pops[0].customer, pops[1].customer)   # who is affected varies
