@@ -9,12 +9,16 @@ numbers.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .batchfile import BatchSpec
+if TYPE_CHECKING:                      # batchfile imports this module
+    from .batchfile import BatchSpec
+
+__all__ = ["Design", "build_design", "point_count"]
 
 
 @dataclass
@@ -32,7 +36,22 @@ class Design:
                 "options": self.options, "points": self.points}
 
 
-def build_design(spec: BatchSpec) -> Design:
+def point_count(grid: dict[str, list], sample: dict[str, Any]) -> int:
+    """Design points a grid or sample makes, without making them.
+
+    Grid: the product of the value counts; lhs and random: n; Sobol
+    (Saltelli, first and total order): n x (keys + 2); Morris: n x (keys + 1);
+    no design: 1.
+    """
+    if grid:
+        return math.prod(len(values) for values in grid.values())
+    if not sample:
+        return 1
+    n, keys = sample["n"], len(sample["ranges"])
+    return {"sobol": n * (keys + 2), "morris": n * (keys + 1)}.get(sample["method"], n)
+
+
+def build_design(spec: "BatchSpec") -> Design:
     """The batch's design points (one empty point if it has no design)."""
     if spec.grid:
         keys = list(spec.grid)

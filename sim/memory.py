@@ -1,9 +1,10 @@
-"""Memory needed by a run, estimated before it starts.
+"""Memory and work needed by a run, estimated before it starts.
 
 A run that would not fit in the memory available is refused (exit 2) with the
-estimate and the largest population that would fit. Figures are per person
-and per directed edge, measured on this project's engines (bench/scaling.py)
-with a margin; they are estimates, not bounds.
+estimate and the largest population that would fit; so is a run whose people
+x steps exceed what its engine gets through in about an hour. Figures are per
+person and per directed edge, measured on this project's engines
+(bench/scaling.py) with a margin; they are estimates, not bounds.
 """
 
 from __future__ import annotations
@@ -13,11 +14,21 @@ import os
 from .errors import ScenarioError
 from .scenario import Scenario
 
+__all__ = ["estimate_bytes", "available_bytes", "check_fits", "check_work", "MAX_PERSON_STEPS"]
+
 #: Bytes per person (state, population, schedules) and per directed edge
 #: (CSR index, build temporaries, pending tellings), by engine.
 PER_PERSON = {"fast": 180, "agents": 2000}
 PER_EDGE = {"fast": 28, "agents": 60}
+#: Extra bytes per directed edge while networkx builds a graph (1 M-node
+#: Barabasi-Albert graph, 8 M directed edges: ~1.2 GB).
+NETWORKX_PER_EDGE = 150
+NETWORKX_KINDS = ("watts_strogatz", "barabasi_albert", "powerlaw_cluster")
 BASE_BYTES = 250 * 2**20        # the interpreter and libraries
+
+#: Most people x steps of one run, by engine: about an hour of work at the
+#: measured speeds (agents ~0.3 M person-steps/s on one core; fast 70-200 M).
+MAX_PERSON_STEPS = {"fast": 250e9, "agents": 1e9}
 
 
 def expected_directed_edges(scenario: Scenario) -> float:
@@ -34,7 +45,10 @@ def expected_directed_edges(scenario: Scenario) -> float:
 def estimate_bytes(scenario: Scenario, engine: str, people: int | None = None) -> int:
     """Estimated peak memory of one run in bytes."""
     n = people or scenario.data["population"]["size"]
-    per_person = PER_PERSON[engine] + PER_EDGE[engine] * expected_directed_edges(scenario)
+    per_edge = PER_EDGE[engine]
+    if scenario.data["network"]["kind"] in NETWORKX_KINDS:
+        per_edge += NETWORKX_PER_EDGE
+    per_person = PER_PERSON[engine] + per_edge * expected_directed_edges(scenario)
     return int(BASE_BYTES + n * per_person)
 
 
@@ -53,8 +67,25 @@ def available_bytes() -> int | None:
         return None
 
 
+def check_work(scenario: Scenario, engine: str) -> float:
+    """Raise ScenarioError if people x steps exceed :data:`MAX_PERSON_STEPS`
+    for ``engine``; return the person-steps."""
+    people, steps = scenario.data["population"]["size"], scenario.n_steps
+    work = float(people) * steps
+    limit = MAX_PERSON_STEPS[engine]
+    if work > limit:
+        raise ScenarioError(
+            scenario.describe_source("population.size"), "population.size",
+            f"{people:,} people x {steps:,} steps = {work:.3g} person-steps; the {engine} engine "
+            f"allows at most {limit:.3g} (about an hour of work): at most "
+            f"{int(limit // steps):,} people at this step length")
+    return work
+
+
 def check_fits(scenario: Scenario, engine: str, available: int | None = None) -> int:
-    """Raise ScenarioError if the run would not fit in memory; return the estimate."""
+    """Raise ScenarioError if the run would not fit in memory or exceeds the
+    work limit (:func:`check_work`); return the memory estimate in bytes."""
+    check_work(scenario, engine)
     need = estimate_bytes(scenario, engine)
     have = available if available is not None else available_bytes()
     if have is None or need <= have:

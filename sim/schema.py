@@ -27,6 +27,11 @@ SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
 NETWORK_KINDS = ("households", "well_mixed", "watts_strogatz", "barabasi_albert",
                  "powerlaw_cluster", "file")
 
+#: Years a run may start in (its calendar stays far inside what dates can hold).
+START_YEARS = (1900, 2200)
+#: Latest hour after the start at which a pulse or campaign may be placed.
+MAX_HOURS_AFTER_START = 1e6
+
 #: Words for keys inside per-cohort and per-group tables, used in labels.
 NAMES = {"gen_z": "Gen Z", "millennial": "Millennials", "gen_x": "Gen X", "boomer": "Boomers",
          "current": "current", "former": "former", "sms": "SMS", "email": "e-mail"}
@@ -132,11 +137,14 @@ def _aware_datetime(value: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError("no offset")
+    if not START_YEARS[0] <= moment.year <= START_YEARS[1]:
+        raise ValueError("year out of range")
     return moment
 
 
 def datetime_field(label: str) -> Field:
-    return Field("an ISO date-time with offset, e.g. \"2022-09-22T14:00:00+10:00\"",
+    return Field("an ISO date-time with offset in the years "
+                 f"{START_YEARS[0]}-{START_YEARS[1]}, e.g. \"2022-09-22T14:00:00+10:00\"",
                  _parses(_aware_datetime), str, label)
 
 
@@ -154,7 +162,7 @@ class ListOf:
 
     item: Any
     min_len: int = 0
-    max_len: int = 10**9
+    max_len: int = 1000
     unique: bool = False
     label: str = ""
     item_label: str = "item {n}"
@@ -194,17 +202,17 @@ def per(keys: tuple[str, ...], value: Field, label: str) -> Table:
 def pulse(habit: str) -> Table:
     """A press release or post (section 7.4 of docs/MODEL.md)."""
     return Table(
-        {"at_hour": number("time (hours after start)", 0.0, math.inf),
+        {"at_hour": number("time (hours after start)", 0.0, MAX_HOURS_AFTER_START),
          "reach": share(f"reach (share of {habit})"),
-         "half_life_hours": number("half-life (hours)", 0.0, math.inf, low_open=True)},
+         "half_life_hours": number("half-life (hours)", 0.001, MAX_HOURS_AFTER_START)},
         required=("at_hour", "reach", "half_life_hours"))
 
 
 CAMPAIGN = Table(
     {
         "medium": choice("medium", ("sms", "email")),
-        "start_hour": number("start (hours after announcement)", 0.0, math.inf),
-        "per_hour": number("throughput (people per hour)", 0.0, math.inf, low_open=True),
+        "start_hour": number("start (hours after announcement)", 0.0, MAX_HOURS_AFTER_START),
+        "per_hour": number("throughput (people per hour)", 1.0, 1e15),
         "targets": ListOf(choice("", CUSTOMER_GROUPS), min_len=1, unique=True,
                           label="target groups", item_label="target group {n}"),
         "ask_to_share": boolean("asks readers to share"),
@@ -220,8 +228,8 @@ SCHEMA = Table({
         "description": text("scenario description", 100_000),
         "extends": text("file this scenario extends", 4_096),
         "start": datetime_field("start (date and time)"),
-        "hours": number("length of the run (hours)", 0.0, 24 * 366, low_open=True),
-        "step_minutes": number("step length (minutes)", 0.0, 24 * 60, low_open=True),
+        "hours": number("length of the run (hours)", 0.1, 24 * 366),
+        "step_minutes": number("step length (minutes)", 0.1, 24 * 60),
     }, label="scenario"),
     "population": Table({
         "size": integer("agents simulated", 1, 10**9),
@@ -239,10 +247,10 @@ SCHEMA = Table({
     }, label="population"),
     "network": Table({
         "kind": choice("network kind", NETWORK_KINDS),
-        "mean_degree": number("social ties per person", 0.0, math.inf),
+        "mean_degree": number("social ties per person", 0.0, 1000.0),
         "household_size": number("mean household size (people)", 1.0, 20.0),
         "homophily": share("share of ties within one's generation"),
-        "contacts_per_hour": number("random contacts per spreader per hour", 0.0, math.inf),
+        "contacts_per_hour": number("random contacts per spreader per hour", 0.0, 1000.0),
         "path": text("network file", 4_096),
         "rewire": share("rewiring probability (Watts-Strogatz)"),
         "triangle_prob": share("triangle-closing probability (powerlaw cluster)"),
@@ -251,19 +259,19 @@ SCHEMA = Table({
                    label="seeds"),
     "attention": Table({
         "diurnal": boolean("day-night attention"),
-        "profile": ListOf(number("", 0.0, math.inf), min_len=24, max_len=24,
+        "profile": ListOf(number("", 0.0, 1e6), min_len=24, max_len=24,
                           label="attention by hour of day",
                           item_label="attention at {i:02d}:00 (relative)"),
         "holidays": ListOf(date_field(""), label="public holidays",
                            item_label="public holiday {n}"),
-        "holiday_factor": number("attention on a public holiday (multiplier)", 0.0, math.inf),
+        "holiday_factor": number("attention on a public holiday (multiplier)", 0.0, 10.0),
     }, label="attention"),
     "channels": Table({
         "media": Table({
             "releases": ListOf(pulse("news followers"), label="press releases",
                                item_label="press release {n}"),
             "constant_hazard": number("background media exposure (hazard per hour)",
-                                      0.0, math.inf),
+                                      0.0, 100.0),
         }, label="news media"),
         "twitter": Table({
             "posts": ListOf(pulse("Twitter users"), label="company posts on Twitter",
@@ -272,7 +280,7 @@ SCHEMA = Table({
         "direct": Table({
             "campaigns": ListOf(CAMPAIGN, label="direct campaigns", item_label="campaign {n}"),
             "read_delay_hours": per(("sms", "email"),
-                                    number("", 0.0, math.inf, low_open=True),
+                                    number("", 0.001, 1e5),
                                     "mean delay before reading an {} (hours)"),
         }, label="direct messages"),
     }, label="channels"),
@@ -280,18 +288,18 @@ SCHEMA = Table({
         "household": share("word of mouth within households (chance per hour)"),
         "social": share("word of mouth between friends (chance per hour)"),
         "well_mixed": share("word of mouth per random contact (chance)"),
-        "active_hours": number("spreading period (hours)", 0.0, math.inf, low_open=True),
+        "active_hours": number("spreading period (hours)", 0.01, 1e5),
         "active_kind": choice("spreading period kind", ("exponential", "fixed", "forever")),
         "stifling": share("chance of stopping on telling someone who knew"),
         "share_multiplier_when_asked": number("word of mouth when asked to share (multiplier)",
-                                              0.0, math.inf),
+                                              0.0, 100.0),
     }, label="word of mouth"),
     "trust": Table({
         "media": OneOrPerCohort(share(""), "trust in news media"),
         "social": OneOrPerCohort(share(""), "trust in social media"),
         "company": OneOrPerCohort(share(""), "trust in the company's messages"),
         "peer": OneOrPerCohort(share(""), "trust in people one knows"),
-        "concentration": number("trust concentration (Beta a + b)", 0.0, math.inf, low_open=True),
+        "concentration": number("trust concentration (Beta a + b)", 0.1, 1e9),
         "company_effects": Table({
             "first_from_company": share("trust gained when the company tells first "
                                         "(share of the gap to 1)"),
@@ -341,9 +349,10 @@ def _check_list(value: Any, spec: ListOf, key: str, complete: bool) -> list:
         size = (f"exactly {spec.min_len}" if spec.min_len == spec.max_len
                 else f"{spec.min_len} to {spec.max_len:,}")
         raise Invalid(f"has {len(value):,} items; allowed: {size} items")
-    if spec.unique and len(set(map(repr, value))) != len(value):
+    items = [check(v, spec.item, join(key, i), complete=complete) for i, v in enumerate(value)]
+    if spec.unique and len(set(map(repr, items))) != len(items):
         raise Invalid(f"got {_shown(value)}; allowed: no item twice")
-    return [check(v, spec.item, join(key, i), complete=complete) for i, v in enumerate(value)]
+    return items
 
 
 def _check_table(value: Any, spec: Table, key: str, complete: bool) -> dict:
@@ -392,8 +401,20 @@ def _walk(dotted: str) -> Iterator[tuple[str, Any, str]]:
                 spec = spec.fields[part]
                 label = _words(prefix, spec.label)
         else:
-            raise Invalid("no such key in a scenario", dotted)
+            raise Invalid(_no_such_key(spec, part), dotted)
         yield part, spec, label
+
+
+def _no_such_key(spec: Any, part: str) -> str:
+    """What is wrong with ``part`` below ``spec`` and what is allowed there."""
+    if isinstance(spec, ListOf):
+        return (f"{_shown(part)} is not a list index; allowed: an index 0, 1, 2, ... "
+                "in ASCII digits")
+    if isinstance(spec, Table):
+        return f"no such key in a scenario; allowed here: {', '.join(spec.fields)}"
+    if isinstance(spec, OneOrPerCohort):
+        return f"no such key in a scenario; allowed here: {', '.join(COHORTS)}"
+    return "no such key in a scenario (the key above it holds a single value)"
 
 
 def _words(*texts: str) -> str:
