@@ -23,7 +23,7 @@ from .schema import (COHORTS, CUSTOMER_GROUPS, SCHEMA, Invalid, OneOrPerCohort,
                      check, is_index, lookup_spec)
 
 __all__ = ["Scenario", "load_scenario", "with_overrides", "scenario_from_data", "parse_override",
-           "read_text_file", "read_toml_file", "parse_toml", "resolve_path",
+           "read_text_file", "read_toml_file", "parse_toml", "resolve_path", "default_data",
            "MAX_EXTENDS", "MAX_STEPS", "MAX_CAMPAIGN_END_HOURS"]
 
 DEFAULTS_NAME = "defaults.toml"
@@ -159,6 +159,11 @@ def _defaults() -> tuple[dict, dict]:
     origins: dict[str, str] = {}
     _claim(origins, data, f"sim/{DEFAULTS_NAME}")
     return data, origins
+
+
+def default_data() -> dict:
+    """The bundled defaults (``sim/defaults.toml``), checked."""
+    return _defaults()[0]
 
 
 def _claim(origins: dict[str, str], data: dict, source: str) -> None:

@@ -246,3 +246,78 @@ def test_affected_customers_match_the_input_in_every_run():
     cohorts = {tuple(np.bincount(p.cohort, minlength=4)) for p in pops}
     assert cohorts == {(2068, 2443, 2193, 3296)}
     assert not np.array_equal(pops[0].customer, pops[1].customer)   # who is affected varies
+
+
+# ---- plausible ranges of the assumptions ----------------------------------------------
+def _assumption_keys() -> set[str]:
+    """Number keys of sim/defaults.toml labelled ASSUMPTION (on the line or its table)."""
+    from sim.scenario import default_data
+
+    keys, table, marked = set(), "", False
+    for line in (ROOT / "sim" / "defaults.toml").read_text(encoding="utf-8").splitlines():
+        code, _, comment = line.partition("#")
+        code = code.strip()
+        if code.startswith("["):
+            table, marked = code.strip("[]"), "ASSUMPTION" in comment
+        elif "=" in code and ("ASSUMPTION" in comment or marked):
+            keys.add(f"{table}.{code.split('=')[0].strip()}")
+    data = default_data()
+
+    def value(key):
+        node = data
+        for part in key.split("."):
+            node = node[part]
+        return node
+
+    return {k for k in keys if isinstance(value(k), (int, float)) and not isinstance(value(k), bool)}
+
+
+def test_every_assumption_has_a_plausible_range_around_its_default():
+    from sim.ranges import plausible_ranges
+    from sim.schema import lookup_spec
+
+    ranges = plausible_ranges()
+    not_ranged = {"scenario.hours"}                      # the run length is a choice, not a world
+    missing = _assumption_keys() - set(ranges) - not_ranged
+    assert not missing, missing
+    assert len(_assumption_keys()) > 25
+    assert ranges["trust.company"].low == 0.33 and ranges["trust.company"].high == 0.61
+    for key, r in ranges.items():
+        assert r.key == key and r.low < r.high and r.why and r.label
+        assert r.low <= r.default <= r.high, key
+        spec = lookup_spec(key)
+        spec = getattr(spec, "value", spec)
+        assert spec.test(r.low) and spec.test(r.high), key
+
+
+@pytest.mark.parametrize("entry, key, message", [
+    ('["trust.companyy"]\nlow = 0.1\nhigh = 0.2\nwhy = "x"\n', "trust.companyy", "not a scenario key"),
+    ('["network.kind"]\nlow = 0.1\nhigh = 0.2\nwhy = "x"\n', "network.kind", "not a number key"),
+    ('["trust.company"]\nlow = 0.5\nhigh = 0.4\nwhy = "x"\n', "trust.company", "not below high"),
+    ('["trust.company"]\nlow = 0.5\nhigh = 1.4\nwhy = "x"\n', "trust.company", "share in [0, 1]"),
+    ('["trust.company"]\nlow = 0.1\nhigh = 0.4\n', "trust.company", "exactly low, high, why"),
+    ('["trust.media"]\nlow = 0.1\nhigh = 0.4\nwhy = "x"\n', "trust.media", "range per cohort key"),
+    ('["trust.company"]\nlow = 0.1\nhigh = 0.4\nwhy = ""\n', "trust.company", "the reason"),
+])
+def test_bad_ranges_files(tmp_path, entry, key, message):
+    from sim.ranges import plausible_ranges
+
+    path = write(tmp_path, entry, "ranges.toml")
+    with pytest.raises(ScenarioError) as info:
+        plausible_ranges(path)
+    assert info.value.key == key and message in info.value.line()
+    assert str(path) in info.value.line()
+
+
+def test_a_users_ranges_replace_the_bundled_ones(tmp_path):
+    from sim.ranges import _checked, plausible_ranges
+
+    path = write(tmp_path, '["trust.company"]\nlow = 0.5\nhigh = 0.7\nwhy = "mine"\n'
+                           '["trust.media.gen_z"]\nlow = 0.2\nhigh = 0.5\nwhy = "mine too"\n')
+    ranges = plausible_ranges(path)
+    assert (ranges["trust.company"].low, ranges["trust.company"].why) == (0.5, "mine")
+    assert ranges["trust.media.gen_z"].default == 0.35
+    assert ranges["word_of_mouth.social"] == plausible_ranges()["word_of_mouth.social"]
+    with pytest.raises(ScenarioError) as info:        # the bundled file must hold its defaults
+        _checked({"trust.company": {"low": 0.5, "high": 0.7, "why": "x"}}, "bundled", True)
+    assert "default 0.33 is outside [0.5, 0.7]" in info.value.line()
