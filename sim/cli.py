@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 from . import __version__
+from .reporting import cli as report_cli
 from .batch import Interrupted
 from .bundled import find_scenario, main_job_files
 from .errors import ScenarioError
@@ -115,6 +116,7 @@ def _compare_parser(sub) -> None:
                    help=f"override a key in every scenario (default population.size={DEFAULT_PEOPLE})")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="simulation engine")
     _add_parallel_options(p)
+    report_cli.add_report_options(p)
 
 
 def _sensitivity_parser(sub) -> None:
@@ -137,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     _batch_parser(sub)
     _compare_parser(sub)
     _sensitivity_parser(sub)
+    report_cli.add_report_parser(sub)
     return parser
 
 
@@ -156,31 +159,23 @@ def command_batch(args) -> int:
 
 
 def command_compare(args) -> int:
-    import pandas as pd
-
-    from .compare import DEFAULT_PEOPLE, compare, scenario_info
-    from .report import headline_text, reading, summary_table
+    from .compare import DEFAULT_PEOPLE, compare
 
     overrides = {"population.size": DEFAULT_PEOPLE}
     overrides.update(parse_override(text) for text in args.overrides)
     _check_seed(args.seed)
     files = [find_scenario(name) for name in args.scenarios]
+    options = report_cli.options_from_args(args)
     try:
-        result, written = compare(files, args.out, replications=args.reps, seed=args.seed,
-                                  overrides=overrides, workers=args.workers,
-                                  progress=not args.quiet, engine=args.engine, say=_say)
+        result, report = compare(files, args.out, replications=args.reps, seed=args.seed,
+                                 overrides=overrides, workers=args.workers,
+                                 progress=not args.quiet, engine=args.engine, say=_say,
+                                 report_options=options, pdf=args.pdf)
     except Interrupted as stop:
         stop.hint = "run the same command again to finish (finished runs are reused)"
         raise
-    runs = pd.read_parquet(result.runs_path)
-    timeseries = pd.read_parquet(result.timeseries_path)
-    summary = summary_table(runs, scenario_info(runs), timeseries)
-    print(headline_text(summary))
-    print()
-    print(reading(summary))
-    report = next((p for p in written if p.name == "report.html"), None)
     print(f"{result.done} of {result.total} runs done, {result.failed} failed")
-    print(f"report: {report}  (charts, summary.csv and summary.md beside it)")
+    report_cli.print_report(report)
     return 0 if result.ok else 1
 
 
@@ -258,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     commands = {"run": command_run, "batch": command_batch, "compare": command_compare,
-                "sensitivity": command_sensitivity}
+                "sensitivity": command_sensitivity, "report": report_cli.command_report}
     warnings.showwarning = _one_line_warning
     try:
         return commands[args.command](args)

@@ -2,16 +2,13 @@
 
 ``compare`` is a batch (the batch runner, with its progress bar, parallelism
 and resume) over the given scenarios with no design, followed by the charts
-and the client report of :mod:`sim.report`.
+and the client report of :mod:`sim.reporting`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable
-
-import pandas as pd
 
 from .batch import BatchResult, run_batch
 from .batchfile import BatchSpec, check_scenarios
@@ -42,32 +39,23 @@ def compare_spec(scenario_files: list[Path], replications: int, seed: int,
     return spec
 
 
-def scenario_info(runs: pd.DataFrame) -> list[dict]:
-    """Per scenario, in batch order: name, description, file, start, channel events."""
-    from .scenario import load_scenario
-
-    info = []
-    for file, group in runs.sort_values("run").groupby("scenario_file", sort=False):
-        first = group.iloc[0]
-        scenario = load_scenario(file)
-        info.append({"name": first["scenario"], "description": scenario.data["scenario"]["description"],
-                     "file": file, "start": first["start"], "events": json.loads(first["events"])})
-    return info
-
-
 def compare(scenario_files: list[Path], out: str | Path, replications: int = DEFAULT_REPLICATIONS,
             seed: int = DEFAULT_SEED, overrides: dict[str, Any] | None = None,
             workers: int | None = None, progress: bool = True,
-            engine: str = "fast", say: Callable[[str], None] | None = None
-            ) -> tuple[BatchResult, list[Path]]:
-    """Run the comparison into ``out`` (runs in ``out/batch``); return the report files.
+            engine: str = "fast", say: Callable[[str], None] | None = None,
+            report_options=None, pdf: bool = False) -> tuple[BatchResult, Any]:
+    """Run the comparison into ``out`` (runs in ``out/batch``) and write its report.
+
+    Returns the batch result and the :class:`sim.reporting.Report` (its
+    ``files``, summary and executive summary), with ``report_options``
+    (:class:`sim.reporting.ReportOptions`) and, with ``pdf``, ``report.pdf``.
 
     The runs folder is the comparison's working copy: runs are reused by
     identity (resolved scenario, seed, engine, code), so repeating a
     comparison reuses its runs and editing a scenario re-runs exactly the
     runs it changes. ``say`` receives the one-line note of what was reused.
     """
-    from .report import write_report
+    from .reporting import load_results, write_report
 
     out = Path(out)
     check_folder_target(out)
@@ -77,7 +65,5 @@ def compare(scenario_files: list[Path], out: str | Path, replications: int = DEF
     if result.runs_path is None:
         raise ScenarioError(out / "batch" / "manifest.json", "",
                             f"every run failed ({result.first_error}); nothing to compare")
-    runs = pd.read_parquet(result.runs_path)
-    timeseries = pd.read_parquet(result.timeseries_path)
-    written = write_report(runs, timeseries, scenario_info(runs), out)
-    return result, written
+    report = write_report(load_results(out), out, report_options, pdf=pdf)
+    return result, report

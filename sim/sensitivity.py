@@ -5,18 +5,27 @@ For each scenario and each numeric summary measure, the model output at a
 design point is the mean over its replications; SALib then gives, per
 parameter, Sobol first- and total-order indices (with 95% confidence
 half-widths) or Morris mu* and sigma.
+
+A Sobol design too small to rank the parameters (confidence intervals wider
+than the indices, first-order above total-order) is flagged with one line
+(:func:`sim.reporting.findings.design_warning`): issued as a
+:class:`DesignWarning`, printed by the command line and shown in the chart.
 """
 
 from __future__ import annotations
 
-import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
-from .outputs import write_atomically
+from .files import write_atomically
+from .reporting.findings import design_warning
+from .reporting.results import read_manifest, read_table
+
+__all__ = ["MEASURES", "DesignWarning", "indices", "run_sensitivity", "chart"]
 
 #: Summary measures analysed (those that vary with the parameters).
 MEASURES = (
@@ -26,17 +35,31 @@ MEASURES = (
 )
 
 
+class DesignWarning(UserWarning):
+    """The sample is too small for the indices to rank the parameters."""
+
+
 def _load(batch_dir: Path) -> tuple[dict, pd.DataFrame]:
-    manifest_path, runs_path = batch_dir / "manifest.json", batch_dir / "runs.parquet"
-    if not manifest_path.is_file() or not runs_path.is_file():
+    """The manifest and runs of a finished sobol or morris batch; one ScenarioError line
+    for anything else (no batch, a damaged manifest or table, another design)."""
+    if not batch_dir.is_dir():
+        raise ScenarioError(batch_dir, "", "no such folder")
+    manifest_path = batch_dir / "manifest.json"
+    if not manifest_path.is_file():
         raise ScenarioError(batch_dir, "", "not a finished batch folder (needs manifest.json and "
                                            "runs.parquet: run `python run.py batch` first)")
-    manifest = json.loads(manifest_path.read_text())
-    method = manifest["design"]["method"]
+    manifest = read_manifest(manifest_path)
+    design = manifest.get("design")
+    method = design.get("method") if isinstance(design, dict) else None
     if method not in ("sobol", "morris"):
-        raise ScenarioError(manifest["batch_file"], "sample.method",
+        raise ScenarioError(manifest.get("batch_file", manifest_path), "sample.method",
                             f"is {method!r}; sensitivity needs a batch with a sobol or morris [sample]")
-    return manifest, pd.read_parquet(runs_path)
+    problem = design.get("problem")
+    if not (isinstance(problem, dict) and isinstance(design.get("points"), list) and design["points"]
+            and isinstance(problem.get("names"), list) and isinstance(design.get("keys"), list)):
+        raise ScenarioError(manifest_path, "design", "incomplete (no problem, keys or points); rerun the batch")
+    runs = read_table(batch_dir / "runs.parquet", ("scenario", "point", *MEASURES))
+    return manifest, runs
 
 
 def indices(manifest: dict, runs: pd.DataFrame) -> pd.DataFrame:
@@ -48,64 +71,59 @@ def indices(manifest: dict, runs: pd.DataFrame) -> pd.DataFrame:
     n_points = len(design["points"])
     x = np.array([[p[k] for k in design["keys"]] for p in design["points"]], dtype=float)
     rows = []
+    if "status" in runs:
+        runs = runs[runs["status"] == "ok"]
     for scenario, group in runs.groupby("scenario", sort=False):
         means = group.groupby("point")[list(MEASURES)].mean().reindex(range(n_points))
         for measure in MEASURES:
             y = means[measure].to_numpy(dtype=float)
             if np.isnan(y).any() or np.nanstd(y) == 0:
                 continue          # a level never reached at some point, or no variation
-            if design["method"] == "sobol":
-                res = sobol.analyze(problem, y, calc_second_order=False, seed=1)
-                values = {"S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],
-                          "ST_conf": res["ST_conf"]}
-            else:
-                res = morris.analyze(problem, x, y, num_levels=design["options"]["num_levels"], seed=1)
-                values = {"mu_star": res["mu_star"], "mu_star_conf": res["mu_star_conf"],
-                          "sigma": res["sigma"]}
+            try:
+                if design["method"] == "sobol":
+                    res = sobol.analyze(problem, y, calc_second_order=False, seed=1)
+                    values = {"S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],
+                              "ST_conf": res["ST_conf"]}
+                else:
+                    res = morris.analyze(problem, x, y, num_levels=design["options"]["num_levels"], seed=1)
+                    values = {"mu_star": res["mu_star"], "mu_star_conf": res["mu_star_conf"],
+                              "sigma": res["sigma"]}
+            except (ValueError, KeyError, IndexError, TypeError) as err:
+                raise ScenarioError(manifest.get("batch_file", "manifest.json"), "design",
+                                    f"the runs do not match the design ({err}); rerun the batch") from None
             for i, name in enumerate(problem["names"]):
                 rows.append({"scenario": scenario, "measure": measure, "parameter": name,
                              **{k: float(v[i]) for k, v in values.items()}})
     return pd.DataFrame(rows)
 
 
-def chart(table: pd.DataFrame, method: str, path: Path) -> None:
-    """One panel per measure: total-order (Sobol) or mu* (Morris) per parameter."""
-    import matplotlib
+def chart(table: pd.DataFrame, path: Path, warning: str = "", short: dict[str, str] | None = None) -> None:
+    """Write the sensitivity chart (:func:`sim.reporting.sensitivity_chart.sensitivity_chart`)."""
+    from .reporting.scenarios import key_label
+    from .reporting.sensitivity_chart import sensitivity_chart
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    value, err = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
-    measures = list(dict.fromkeys(table["measure"]))
-    first = table["scenario"].iloc[0]
-    cols = 2
-    rows = (len(measures) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(12, 3.2 * rows), squeeze=False)
-    for ax, measure in zip(axes.flat, measures):
-        part = table[(table.measure == measure) & (table.scenario == first)]
-        ax.barh(part["parameter"], part[value], xerr=part[err], color="#0072B2")
-        if method == "sobol":
-            ax.scatter(part["S1"], part["parameter"], color="#D55E00", zorder=3, label="first order")
-        ax.set_title(measure, fontsize=11)
-        ax.set_xlabel("total-order index" if method == "sobol" else "mu* (mean |elementary effect|)")
-        ax.grid(axis="x", alpha=0.3)
-    for ax in list(axes.flat)[len(measures):]:
-        ax.axis("off")
-    fig.suptitle(f"Which parameters matter ({first}; bars: "
-                 f"{'total order, dots: first order' if method == 'sobol' else 'mu*'})", fontsize=13)
-    fig.tight_layout()
+    fig = sensitivity_chart(table, short, warning, key_label, "slide")
     write_atomically(path, fig.savefig)
-    plt.close(fig)
 
 
 def run_sensitivity(batch_dir: str | Path) -> list[Path]:
-    """Compute the indices of a finished batch; write sensitivity.csv and .png."""
+    """Compute the indices of a finished batch; write sensitivity.csv and .png.
+
+    Issues a :class:`DesignWarning` (one line) when the design is too small
+    to rank the parameters, saying how large ``n`` should be.
+    """
     batch_dir = Path(batch_dir)
     manifest, runs = _load(batch_dir)
     table = indices(manifest, runs)
     if table.empty:
         raise ScenarioError(batch_dir, "", "no measure varies across the design points")
+    design = manifest["design"]
+    n = (design.get("options") or {}).get("n")
+    first = table[table["scenario"] == table["scenario"].iloc[0]]
+    warning = design_warning(first, n) if design["method"] == "sobol" else ""
     csv_path, png_path = batch_dir / "sensitivity.csv", batch_dir / "sensitivity.png"
     write_atomically(csv_path, lambda p: table.to_csv(p, index=False))
-    chart(table, manifest["design"]["method"], png_path)
+    chart(table, png_path, warning)
+    if warning:
+        warnings.warn(warning, DesignWarning, stacklevel=2)
     return [csv_path, png_path]

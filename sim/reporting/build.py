@@ -1,0 +1,350 @@
+"""Making the report: compute once, draw once, hand the results on.
+
+:func:`build_report` turns :class:`~sim.reporting.results.Results` into a
+:class:`Report` (summary table, recommendation, executive summary,
+uncertainty statement, figures at slide and page size, the scenario tables,
+notes); :func:`write_report` writes its files into a folder, each atomically,
+and returns the :class:`Report` with the paths written, so the command line
+prints from it without reading anything again.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import __version__
+from ..errors import ScenarioError
+from ..files import write_atomically
+from . import charts, findings, stats, sweeps
+from .config import LOGO_TYPES, ReportOptions
+from .notes import DEFAULTS_FILE, Note, clean_comment, relevant_notes, split_notes
+from .results import Results
+from .scenarios import campaign_rows, key_label, note_value, other_differences, timeline
+from .style import scenario_colours
+
+__all__ = ["Report", "build_report", "write_report", "CAPTIONS", "find_table"]
+
+CAPTIONS = {
+    "awareness": "Affected customers who know of the breach, over real local time. Line: median of the "
+                 "runs; band: 10-90% of runs. Below: when each plan's press releases, tweets and company "
+                 "SMS / e-mail campaigns happen.",
+    "time_to_reach": "Hours from the announcement until half and until 90% of affected customers know. "
+                     "Dot: median; line: 10-90% of runs.",
+    "first_source": "Where people first heard of the breach, at the end of the run. Left: affected "
+                    "customers (and those who never heard); right: everyone who heard. Bars: median; "
+                    "whiskers: 10-90% of runs.",
+    "trust": "Affected customers' average trust in the company over time (0 = none, 1 = full); the axis "
+             "is zoomed to the range shown. Line: median; band: 10-90% of runs.",
+    "cohorts": "Share of each generation who know 24 and 72 hours after the announcement. "
+               "Bars: median; whiskers: 10-90% of runs.",
+}
+
+
+@dataclass
+class Report:
+    """Everything the report shows, computed once.
+
+    ``figures`` are slide-size charts (files), ``page_images`` the same charts
+    drawn for the printed page (PNG bytes, embedded in the HTML). ``files``
+    is filled by :func:`write_report`.
+    """
+
+    results: Results
+    options: ReportOptions
+    summary: pd.DataFrame
+    recommendation: findings.Recommendation
+    bullets: list[str]
+    uncertainty: list[str]
+    sensitivity: pd.DataFrame | None
+    sensitivity_warning: str
+    robustness: pd.DataFrame | None
+    figures: dict[str, Figure]
+    page_images: dict[str, bytes]
+    sweep_keys: list[str]
+    titles: dict[str, str] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def short(self) -> dict[str, str]:
+        return self.results.short
+
+    def headline_text(self) -> str:
+        """The plain-text headline table the command line prints."""
+        return findings.headline_text(self.summary, self.short)
+
+
+def find_table(results: Results, name: str) -> pd.DataFrame | None:
+    """``name`` (``sensitivity.csv``, ``robustness.csv``) beside the results, for the
+    compared scenarios only; None if there is none."""
+    if results.folder is None:
+        return None
+    for folder in (results.folder, results.folder / "batch"):
+        path = folder / name
+        if path.is_file():
+            try:
+                table = pd.read_csv(path)
+            except Exception:  # noqa: BLE001 - a damaged extra table is left out, not fatal
+                return None
+            if "scenario" in table:
+                table = table[table["scenario"].isin(results.names)]
+            return table if not table.empty else None
+    return None
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _svg(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def build_report(results: Results, options: ReportOptions | None = None, slides: bool = True,
+                 cohorts: str = "affected") -> Report:
+    """Compute the report: numbers, sentences and figures (nothing written).
+
+    ``slides``: also draw the slide-size charts (the PNG and SVG files);
+    ``cohorts``: the cohort chart's basis, ``"affected"`` or ``"everyone"``.
+    """
+    options = options or ReportOptions()
+    runs, ts, infos = results.runs, results.timeseries, results.scenarios
+    summary = stats.summary_table(runs, infos, ts, cohorts)
+    rec = findings.recommend(summary, runs)
+    robustness = find_table(results, "robustness.csv")
+    sensitivity = find_table(results, "sensitivity.csv")
+    keys = stats.sweep_keys(runs, results.design) if results.has_design else []
+    sweep_text = findings.sweep_finding(runs, keys, key_label, results.short) if keys else None
+    bullets = findings.executive_summary(summary, runs, results.short, rec, robustness, sweep_text)
+    n_sobol = (results.design.get("options") or {}).get("n") if results.design.get("method") == "sobol" else None
+    notes = findings.sensitivity_notes(sensitivity, key_label, results.names, n_sobol) if sensitivity is not None else []
+    warning = next((n.warning for n in notes if n.warning), "")
+    per = int(stats.ok_runs(runs).groupby("scenario").size().min())
+    uncertainty = findings.uncertainty(per, len(infos) > 1, notes, robustness, results.short)
+    figures = charts.all_charts(runs, ts, infos, "slide", cohorts) if slides else {}
+    pages = {stem: _png(fig) for stem, fig in charts.all_charts(runs, ts, infos, "page", cohorts).items()}
+    for key_, measure, fig in sweeps.sweep_charts(runs, infos, keys, "page"):
+        pages[f"sweep_{measure}"] = _png(fig)
+    if slides:
+        for key_, measure, fig in sweeps.sweep_charts(runs, infos, keys, "slide"):
+            figures[f"sweep_{measure}"] = fig
+    if sensitivity is not None:
+        from .sensitivity_chart import sensitivity_chart
+
+        fig = sensitivity_chart(sensitivity, results.short, warning, key_label, "page")
+        pages["sensitivity"] = _png(fig)
+    titles = {stem: fig.get_suptitle() for stem, fig in figures.items()}
+    return Report(results, options, summary, rec, bullets, uncertainty, sensitivity, warning, robustness,
+                  figures, pages, keys, titles)
+
+
+# --------------------------------------------------------------------------- HTML context
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _rel(path: str, root: Path | None) -> str:
+    p = Path(path)
+    if p.resolve() == DEFAULTS_FILE:
+        return "sim/defaults.toml"
+    if root is not None:
+        try:
+            return str(p.resolve().relative_to(root))
+        except ValueError:
+            pass
+    return p.name
+
+
+def _project_root(infos) -> Path | None:
+    """The project folder for showing scenario paths (the parent of ``scenarios/``), if any."""
+    for s in infos:
+        if s.file:
+            for parent in Path(s.file).resolve().parents:
+                if (parent / "pyproject.toml").exists() or (parent / "sim" / "defaults.toml").exists():
+                    return parent
+    return None
+
+
+def _note_row(n: Note, root: Path | None, info) -> dict[str, str]:
+    label = key_label(n.key)
+    return {"key": n.key, "label": label[:1].upper() + label[1:], "value": note_value(n.key, n.value, info),
+            "text": clean_comment(n.text), "file": _rel(n.file, root)}
+
+
+def _notes_context(infos, root: Path | None) -> dict[str, Any]:
+    """Calibration sources and assumptions: those common to every scenario, and each one's own."""
+    per = {s.name: relevant_notes(s.file, s.get("network.kind")) if s.file and Path(s.file).is_file() else []
+           for s in infos}
+    ident = lambda n: (n.key, n.value, n.text)  # noqa: E731
+    sets = [set(map(ident, v)) for v in per.values() if v]
+    common_ids = set.intersection(*sets) if sets else set()
+    if len(infos) == 1:  # one scenario: only the model's defaults are "common"
+        common_ids = {i for i in common_ids for n in per[infos[0].name]
+                      if ident(n) == i and Path(n.file).resolve() == DEFAULTS_FILE}
+    common: list[Note] = []
+    for notes in per.values():
+        for n in notes:
+            if ident(n) in common_ids and ident(n) not in {ident(c) for c in common}:
+                common.append(n)
+    assumptions, sources = split_notes(common)
+    specific = []
+    for s in infos:
+        own = [n for n in per[s.name] if ident(n) not in common_ids]
+        a, src = split_notes(own)
+        specific.append({"name": s.name, "short": s.short, "assumptions": [_note_row(n, root, s) for n in a],
+                         "sources": [_note_row(n, root, s) for n in src]})
+    base = infos[0] if infos else None
+    return {"sources": [_note_row(n, root, base) for n in sources],
+            "assumptions": [_note_row(n, root, base) for n in assumptions], "specific": specific}
+
+
+def _table(summary: pd.DataFrame, measures: Sequence[stats.Measure]) -> list[dict[str, Any]]:
+    rows = []
+    for m in measures:
+        cells = [findings.format_measure(row, m) for _, row in summary.iterrows()]
+        rows.append({"label": m.label, "cells": cells})
+    return rows
+
+
+#: Rows of the results table in the body of the report (all of them go to the appendix).
+BODY_MEASURES = ("hours_to_50pct_affected", "hours_to_90pct_affected", "unaware_affected_people_24h",
+                 "unaware_affected_share_24h", "unaware_affected_people_72h", "share_affected_first_from_company",
+                 "final_company_trust_affected")
+
+
+def _methods(report: Report) -> dict[str, Any]:
+    res = report.results
+    base = res.scenarios[0]
+    good = stats.ok_runs(res.runs)
+    agents = int(good["agents"].median()) if "agents" in good else base.get("population.size")
+    ppa = float(good["people_per_agent"].median())
+    manifest = res.manifest
+    return {
+        "agents": f"{agents:,}", "represents": f"{agents * ppa:,.0f}", "people_per_agent": f"{ppa:,.0f}",
+        "step_minutes": f"{base.get('scenario.step_minutes', 60):g}",
+        "hours": f"{base.hours:,.0f}", "days": f"{base.hours / 24:.0f}",
+        "runs": int(good.groupby("scenario").size().min()),
+        "scenarios": len(res.scenarios),
+        "engine": (manifest.get("batch") or {}).get("engine", "fast"),
+        "design": res.design.get("method", "none"),
+        "points": len(res.design.get("points", [])),
+        "sweep_keys": [key_label(k) for k in report.sweep_keys],
+        "code": str(manifest.get("code_version", "")),
+        "seed": (manifest.get("batch") or {}).get("seed"),
+    }
+
+
+def context(report: Report) -> dict[str, Any]:
+    """Everything the template shows (plain data: strings, numbers, lists, dicts)."""
+    res, opts = report.results, report.options
+    infos = res.scenarios
+    names = list(report.summary["scenario"])
+    colours = scenario_colours([s.name for s in infos] + names)
+    root = _project_root(infos)
+    logo = None
+    if opts.logo is not None:
+        logo = _data_uri(Path(opts.logo).read_bytes(), LOGO_TYPES[Path(opts.logo).suffix.lower()])
+    figures = []
+    for stem in [*charts.CHART_STEMS[1:], *[k for k in report.page_images if k.startswith("sweep_")]]:
+        if stem in report.page_images:
+            figures.append({"id": stem, "uri": _data_uri(report.page_images[stem], "image/png"),
+                            "alt": report.titles.get(stem, stem.replace("_", " ")),
+                            "caption": CAPTIONS.get(stem, sweeps.CAPTION), "sweep": stem.startswith("sweep_")})
+    by_key = {m.key: m for m in stats.table_measures(report.summary)}
+    return {
+        "options": opts, "logo": logo, "version": opts.version or "draft",
+        "producer": f"breachsim {__version__}", "code": _methods(report)["code"][:12],
+        "bullets": report.bullets,
+        "key_figure": {"uri": _data_uri(report.page_images["awareness"], "image/png"),
+                       "alt": report.titles.get("awareness", "awareness of affected customers over time"),
+                       "caption": CAPTIONS["awareness"]},
+        "scenarios": [{"name": s.name, "short": s.short, "colour": colours.get(s.name, "#888"),
+                       "description": s.description, "file": _rel(s.file, root) if s.file else "",
+                       "timeline": timeline(s)} for s in infos if s.name in names],
+        "campaigns": campaign_rows([s for s in infos if s.name in names]),
+        "differences": other_differences([s for s in infos if s.name in names]),
+        "columns": [{"name": n, "short": res.short.get(n, n), "colour": colours.get(n, "#888")} for n in names],
+        "runs": [int(r) for r in report.summary["runs"]],
+        "body_table": _table(report.summary, [by_key[k] for k in BODY_MEASURES if k in by_key]),
+        "full_table": _table(report.summary, list(by_key.values())),
+        "figures": [f for f in figures if not f["sweep"]],
+        "sweep_figures": [f for f in figures if f["sweep"]],
+        "sweep_keys": [key_label(k) for k in report.sweep_keys],
+        "uncertainty": report.uncertainty,
+        "sensitivity_figure": (_data_uri(report.page_images["sensitivity"], "image/png")
+                               if "sensitivity" in report.page_images else None),
+        "sensitivity_warning": report.sensitivity_warning,
+        "methods": _methods(report),
+        "notes": _notes_context(infos, root),
+        "not_reached": findings.fmt_hours(math.inf),
+        "cohort_basis": report.summary.attrs.get("cohort_basis", ""),
+    }
+
+
+# --------------------------------------------------------------------------- writing
+
+#: The chart files written by :func:`write_report`, in order (sweep charts follow when any).
+CHART_FILES = ("awareness.png", "awareness.svg", "time_to_reach.png", "first_source.png", "trust.png",
+               "cohorts.png")
+#: The table and page files written by :func:`write_report`.
+TABLE_FILES = ("summary.csv", "summary.md", "report.html")
+
+
+def write_report(results: Results, out_dir: str | Path, options: ReportOptions | None = None,
+                 pdf: bool = False, cohorts: str = "affected") -> Report:
+    """Build the report and write, into ``out_dir``: the charts (PNG at slide size,
+    ``awareness.svg``, ``sweep_<measure>.png`` for sweeps), ``summary.csv``,
+    ``summary.md``, ``report.html`` and, with ``pdf``, ``report.pdf``.
+
+    Everything is rendered in memory first; each file is then written under
+    a temporary name and renamed into place, so a failure leaves earlier
+    files as they were. Returns the :class:`Report`, ``files`` filled in.
+    """
+    from .html import render_html
+
+    out = Path(out_dir)
+    report = build_report(results, options, slides=True, cohorts=cohorts)
+    page = render_html(context(report), report.options.template)
+    contents: dict[str, bytes] = {}
+    for stem, fig in report.figures.items():
+        contents[f"{stem}.png"] = _png(fig)
+        if stem == "awareness":
+            contents["awareness.svg"] = _svg(fig)
+    contents["summary.csv"] = report.summary.to_csv(index=False).encode("utf-8")
+    contents["summary.md"] = findings.summary_markdown(report.summary).encode("utf-8")
+    contents["report.html"] = page.encode("utf-8")
+    if pdf:
+        from .pdf import html_to_pdf
+
+        contents["report.pdf"] = html_to_pdf(page)
+    order = [n for n in CHART_FILES if n in contents] + sorted(n for n in contents if n.startswith("sweep_")) \
+        + [n for n in (*TABLE_FILES, "report.pdf") if n in contents]
+    out.mkdir(parents=True, exist_ok=True)
+    for name in order:
+        data = contents[name]
+        write_atomically(out / name, lambda p, data=data: p.write_bytes(data))
+    report.files = [out / name for name in order]
+    return report
+
+
+def _mime(path: Path) -> str:
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def check_out(out: Path) -> None:
+    """Refuse an output folder that names an existing file."""
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(out, "", "exists and is a file; the report needs a folder")

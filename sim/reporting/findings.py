@@ -1,0 +1,508 @@
+"""Sentences computed from the numbers: chart titles, the executive summary,
+the uncertainty statement and the command line's headline table.
+
+Every sentence is built from :mod:`.stats` results and worded with
+:mod:`.text`; scenario names appear as their short names (see
+:func:`sim.reporting.text.short_names`). Nothing here draws.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..schema import COHORTS
+from . import stats
+from .stats import BY_KEY, COHORT_HOURS, COHORT_WORDS, Measure, Paired
+from .text import (NO_DATA, fmt_change, fmt_hours, fmt_pct, fmt_people, fmt_trust, join_words,
+                   plural)
+
+__all__ = ["awareness_title", "time_to_reach_title", "first_source_title", "trust_title",
+           "cohorts_title", "last_cohorts", "Recommendation", "recommend", "executive_summary",
+           "uncertainty", "format_measure", "headline_text", "summary_markdown", "sensitivity_notes",
+           "SensitivityNote", "design_warning"]
+
+
+def _median(q: dict[str, list[float]], name: str) -> float:
+    return q.get(name, [math.nan] * 3)[1]
+
+
+def _soonest(order: Sequence[str], hours: dict[str, list[float]]) -> tuple[str, str, float, float]:
+    """(baseline, scenario with the lowest median, their two medians); ties go to the first."""
+    base = order[0]
+    fastest = min(order, key=lambda n: (_median(hours, n), order.index(n)))
+    return base, fastest, _median(hours, base), _median(hours, fastest)
+
+
+# --------------------------------------------------------------------------- chart titles
+
+def _h(hours: float) -> str:
+    """Hours in a title: ``31 h`` (no days in brackets)."""
+    return fmt_hours(hours, days=False)
+
+
+def awareness_title(order: Sequence[str], h50: dict[str, list[float]], short: dict[str, str]) -> str:
+    """The finding of the awareness chart: who informs half of affected customers soonest."""
+    if len(order) == 1:
+        return f"{short[order[0]]}: half of affected customers know within {_h(_median(h50, order[0]))}"
+    base, fastest, fb, ff = _soonest(order, h50)
+    if fastest == base or not ff < fb:
+        return (f"No alternative informs affected customers sooner than {short[base]} "
+                f"(half know within {_h(fb)})")
+    return (f"{short[fastest]}: half of affected customers know within {_h(ff)} "
+            f"({short[base]}: {_h(fb)})")
+
+
+def time_to_reach_title(order: Sequence[str], h90: dict[str, list[float]], short: dict[str, str]) -> str:
+    """The finding of the time-to-reach chart: who reaches 90% soonest."""
+    if len(order) == 1:
+        return f"{short[order[0]]}: 90% of affected customers know within {_h(_median(h90, order[0]))}"
+    base, fastest, fb, ff = _soonest(order, h90)
+    if fastest == base or not ff < fb:
+        return f"No alternative reaches 90% of affected customers sooner than {short[base]} ({_h(fb)})"
+    return f"{short[fastest]} reaches 90% of affected customers in {_h(ff)} ({short[base]}: {_h(fb)})"
+
+
+def first_source_title(order: Sequence[str], company: dict[str, list[float]], short: dict[str, str]) -> str:
+    """The finding of the first-source chart: where the company tells most people first."""
+    base = order[0]
+    best = max(order, key=lambda n: (_median(company, n), -order.index(n)))
+    cb, cx = _median(company, base), _median(company, best)
+    if len(order) == 1 or best == base or not cx > cb:
+        return f"{short[base]}: the company is first to tell {fmt_pct(cb)} of affected customers"
+    return (f"{short[best]}: the company is first to tell {fmt_pct(cx)} of affected customers "
+            f"({short[base]}: {fmt_pct(cb)})")
+
+
+def trust_title(order: Sequence[str], initial: dict, final: dict, short: dict[str, str],
+                horizon: float | None = None) -> str:
+    """The finding of the trust chart: where company trust ends highest."""
+    base = order[0]
+    start = _median(initial, base)
+    best = max(order, key=lambda n: (_median(final, n), -order.index(n)))
+    fb, fx = _median(final, base), _median(final, best)
+    when = f" over {horizon / 24:.0f} days" if horizon else ""
+    verb = "falls" if fb < start - 0.005 else "rises" if fb > start + 0.005 else "stays"
+    if len(order) == 1 or best == base or not fx > fb:
+        return f"Trust in the company {verb} from {fmt_trust(start)} to {fmt_trust(fb)}{when} under {short[base]}"
+    if fx < start:
+        return (f"Trust in the company falls least with {short[best]}: {fmt_trust(start)} to {fmt_trust(fx)}"
+                f" ({short[base]}: {fmt_trust(fb)})")
+    return (f"Trust in the company ends highest with {short[best]}: {fmt_trust(fx)} "
+            f"({short[base]}: {fmt_trust(fb)})")
+
+
+#: Cohorts within this share of each other "hear at much the same pace".
+SAME_PACE = 0.03
+
+
+def last_cohorts(shares: dict[str, float], tolerance: float = 0.01) -> list[str]:
+    """Cohorts within ``tolerance`` (1 percentage point) of the least aware, least aware first."""
+    valid = {c: v for c, v in shares.items() if not math.isnan(v)}
+    if not valid:
+        return [COHORTS[0]]
+    low = min(valid.values())
+    return sorted((c for c, v in valid.items() if v <= low + tolerance),
+                  key=lambda c: (valid[c], COHORTS.index(c)))
+
+
+def cohorts_title(order: Sequence[str], table: pd.DataFrame, hours: float, short: dict[str, str],
+                  whom: str = "affected customers") -> str:
+    """The finding of the cohort chart: who hears last at ``hours`` (``table`` from
+    :func:`stats.cohort_awareness`), or that all generations keep pace."""
+    base = order[0]
+    med = {n: {c: stats.quantiles(table.loc[table["scenario"] == n, c])[1] for c in COHORTS} for n in order}
+    values = [v for v in med[base].values() if not math.isnan(v)]
+    if not values:
+        return f"{short[base]}: no cohort figures at {hours:.0f} h"
+    if max(values) - min(values) < SAME_PACE:
+        return (f"All generations hear at much the same pace: {fmt_pct(min(values))}-{fmt_pct(max(values))} "
+                f"of {whom} know at {hours:.0f} h under {short[base]}")
+    last = last_cohorts(med[base])
+    worst = last[0]
+    words = join_words([COHORT_WORDS[c] for c in last])
+    text = f"{words} hear last: {fmt_pct(med[base][worst])} know at {hours:.0f} h under {short[base]}"
+    best = max(order, key=lambda n: (med[n][worst], -order.index(n)))
+    if best != base and med[best][worst] > med[base][worst]:
+        text += f" ({short[best]}: {fmt_pct(med[best][worst])})"
+    return text
+
+
+# --------------------------------------------------------------------------- measures as text
+
+def format_measure(row: pd.Series, m: Measure) -> tuple[str, str]:
+    """``(median, "p10-p90")`` of one measure, formatted for people (``"30 h", "29-31 h"``)."""
+    mid, lo, hi = (float(row.get(f"{m.key}_{s}", math.nan)) for s in ("median", "p10", "p90"))
+    a, b = _fmt(m.kind, lo), _fmt(m.kind, hi)
+    if a == b:
+        return _fmt(m.kind, mid), a
+    if m.kind == "hours" and math.isinf(hi) and math.isfinite(lo):
+        return _fmt(m.kind, mid), f"{a} to {_fmt(m.kind, hi)}"
+    for unit in (" h", "%", " M"):
+        if a.endswith(unit) and b.endswith(unit) and m.kind != "change":
+            return _fmt(m.kind, mid), f"{a[: -len(unit)]}–{b}"
+    sep = " to " if m.kind == "change" or a.startswith("-") else "–"
+    return _fmt(m.kind, mid), f"{a}{sep}{b}"
+
+
+def _fmt(kind: str, x: float) -> str:
+    if kind == "hours":
+        return fmt_hours(x, days=False)
+    if kind == "share":
+        return fmt_pct(x, 1 if not math.isnan(x) and abs(x) < 0.1 else 0)
+    if kind == "people":
+        return fmt_people(x)
+    if kind == "trust":
+        return NO_DATA if math.isnan(x) else f"{x:.3f}"
+    if kind == "change":
+        return fmt_change(x)
+    return f"{x:g}"
+
+
+#: Measures printed by the command line after a comparison: (key, short header).
+HEADLINE = (
+    ("hours_to_50pct_affected", "50% know"),
+    ("hours_to_90pct_affected", "90% know"),
+    ("unaware_affected_share_72h", "unaware at 72 h"),
+    ("share_affected_first_from_company", "first from company"),
+    ("final_company_trust_affected", "trust at end"),
+)
+
+
+def headline_text(summary: pd.DataFrame, short: dict[str, str] | None = None) -> str:
+    """A compact plain-text table of the headline measures (median, 10-90% range)."""
+    header = ["scenario"] + [label for _, label in HEADLINE]
+    rows = []
+    for _, row in summary.iterrows():
+        cells = [str((short or {}).get(row["scenario"], row["scenario"]))]
+        for key, _ in HEADLINE:
+            mid, interval = format_measure(row, BY_KEY[key])
+            cells.append(f"{mid} ({interval})")
+        rows.append(cells)
+    width = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
+                                  for i, (c, w) in enumerate(zip(cells, width)))
+    return "\n".join([fmt(header), *map(fmt, rows),
+                      "median of runs (10-90% of runs); hours since the announcement"])
+
+
+def summary_markdown(summary: pd.DataFrame) -> str:
+    """The summary as a Markdown table: one row per scenario, "median (p10 to p90)" cells."""
+    ms = stats.table_measures(summary)
+    head = ["scenario", "runs"] + [m.label for m in ms]
+    lines = ["| " + " | ".join(_md(h) for h in head) + " |",
+             "|" + "|".join([" --- "] + [" ---: "] * (len(head) - 1)) + "|"]
+    for _, row in summary.iterrows():
+        cells = [_md(row["scenario"]), str(int(row["runs"]))]
+        for m in ms:
+            mid, interval = format_measure(row, m)
+            cells.append(_md(f"{mid} ({interval})"))
+        lines.append("| " + " | ".join(cells) + " |")
+    note = ("Median across runs, with the 10-90% range of runs in brackets. Hours are since the "
+            f"announcement (scenario start); \"{fmt_hours(math.inf)}\": the level was not reached in enough "
+            "runs within the run's length. People are scaled from agents.")
+    return "# Scenario comparison: summary\n\n" + "\n".join(lines) + "\n\n" + note + "\n"
+
+
+def _md(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+# --------------------------------------------------------------------------- recommendation
+
+#: What the recommendation optimises, in order of preference: the first measure the runs have.
+CRITERIA = ("unaware_affected_people_24h", "hours_to_50pct_affected")
+
+
+@dataclass
+class Recommendation:
+    """The plan to recommend and by how much it beats the baseline.
+
+    ``best`` is the scenario with the best median of ``criterion`` (fewest
+    affected customers unaware a day after the announcement; else soonest to
+    half of them); ``paired`` the run-by-run comparison with the baseline
+    (None when the baseline is best or alone).
+    """
+
+    base: str
+    best: str
+    criterion: Measure
+    paired: Paired | None = None
+    runner_up: str | None = None
+
+    @property
+    def changes_plan(self) -> bool:
+        return self.best != self.base
+
+
+def recommend(summary: pd.DataFrame, runs: pd.DataFrame) -> Recommendation:
+    """Pick the plan to recommend from the summary (first row = the baseline)."""
+    names = list(summary["scenario"])
+    base = names[0]
+    criterion = next((BY_KEY[k] for k in CRITERIA
+                      if f"{k}_median" in summary and summary[f"{k}_median"].notna().any()),
+                     BY_KEY["hours_to_50pct_affected"])
+    col = summary[f"{criterion.key}_median"].astype(float)
+    ranked = sorted(range(len(names)), key=lambda i: (_sort_value(col.iloc[i]), i))
+    best = names[ranked[0]]
+    runner = next((names[i] for i in ranked[1:] if names[i] != base), None)
+    if best == base or not col.iloc[ranked[0]] < col.iloc[0]:
+        best = base
+    pair = stats.paired(runs, best, base, criterion) if best != base else None
+    return Recommendation(base, best, criterion, pair, runner)
+
+
+def _sort_value(x: float) -> float:
+    return math.inf if math.isnan(x) else x
+
+
+def _row(summary: pd.DataFrame, name: str) -> pd.Series:
+    return summary.loc[summary["scenario"] == name].iloc[0]
+
+
+def _m(row: pd.Series, key: str) -> float:
+    return float(row.get(f"{key}_median", math.nan))
+
+
+def executive_summary(summary: pd.DataFrame, runs: pd.DataFrame, short: dict[str, str],
+                      rec: Recommendation | None = None, robustness: pd.DataFrame | None = None,
+                      sweep: str | None = None) -> list[str]:
+    """3-5 bullets: the recommendation and its size in people and hours, first
+    sources and trust, how sure the difference is, and the runner-up or sweep finding."""
+    rec = rec or recommend(summary, runs)
+    b, x = _row(summary, rec.base), _row(summary, rec.best)
+    sb, sx = short[rec.base], short[rec.best]
+    bullets = []
+    u_b, u_x = _m(b, "unaware_affected_people_24h"), _m(x, "unaware_affected_people_24h")
+    s_b, s_x = _m(b, "unaware_affected_share_24h"), _m(x, "unaware_affected_share_24h")
+    h50b, h50x = _m(b, "hours_to_50pct_affected"), _m(x, "hours_to_50pct_affected")
+    h90b, h90x = _m(b, "hours_to_90pct_affected"), _m(x, "hours_to_90pct_affected")
+    if len(summary) == 1:
+        bullets.append(f"One plan was simulated: {sb}. A day after the announcement, {fmt_people(u_b)} "
+                       f"affected customers ({fmt_pct(s_b)}) still do not know.")
+        bullets.append(f"Half of the affected customers know within {fmt_hours(h50b, True)}, 90% within "
+                       f"{fmt_hours(h90b, True)}.")
+    elif rec.changes_plan:
+        fewer = u_b - u_x
+        bullets.append(f"Recommendation: {sx}. A day after the announcement it leaves {fmt_people(fewer)} "
+                       f"fewer affected customers unaware than {sb}: {fmt_people(u_x)} ({fmt_pct(s_x)}) "
+                       f"against {fmt_people(u_b)} ({fmt_pct(s_b)}).")
+        bullets.append(_hours_bullet(sx, sb, h50x, h50b, h90x, h90b))
+    else:
+        bullets.append(f"Recommendation: keep {sb}'s plan; no alternative leaves fewer affected customers "
+                       f"unaware a day after the announcement ({fmt_people(u_b)}, {fmt_pct(s_b)}).")
+        bullets.append(f"Half of the affected customers know within {fmt_hours(h50b, True)}, 90% within "
+                       f"{fmt_hours(h90b, True)}.")
+    c_b, c_x = _m(b, "share_affected_first_from_company"), _m(x, "share_affected_first_from_company")
+    t_b, t_x = _m(b, "final_company_trust_affected"), _m(x, "final_company_trust_affected")
+    t0 = _m(b, "initial_company_trust_affected")
+    if rec.changes_plan:
+        bullets.append(f"The company itself is first to tell {fmt_pct(c_x)} of affected customers "
+                       f"({sb}: {fmt_pct(c_b)}); their trust in the company ends at {fmt_trust(t_x)} "
+                       f"({sb}: {fmt_trust(t_b)}; {fmt_trust(t0)} before the breach, 0 = none, 1 = full).")
+    else:
+        bullets.append(f"The company itself is first to tell {fmt_pct(c_b)} of affected customers; their "
+                       f"trust in the company goes from {fmt_trust(t0)} to {fmt_trust(t_b)} (0 = none, 1 = full).")
+    if rec.paired is not None and rec.paired.pairs:
+        bullets.append(_sureness_bullet(rec, short, robustness))
+    if sweep:
+        bullets.append(sweep)
+    elif rec.runner_up and rec.runner_up not in (rec.best, rec.base) and len(bullets) < 5:
+        r = _row(summary, rec.runner_up)
+        bullets.append(f"Next best: {short[rec.runner_up]}, with {fmt_people(_m(r, 'unaware_affected_people_24h'))} "
+                       f"unaware at 24 h and half of affected customers informed within "
+                       f"{fmt_hours(_m(r, 'hours_to_50pct_affected'), True)}.")
+    return bullets[:5]
+
+
+def _hours_bullet(sx, sb, h50x, h50b, h90x, h90b) -> str:
+    if math.isfinite(h50x) and math.isfinite(h50b):
+        sooner = f"{fmt_hours(h50b - h50x, True, days=False)} sooner"
+    else:
+        sooner = "sooner"
+    text = (f"Half of the affected customers know within {fmt_hours(h50x, True)} with {sx}, "
+            f"{sooner} than with {sb} ({fmt_hours(h50b, True)})")
+    return text + f"; 90% within {fmt_hours(h90x, True)}, against {fmt_hours(h90b, True)} with {sb}."
+
+
+def _sureness_bullet(rec: Recommendation, short: dict[str, str], robustness: pd.DataFrame | None) -> str:
+    p = rec.paired
+    k = round(p.share_better * p.pairs)
+    diff = _diff_text(rec.criterion, p.diff)
+    text = (f"How sure: with the same random draws, {short[rec.best]} did better than {short[rec.base]} "
+            f"in {k} of {plural(p.pairs, 'run')} (difference, 10-90% of runs: {diff}). This is run-to-run "
+            f"chance only")
+    row = _robust_row(robustness, rec.best, rec.criterion.key)
+    if row is not None:
+        text += (f"; across plausible values of the assumptions it did better in "
+                 f"{fmt_pct(float(row['share_better']))} of draws")
+    else:
+        text += "; the assumptions themselves are fixed (see Uncertainty)"
+    return text + "."
+
+
+def _diff_text(m: Measure, diff: tuple[float, float, float]) -> str:
+    lo, _, hi = diff
+    if m.kind == "people":
+        return f"{fmt_people(lo)} to {fmt_people(hi)} fewer unaware"
+    if m.kind == "hours":
+        return f"{fmt_hours(lo, days=False)} to {fmt_hours(hi, days=False)} sooner"
+    return f"{lo:.3g} to {hi:.3g}"
+
+
+def _robust_row(robustness: pd.DataFrame | None, scenario: str, measure: str):
+    if robustness is None or robustness.empty:
+        return None
+    hit = robustness[(robustness["scenario"] == scenario) & (robustness["measure"] == measure)]
+    if hit.empty:
+        hit = robustness[robustness["scenario"] == scenario]
+    return None if hit.empty else hit.iloc[0]
+
+
+# --------------------------------------------------------------------------- uncertainty
+
+@dataclass
+class SensitivityNote:
+    """What a sensitivity table says about one measure: the parameters that matter most."""
+
+    scenario: str
+    measure: str
+    method: str
+    top: list[tuple[str, float, float]] = field(default_factory=list)   # (label, index, half-width)
+    warning: str = ""
+
+
+#: Confidence half-width of a Sobol index small enough to rank parameters.
+TARGET_HALF_WIDTH = 0.1
+
+
+def design_warning(table: pd.DataFrame, n: int | None = None) -> str:
+    """A one-line warning when Sobol indices are too uncertain to rank parameters.
+
+    Raised when a confidence half-width is wider than the index it belongs to
+    (for indices above 0.05), or a first-order index exceeds its total-order
+    index by more than its interval; says roughly how large the base sample
+    ``n`` should be (half-widths shrink as 1/sqrt(n)) to get half-widths of
+    at most :data:`TARGET_HALF_WIDTH`. Empty when fine or not a Sobol table.
+    """
+    if table.empty or "ST" not in table:
+        return ""
+    st, st_c = table["ST"].astype(float), table["ST_conf"].astype(float)
+    s1, s1_c = table["S1"].astype(float), table["S1_conf"].astype(float)
+    wide = ((st_c > st.abs()) & (st.abs() > 0.05)) | ((s1_c > s1.abs()) & (s1.abs() > 0.05))
+    inverted = s1 > st + np.maximum(st_c, 0)
+    negative = s1 < -np.maximum(s1_c, 0.0)
+    if not (wide.any() or inverted.any() or negative.any()):
+        return ""
+    worst = float(np.nanmax(np.concatenate([st_c.to_numpy(), s1_c.to_numpy()])))
+    reasons = []
+    if wide.any():
+        reasons.append("confidence intervals wider than the indices")
+    if inverted.any():
+        reasons.append("first-order above total-order indices")
+    if negative.any() and not inverted.any():
+        reasons.append("negative indices")
+    factor = (worst / TARGET_HALF_WIDTH) ** 2 if worst > TARGET_HALF_WIDTH else 4.0
+    need = f"n of at least {int(_round_up_pow2((n or 16) * factor))}" if n else \
+        f"about {math.ceil(factor)} times the current n"
+    return (f"Design too small to rank parameters ({join_words(reasons)}; widest ±{worst:.2f}): "
+            f"rerun with {need}.")
+
+
+def _round_up_pow2(x: float) -> int:
+    return 1 << max(0, math.ceil(math.log2(max(x, 1.0))))
+
+
+def sensitivity_notes(table: pd.DataFrame, label, names: Sequence[str], n: int | None = None,
+                      top: int = 2) -> list[SensitivityNote]:
+    """Per compared scenario and measure: the ``top`` parameters by total-order
+    index (Sobol) or mu* (Morris), labelled with ``label(key)``."""
+    if table is None or table.empty:
+        return []
+    out = []
+    sobol = "ST" in table
+    value, conf = ("ST", "ST_conf") if sobol else ("mu_star", "mu_star_conf")
+    for (scenario, measure), g in table.groupby(["scenario", "measure"], sort=False):
+        if scenario not in names:
+            continue
+        g = g.sort_values(value, ascending=False).head(top)
+        out.append(SensitivityNote(scenario, measure, "Sobol" if sobol else "Morris",
+                                   [(label(p), float(v), float(c)) for p, v, c in
+                                    zip(g["parameter"], g[value], g[conf])],
+                                   design_warning(table[table["scenario"] == scenario], n) if sobol else ""))
+    return out
+
+
+def uncertainty(runs_per_scenario: int, paired_draws: bool, sensitivity: list[SensitivityNote],
+                robustness: pd.DataFrame | None, short: dict[str, str]) -> list[str]:
+    """The uncertainty statement: what the bands show, what they do not, and the
+    figures of any sensitivity or robustness analysis of these scenarios."""
+    out = [f"The bands in the charts and the ranges in the tables show run-to-run chance: the spread "
+           f"of outcomes over {plural(runs_per_scenario, 'run')} of the same plan with different "
+           f"random draws (who follows the news, who tells whom, when messages are read). The figures "
+           f"quoted are medians of those runs."
+           + (" Every plan was run with the same draws, so differences between plans are "
+              "sharper than their overlapping bands suggest." if paired_draws else "")]
+    out.append("They do not show uncertainty in the assumptions: how much people talk, how far news "
+               "coverage reaches, how far people trust each source and the other inputs marked as "
+               "assumptions in the appendix are each fixed at one value. If those values are wrong, "
+               "every plan moves, and the gaps between them may change.")
+    for note in sensitivity:
+        parts = [f"{lab} ({note.method} {'total-order index' if note.method == 'Sobol' else 'mu*'} "
+                 f"{v:.2f} ± {c:.2f})" for lab, v, c in note.top]
+        measure = BY_KEY[note.measure].label if note.measure in BY_KEY else note.measure
+        text = (f"Sensitivity ({short.get(note.scenario, note.scenario)}, {measure}): the assumptions "
+                f"that matter most are {join_words(parts)}.")
+        if note.warning:
+            text += f" Caution: {note.warning}"
+        out.append(text)
+    if robustness is not None and not robustness.empty:
+        for _, r in robustness.iterrows():
+            m = BY_KEY.get(r["measure"])
+            name = short.get(r["scenario"], r["scenario"])
+            label = m.label if m else r["measure"]
+            out.append(f"Robustness ({name}, {label}): across draws of the assumptions within plausible "
+                       f"ranges it did better than the baseline in {fmt_pct(float(r['share_better']))} "
+                       f"of draws (difference: median {_robust_value(m, r['diff_median'])}, 10-90% "
+                       f"{_robust_value(m, r['diff_p10'])} to {_robust_value(m, r['diff_p90'])}).")
+    if not sensitivity and (robustness is None or robustness.empty):
+        out.append("No sensitivity or robustness analysis of the assumptions was run for these plans.")
+    return out
+
+
+def _robust_value(m: Measure | None, x) -> str:
+    x = float(x)
+    if m is None:
+        return f"{x:.3g}"
+    return {"hours": lambda v: fmt_hours(v, days=False), "share": lambda v: fmt_pct(v, 1),
+            "people": fmt_people, "trust": lambda v: f"{v:+.3f}", "change": fmt_change}[m.kind](x)
+
+
+# --------------------------------------------------------------------------- sweeps
+
+def sweep_finding(runs: pd.DataFrame, keys: Sequence[str], label, short: dict[str, str]) -> str:
+    """The best and worst design point of a sweep, by affected customers unaware at 24 h
+    (else hours to 50%), for the first scenario; one sentence."""
+    r = stats._derived(runs)
+    m = next((BY_KEY[k] for k in CRITERIA if k in r and r[k].notna().any()), BY_KEY["hours_to_50pct_affected"])
+    name = list(dict.fromkeys(r["scenario"]))[0]
+    g = r[r["scenario"] == name]
+    fn = stats.censored_quantiles if m.censored else stats.quantiles
+    med = {p: fn(grp[m.key].to_numpy(float))[1] for p, grp in g.groupby("point")}
+    if len(med) < 2:
+        return ""
+    best = min(med, key=lambda p: (_sort_value(med[p]), p))
+    worst = max(med, key=lambda p: (_sort_value(med[p]), -p))
+
+    def setting(p):
+        row = g[g["point"] == p].iloc[0]
+        return join_words([f"{label(k)} {row[k]:g}" for k in keys])
+
+    value = (lambda v: fmt_people(v)) if m.kind == "people" else (lambda v: fmt_hours(v))
+    what = "affected customers unaware at 24 h" if m.kind == "people" else "hours until half know"
+    return (f"Across the sweep ({short.get(name, name)}), the best setting is {setting(best)}: "
+            f"{value(med[best])} {what}; the worst, {setting(worst)}: {value(med[worst])}.")

@@ -1,0 +1,186 @@
+"""Response charts for sweeps: how each measure answers each varied parameter.
+
+A batch (or comparison) with grid or sample points varies scenario keys.
+For each headline measure, :func:`response_chart` draws per varied
+parameter the median and the 10-90% band of runs against the parameter's
+values (sample values grouped into bins of equal count; other parameters
+pooled), one line per scenario; with exactly two parameters on a grid it
+draws a heatmap of the median per pair of values instead, one panel per
+scenario. Titles state the finding: how far the measure moves, and with what.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import stats
+from .scenarios import ScenarioInfo, key_label
+from .stats import BY_KEY, Measure
+from .style import (BAND_ALPHA, GREY, Size, new_figure, one_line_title, scenario_colours,
+                    scenario_legend, size_of, style_axes)
+from .text import fmt_hours, fmt_pct, fmt_people, mpl_text, short_names
+
+__all__ = ["SWEEP_MEASURES", "response_chart", "sweep_charts", "CAPTION", "HEATMAP_MAX_VALUES"]
+
+#: Measures drawn against the varied parameters.
+SWEEP_MEASURES = ("hours_to_50pct_affected", "hours_to_90pct_affected", "unaware_affected_people_24h",
+                  "share_affected_first_from_company", "final_company_trust_affected")
+#: A parameter with at most this many distinct values can be a heatmap axis.
+HEATMAP_MAX_VALUES = 12
+CAPTION = ("How a measure responds to the parameters varied in the sweep. Line: median of the runs at "
+           "each value (other parameters pooled); band: 10-90% of runs. Two parameters on a grid: "
+           "a heatmap of the median.")
+
+
+def _value_text(m: Measure, x: float) -> str:
+    if m.kind == "hours":
+        return fmt_hours(x, days=False)
+    if m.kind == "share":
+        return fmt_pct(x)
+    if m.kind == "people":
+        return fmt_people(x)
+    return "n/a" if math.isnan(x) else f"{x:.2f}"
+
+
+def _axis_format(ax, m: Measure, axis: str = "y") -> None:
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    if m.kind == "share":
+        target.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
+    elif m.kind == "people":
+        target.set_major_formatter(mticker.FuncFormatter(lambda v, _: fmt_people(v)))
+
+
+def _param_text(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+
+def _finding(m: Measure, table: pd.DataFrame, keys: Sequence[str], base: str, short: dict[str, str]) -> str:
+    """The parameter that moves the baseline's median most, and from what to what."""
+    t = table[table["scenario"] == base]
+    best_key, best_span, ends = None, -1.0, (math.nan, math.nan, math.nan, math.nan)
+    for k in keys:
+        g = t.groupby(k)["median"].median().replace([np.inf], np.nan).dropna()
+        if len(g) < 2:
+            continue
+        span = float(g.max() - g.min())
+        if span > best_span:
+            best_key, best_span = k, span
+            ends = (g.index[0], g.iloc[0], g.index[-1], g.iloc[-1])
+    label = m.label[0].upper() + m.label[1:]
+    if best_key is None:
+        return f"{label}: no change across the sweep ({short.get(base, base)})"
+    lo_x, lo_y, hi_x, hi_y = ends
+    verb = "rises" if hi_y > lo_y else "falls"
+    what = key_label(best_key)
+    return (f"{label} {verb} from {_value_text(m, lo_y)} to {_value_text(m, hi_y)} as {what} goes from "
+            f"{_param_text(lo_x)} to {_param_text(hi_x)}")
+
+
+def response_chart(runs: pd.DataFrame, scenarios: Sequence[ScenarioInfo], keys: Sequence[str],
+                   measure: str | Measure, size: str | Size = "slide") -> Figure:
+    """One measure against the varied parameters (see the module docstring)."""
+    sz = size_of(size)
+    m = BY_KEY[measure] if isinstance(measure, str) else measure
+    order = stats.scenario_order(runs, scenarios)
+    given = {s.name: s.short for s in scenarios or []}
+    short = {n: given.get(n) or short_names(order)[n] for n in order}
+    colours = scenario_colours([s.name for s in scenarios or []] + order)
+    good = stats.ok_runs(runs)
+    if len(keys) == 2 and all(good[k].nunique() <= HEATMAP_MAX_VALUES for k in keys):
+        return _heatmap(runs, order, short, keys, m, sz)
+    table = stats.response(runs, m, keys)
+    fig = new_figure(sz)
+    shown = list(keys)[:6]
+    cols = min(3, len(shown))
+    rows = math.ceil(len(shown) / cols)
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
+    finite = table["median"].replace([np.inf, -np.inf], np.nan)
+    for ax, k in zip(axes, shown):
+        per = stats.response(runs, m, [k])
+        for name in order:
+            t = per[per["scenario"] == name].sort_values(k)
+            x = t[k].to_numpy(float)
+            lo, mid, hi = (t[c].to_numpy(float) for c in ("p10", "median", "p90"))
+            cap = float(np.nanmax(finite)) * 1.15 if finite.notna().any() else 1.0
+            hi_drawn = np.where(np.isinf(hi), cap, hi)
+            ax.fill_between(x, lo, hi_drawn, color=colours[name], alpha=BAND_ALPHA, lw=0)
+            ax.plot(x, np.where(np.isinf(mid), np.nan, mid), color=colours[name], lw=sz.line, marker="o",
+                    ms=5 * sz.line / 2.8)
+            if np.isinf(mid).any():
+                xs = x[np.isinf(mid)]
+                ax.plot(xs, [cap] * len(xs), ls="none", marker="^", color=colours[name], ms=8)
+        ax.set_xlabel(mpl_text(key_label(k)), fontsize=sz.label)
+        style_axes(ax, sz)
+        _axis_format(ax, m)
+    for ax in axes[len(shown):]:
+        ax.axis("off")
+    axes[0].set_ylabel(mpl_text(m.label), fontsize=sz.label)
+    if m.kind in ("share", "people", "hours"):
+        axes[0].set_ylim(bottom=0)
+    extra = []
+    if np.isinf(table["median"]).any():
+        from matplotlib.lines import Line2D
+
+        extra.append(Line2D([], [], ls="none", marker="^", color=GREY, label=f"median {fmt_hours(math.inf)}"))
+    scenario_legend(fig, order, colours, short, sz, "line", extra)
+    one_line_title(fig, _finding(m, table, keys, order[0], short), sz)
+    return fig
+
+
+def _heatmap(runs: pd.DataFrame, order: list[str], short: dict[str, str], keys: Sequence[str], m: Measure,
+             sz: Size) -> Figure:
+    table = stats.response(runs, m, keys)
+    xs = sorted(table[keys[0]].unique())
+    ys = sorted(table[keys[1]].unique())
+    fig = new_figure(sz)
+    axes = np.atleast_1d(fig.subplots(1, len(order), sharey=True, squeeze=False)).ravel()
+    finite = table["median"].replace([np.inf, -np.inf], np.nan)
+    vmin, vmax = float(np.nanmin(finite)) if finite.notna().any() else 0.0, \
+        float(np.nanmax(finite)) if finite.notna().any() else 1.0
+    cmap = "viridis_r" if m.better == "lower" else "viridis"
+    image = None
+    for ax, name in zip(axes, order):
+        t = table[table["scenario"] == name].set_index(list(keys))["median"]
+        grid = np.array([[t.get((x, y), np.nan) for x in xs] for y in ys], float)
+        shown = np.where(np.isinf(grid), np.nan, grid)
+        image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax)
+        for (i, j), v in np.ndenumerate(grid):
+            text = _value_text(m, v) if not math.isnan(v) else ""
+            value = shown[i, j]
+            dark = not math.isnan(value) and (value - vmin) / max(vmax - vmin, 1e-12) > 0.55
+            if m.better == "lower":
+                dark = not dark
+            ax.text(j, i, text, ha="center", va="center", fontsize=sz.note,
+                    color="white" if dark else "black")
+        ax.set_xticks(range(len(xs)), [_param_text(x) for x in xs], fontsize=sz.tick)
+        ax.set_yticks(range(len(ys)), [_param_text(y) for y in ys], fontsize=sz.tick)
+        ax.set_xlabel(mpl_text(key_label(keys[0])), fontsize=sz.label)
+        if len(order) > 1:
+            ax.set_title(mpl_text(short[name]), loc="left", fontsize=sz.label + 1)
+    axes[0].set_ylabel(mpl_text(key_label(keys[1])), fontsize=sz.label)
+    bar = fig.colorbar(image, ax=list(axes), shrink=0.9)
+    bar.set_label(mpl_text(m.label) + " (median)", fontsize=sz.label)
+    _axis_format(bar.ax, m)
+    bar.ax.tick_params(labelsize=sz.tick)
+    one_line_title(fig, _finding(m, table, keys, order[0], short), sz)
+    return fig
+
+
+def sweep_charts(runs: pd.DataFrame, scenarios: Sequence[ScenarioInfo], keys: Sequence[str],
+                 size: str | Size = "slide") -> list[tuple[tuple[str, ...], str, Figure]]:
+    """``[(keys, measure, figure)]``: one response chart per measure of
+    :data:`SWEEP_MEASURES` the runs carry; empty when nothing varies."""
+    if not keys:
+        return []
+    derived = stats._derived(runs)
+    out = []
+    for measure in SWEEP_MEASURES:
+        if measure in derived and derived[measure].notna().any():
+            out.append((tuple(keys), measure, response_chart(runs, scenarios, keys, measure, size)))
+    return out
