@@ -265,6 +265,10 @@ def test_dask_cluster_gives_the_local_results_even_when_a_worker_dies(tmp_path, 
     assert_same(tmp_path / "local", tmp_path / "dask")
     manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
     assert len({e["worker"] for e in manifest["runs"].values()}) == 2     # both workers used
+    # workers that cannot see --out send their parts back through Dask instead
+    sent = run_batch(batch, tmp_path / "sent", scheduler=address, progress=False, send_results=True)
+    assert sent.ok and sent.done == 32
+    assert_same(tmp_path / "local", tmp_path / "sent")
     # again, killing one worker mid-batch
     out = tmp_path / "dask_killed"
     proc = subprocess.Popen([*RUN, "batch", batch, "--out", out, "--scheduler", address, "--quiet"],
