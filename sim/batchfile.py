@@ -60,12 +60,16 @@ class BatchSpec:
     overrides: dict[str, Any] = field(default_factory=dict)
     grid: dict[str, list] = field(default_factory=dict)
     sample: dict[str, Any] = field(default_factory=dict)
+    #: Per-replication overrides (e.g. posterior draws, :mod:`sim.calibration`): empty, or one
+    #: dict per replication, applied on top of the design point (see :mod:`sim.plan`).
+    draws: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The batch as resolved (for the manifest)."""
         return {"name": self.name, "scenarios": [str(p) for p in self.scenarios],
                 "replications": self.replications, "seed": self.seed, "engine": self.engine,
-                "set": self.overrides, "grid": self.grid, "sample": self.sample}
+                "set": self.overrides, "grid": self.grid, "sample": self.sample,
+                **({"draws": self.draws} if self.draws else {})}
 
 
 def _need(cond: bool, path: Path, key: str, message: str) -> None:

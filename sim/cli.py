@@ -17,6 +17,7 @@ from . import __version__
 from .reporting import cli as report_cli
 from .batch import Interrupted
 from .bundled import find_scenario, main_job_files
+from .calibration import command as calibration_command
 from .errors import ScenarioError
 from .scenario import load_scenario, parse_override
 from .simulate import ENGINES, SimulationResult, simulate
@@ -115,6 +116,8 @@ def _compare_parser(sub) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help=f"override a key in every scenario (default population.size={DEFAULT_PEOPLE})")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="simulation engine")
+    p.add_argument("--posterior", type=Path, default=None, metavar="POSTERIOR.csv",
+                   help="draw one parameter set per replication from a calibration's posterior.csv")
     _add_parallel_options(p)
     report_cli.add_report_options(p)
 
@@ -140,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     _compare_parser(sub)
     _sensitivity_parser(sub)
     report_cli.add_report_parser(sub)
+    calibration_command.add_parser(sub)
     return parser
 
 
@@ -170,6 +174,7 @@ def command_compare(args) -> int:
         result, report = compare(files, args.out, replications=args.reps, seed=args.seed,
                                  overrides=overrides, workers=args.workers,
                                  progress=not args.quiet, engine=args.engine, say=_say,
+                                 posterior=args.posterior,
                                  report_options=options, pdf=args.pdf)
     except Interrupted as stop:
         stop.hint = "run the same command again to finish (finished runs are reused)"
@@ -253,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     commands = {"run": command_run, "batch": command_batch, "compare": command_compare,
-                "sensitivity": command_sensitivity, "report": report_cli.command_report}
+                "sensitivity": command_sensitivity,
+                "calibrate": calibration_command.command, "report": report_cli.command_report}
     warnings.showwarning = _one_line_warning
     try:
         return commands[args.command](args)

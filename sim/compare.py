@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from .batch import BatchResult, run_batch
 from .batchfile import BatchSpec, check_scenarios
+from .calibration.posterior import posterior_draws
 from .errors import ScenarioError
 from .files import check_folder_target
 
@@ -24,8 +25,14 @@ MAX_REPLICATIONS = 100_000
 
 
 def compare_spec(scenario_files: list[Path], replications: int, seed: int,
-                 overrides: dict[str, Any], engine: str = "fast") -> BatchSpec:
-    """The batch behind a comparison (checked like a batch file)."""
+                 overrides: dict[str, Any], engine: str = "fast",
+                 posterior: str | Path | None = None) -> BatchSpec:
+    """The batch behind a comparison (checked like a batch file).
+
+    With ``posterior`` (a calibration's posterior.csv), replication r of every
+    scenario runs with the r-th of ``replications`` parameter sets drawn from it
+    (seeded by ``seed``), so the bands include parameter uncertainty.
+    """
     files = [Path(f).resolve() for f in scenario_files]
     for f in files:
         if not f.is_file():
@@ -34,14 +41,16 @@ def compare_spec(scenario_files: list[Path], replications: int, seed: int,
             and 1 <= replications <= MAX_REPLICATIONS):
         raise ScenarioError("--reps", "", f"got {replications!r}; allowed: a whole number from 1 "
                                           f"to {MAX_REPLICATIONS:,}")
-    spec = BatchSpec(files[0], "compare", files, replications, seed, engine, dict(overrides))
+    draws = posterior_draws(posterior, replications, seed) if posterior is not None else []
+    spec = BatchSpec(files[0], "compare", files, replications, seed, engine, dict(overrides),
+                     draws=draws)
     check_scenarios(spec)
     return spec
 
 
 def compare(scenario_files: list[Path], out: str | Path, replications: int = DEFAULT_REPLICATIONS,
             seed: int = DEFAULT_SEED, overrides: dict[str, Any] | None = None,
-            workers: int | None = None, progress: bool = True,
+            workers: int | None = None, progress: bool = True, posterior: str | Path | None = None,
             engine: str = "fast", say: Callable[[str], None] | None = None,
             report_options=None, pdf: bool = False) -> tuple[BatchResult, Any]:
     """Run the comparison into ``out`` (runs in ``out/batch``) and write its report.
@@ -59,7 +68,7 @@ def compare(scenario_files: list[Path], out: str | Path, replications: int = DEF
 
     out = Path(out)
     check_folder_target(out)
-    spec = compare_spec(scenario_files, replications, seed, overrides or {}, engine)
+    spec = compare_spec(scenario_files, replications, seed, overrides or {}, engine, posterior)
     result = run_batch(spec, out / "batch", workers=workers, resume=True, progress=progress,
                        say=say, reuse_any=True)
     if result.runs_path is None:

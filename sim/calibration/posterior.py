@@ -1,0 +1,161 @@
+"""The posterior of the fitted parameters, and ``posterior.csv``.
+
+Likelihood (synthetic, Wood 2010): each target value y_j is taken as normal
+around the model's mean m_j(theta), with variance sd_j^2 (the target's
+standard error) + v_j (the model's chance variance of one run) + e_j(theta)
+(the emulator's own uncertainty); a target's ``weight`` multiplies its term.
+The prior is uniform over the box of ``--fit`` ranges.
+
+Sampling: adaptive importance sampling on the emulators (cheap, no runs): a
+scrambled Sobol sample of the box, then rounds whose proposal is a widened
+normal fitted to the weighted sample, mixed with 20% uniform so that no part
+of the box is left out; the last round is resampled to equal weights.
+
+``posterior.csv`` has a column per fitted key (its dotted name) plus
+``sample``, ``log_likelihood`` and ``distance`` (root mean square of the
+standardised differences between targets and the emulated model). Any
+column with a dot in its name is a parameter; :func:`posterior_draws` reads
+them back for ``compare --posterior`` and ``robustness --posterior``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.stats import multivariate_normal, qmc
+
+from ..errors import ScenarioError, shorten
+from ..files import write_atomically
+from ..schema import Field, Invalid, OneOrPerCohort, lookup_spec
+
+__all__ = ["Posterior", "log_likelihood", "sample_posterior", "write_posterior", "read_posterior",
+           "posterior_draws"]
+
+#: Mixture weight of the uniform part of each proposal.
+DEFENSIVE = 0.2
+
+
+@dataclass
+class Posterior:
+    """Equal-weight posterior samples in the unit cube, with their log-likelihood,
+    distance, and the effective sample size of the importance weights."""
+
+    units: np.ndarray
+    log_lik: np.ndarray
+    distance: np.ndarray
+    ess: float
+
+
+def log_likelihood(predict: Callable, units: np.ndarray, values: np.ndarray, sd: np.ndarray,
+                   weight: np.ndarray, chance_var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Log-likelihood and distance of each point (rows of ``units``).
+
+    ``predict(units)`` returns the emulated mean and variance, each (points, targets).
+    """
+    mean, emulator_var = predict(units)
+    var = sd ** 2 + chance_var + emulator_var
+    z2 = (values - mean) ** 2 / var
+    log_lik = -0.5 * np.sum(weight * (z2 + np.log(2 * math.pi * var)), axis=1)
+    distance = np.sqrt(np.sum(weight * z2, axis=1) / np.sum(weight))
+    return log_lik, distance
+
+
+def _normalised(log_w: np.ndarray) -> np.ndarray:
+    w = np.exp(log_w - np.max(log_w))
+    return w / w.sum()
+
+
+def _truncated_normal(rng, mean, cov, n) -> tuple[np.ndarray, float]:
+    """``n`` normal draws inside the unit cube, and the share of draws that fell inside."""
+    kept, drawn = [], 0
+    while sum(len(k) for k in kept) < n and drawn < 200 * n:
+        x = rng.multivariate_normal(mean, cov, size=4 * n)
+        drawn += len(x)
+        kept.append(x[np.all((x >= 0) & (x <= 1), axis=1)])
+    inside = np.concatenate(kept)
+    if len(inside) < n:                      # the normal sits almost wholly outside: use uniform
+        return rng.random((n, len(mean))), 0.0
+    return inside[:n], len(inside) / drawn
+
+
+def sample_posterior(loglik: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], dims: int,
+                     seed: int, n: int = 4096, rounds: int = 4, keep: int = 2000) -> Posterior:
+    """Posterior samples by adaptive importance sampling (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    units = qmc.Sobol(dims, scramble=True, seed=rng).random(n)
+    log_q = np.zeros(n)                                   # uniform proposal, density 1
+    for round_ in range(rounds):
+        log_lik, distance = loglik(units)
+        weights = _normalised(log_lik - log_q)
+        if round_ == rounds - 1:
+            break
+        mean = weights @ units
+        centred = units - mean
+        cov = 2.0 * (centred.T * weights) @ centred + 1e-6 * np.eye(dims)
+        normal, inside = _truncated_normal(rng, mean, cov, n)
+        mix = rng.random(n) < DEFENSIVE
+        units = np.where(mix[:, None], rng.random((n, dims)), normal)
+        density = multivariate_normal(mean, cov).pdf(units) / inside if inside > 0 else 0.0
+        log_q = np.log(DEFENSIVE + (1 - DEFENSIVE) * density)
+    ess = float(1.0 / np.sum(weights ** 2))
+    positions = (rng.random() + np.arange(keep)) / keep  # systematic resampling
+    picked = np.minimum(np.searchsorted(np.cumsum(weights), positions), n - 1)
+    picked = picked[rng.permutation(keep)]
+    return Posterior(units[picked], log_lik[picked], distance[picked], ess)
+
+
+def write_posterior(path: Path, table: pd.DataFrame) -> None:
+    """Write ``posterior.csv`` atomically."""
+    write_atomically(path, lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+
+
+def _numeric_field(key: str) -> Field | None:
+    try:
+        spec = lookup_spec(key)
+    except Invalid:
+        return None
+    spec = spec.value if isinstance(spec, OneOrPerCohort) else spec
+    return spec if isinstance(spec, Field) and spec.convert in (float, int) else None
+
+
+def read_posterior(path: str | Path) -> pd.DataFrame:
+    """The parameter columns of a posterior file (one row per sample), checked.
+
+    Raises ScenarioError for a missing or unreadable file, no parameter
+    columns, a column that is not a number-valued scenario key, or a value
+    the key does not allow.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(path, "", "no such file (give the posterior.csv of a calibration)")
+    try:
+        table = pd.read_csv(path, comment="#")
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise ScenarioError(path, "", f"not a readable CSV file ({shorten(str(err), 80)})") from None
+    keys = [c for c in table.columns if "." in str(c)]
+    if not keys or table.empty:
+        raise ScenarioError(path, "", "no parameter columns (dotted scenario keys) or no rows")
+    for key in keys:
+        field = _numeric_field(key)
+        if field is None:
+            raise ScenarioError(path, shorten(str(key)), "not a scenario key holding a number")
+        column = pd.to_numeric(table[key], errors="coerce")
+        bad = [v for v in column if not (math.isfinite(v) and field.test(field.convert(v)))]
+        if bad:
+            raise ScenarioError(path, key, f"got {bad[0]!r}; allowed: {field.allowed}")
+        table[key] = column.astype(int if field.convert is int else float)
+    return table[keys]
+
+
+def posterior_draws(path: str | Path, n: int, seed: int) -> list[dict]:
+    """``n`` parameter sets drawn (uniformly, with replacement, seeded) from a posterior file:
+    one per replication, the same for every scenario of a comparison."""
+    table = read_posterior(path)
+    rows = np.random.default_rng([int(seed), 0xCA1]).integers(0, len(table), size=n)
+    records = table.to_dict("records")
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in records[i].items()} for i in rows]
