@@ -23,12 +23,12 @@ from sim.compare import compare
 from sim.errors import ScenarioError
 from sim.plots import awareness_figure
 from sim.reporting import charts, findings, stats, text
-from sim.reporting.build import build_report, context
+from sim.reporting.build import context, find_table
 from sim.reporting.config import ReportOptions, load_report_config
 from sim.reporting.html import render_html
 from sim.reporting.notes import clean_comment, is_assumption, is_source, scenario_notes, split_notes
 from sim.reporting.results import load_results, results_from_frames
-from sim.reporting.scenarios import campaign_rows, other_differences, timeline
+from sim.reporting.scenarios import campaign_rows, key_label, other_differences, timeline
 from sim.reporting.style import scenario_colours
 
 from helpers import OPTUS, SCENARIOS
@@ -200,28 +200,28 @@ def test_uncertainty_and_a_standalone_appendix(html_text):
 
 
 def test_robustness_and_sensitivity_files_feed_the_uncertainty_statement(cmp, results, tmp_path):
-    folder = tmp_path / "cmp"
-    (folder / "batch").mkdir(parents=True)
-    for name in ("manifest.json", "runs.parquet", "timeseries.parquet"):
-        (folder / "batch" / name).write_bytes((cmp[0] / "batch" / name).read_bytes())
     pd.DataFrame([{"scenario": "Direct first", "measure": "unaware_affected_people_24h", "share_better": 0.87,
                    "diff_median": 4.1e6, "diff_p10": 2.0e6, "diff_p90": 5.5e6},
                   {"scenario": "Somewhere else", "measure": "hours_to_50pct_affected", "share_better": 0.1,
-                   "diff_median": 1, "diff_p10": 0, "diff_p90": 2}]).to_csv(folder / "robustness.csv", index=False)
+                   "diff_median": 1, "diff_p10": 0, "diff_p90": 2}]).to_csv(tmp_path / "robustness.csv", index=False)
+    (tmp_path / "batch").mkdir()
     pd.DataFrame([{"scenario": "Optus 2022 (as it happened)", "measure": "hours_to_90pct_affected",
                    "parameter": p, "S1": s1, "S1_conf": c, "ST": st, "ST_conf": c}
                   for p, s1, st, c in (("word_of_mouth.social", 0.5, 0.7, 0.66),
-                                       ("trust.company", 0.1, 0.2, 0.05))]).to_csv(folder / "sensitivity.csv",
-                                                                                 index=False)
-    report = build_report(load_results(folder), slides=False)
-    said = " ".join(report.uncertainty)
+                                       ("trust.company", 0.1, 0.2, 0.05))]).to_csv(
+        tmp_path / "batch" / "sensitivity.csv", index=False)
+    here = results_from_frames(results.runs, results.timeseries, manifest=results.manifest, folder=tmp_path)
+    robustness, sensitivity = find_table(here, "robustness.csv"), find_table(here, "sensitivity.csv")
+    assert list(robustness["scenario"]) == ["Direct first"]          # only the compared scenarios
+    notes = findings.sensitivity_notes(sensitivity, key_label, here.names)
+    said = " ".join(findings.uncertainty(3, True, notes, robustness, here.short))
     assert "Robustness (Direct first" in said and "87%" in said and "Somewhere" not in said
     assert "4.1 M" in said and "2.0 M to 5.5 M" in said
     assert "word of mouth between friends" in said and "0.70 ± 0.66" in said
-    assert report.sensitivity_warning.startswith("Design too small to rank parameters")
-    assert "about 44 times the current n" in report.sensitivity_warning     # (0.66 / 0.1) ** 2
-    assert "across plausible values of the assumptions it did better in 87% of draws" in " ".join(report.bullets)
-    assert "sensitivity" in report.page_images
+    assert notes[0].warning.startswith("Design too small to rank parameters")
+    assert "about 44 times the current n" in notes[0].warning         # (0.66 / 0.1) ** 2
+    bullets = findings.executive_summary(cmp[2].summary, results.runs, here.short, robustness=robustness)
+    assert "across plausible values of the assumptions it did better in 87% of draws" in " ".join(bullets)
 
 
 # --------------------------------------------------------------------------- the PDF
@@ -349,10 +349,9 @@ def test_charts_name_scenarios_by_short_name_in_their_colours(results):
     assert [t.get_text() for t in fig.legends[0].get_texts()] == short
 
 
-def test_titles_fit_on_one_line_at_slide_size(results):
-    figs = charts.all_charts(results.runs, results.timeseries, results.scenarios)
-    for stem, fig in figs.items():
-        renderer = _draw(fig)
+def test_titles_fit_on_one_line_at_slide_size(cmp):
+    for stem, fig in cmp[2].figures.items():
+        renderer = fig.canvas.get_renderer()
         title = fig._suptitle
         assert "\n" not in title.get_text(), stem
         assert title.get_window_extent(renderer).width <= fig.bbox.width, stem
@@ -365,7 +364,8 @@ def test_time_axis_labels_the_announcement_day(results):
     major = [t for t in strip.get_xticklabels() if t.get_text()]
     assert major[0].get_text() == "14:00" and major[0].get_fontweight() == "bold"
     days = [t.get_text() for t in strip.get_xticklabels(minor=True)]
-    assert days[0] == "Thu 22 Sep" and "Fri 23" in days       # the announcement day has its name
+    assert days[0] == "Thu 22" and days[1].startswith("Fri 23")      # the announcement day has its name
+    assert any(d.endswith(" Sep") for d in days)                      # and the month is shown once
     fig = charts.trust_chart(results.runs, results.timeseries, results.scenarios)
     label = fig.axes[0].get_ylabel()
     bottom = fig.axes[0].get_ylim()[0]
@@ -373,8 +373,8 @@ def test_time_axis_labels_the_announcement_day(results):
 
 
 def test_bar_labels_do_not_collide(results):
-    for fig in (charts.first_source_chart(results.runs, results.timeseries, results.scenarios, size="page"),
-                charts.cohorts_chart(results.runs, results.timeseries, results.scenarios, size="page")):
+    for fig in (charts.first_source_chart(results.runs, results.timeseries, results.scenarios),
+                charts.cohorts_chart(results.runs, results.timeseries, results.scenarios)):
         renderer = _draw(fig)
         for ax in fig.axes:
             boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible() and t.get_text()]
@@ -398,8 +398,10 @@ def test_user_text_is_text_in_charts(results, tmp_path):
     ts["scenario"] = ts["scenario"].map(names)
     res = results_from_frames(runs, ts, manifest=results.manifest)
     assert [s.name for s in res.scenarios] == list(names.values())
-    for stem, fig in charts.all_charts(res.runs, res.timeseries, res.scenarios).items():
-        fig.savefig(tmp_path / f"{stem}.png")                   # draws without a mathtext error
+    for stem, fig in (("awareness", charts.awareness_chart(res.runs, res.timeseries, res.scenarios)),
+                      ("time_to_reach", charts.time_to_reach_chart(res.runs, res.scenarios)),
+                      ("first_source", charts.first_source_chart(res.runs, res.timeseries, res.scenarios))):
+        fig.savefig(tmp_path / f"{stem}.png", dpi=40)           # draws without a mathtext error
         for t in fig.findobj(Text):
             shown, is_math = t._preprocess_math(t.get_text())
             assert not is_math, (stem, t.get_text())
@@ -413,7 +415,7 @@ def test_events_beyond_the_run_and_year_9999_are_left_out(results, tmp_path):
     later = {"channel": "media", "medium": "press_release", "start": 1.0e8, "end": 1.0e8, "label": "press release"}
     infos[0].events = [*infos[0].events, far, later]
     fig = charts.awareness_chart(results.runs, results.timeseries, infos)
-    fig.savefig(tmp_path / "far.png")
+    fig.savefig(tmp_path / "far.png", dpi=40)
     right = fig.axes[1].get_xlim()[1]
     for line in fig.axes[1].get_lines():
         assert max(line.get_xdata(), default=0) <= right + 1e-9

@@ -53,9 +53,9 @@ CAPTIONS = {
 class Report:
     """Everything the report shows, computed once.
 
-    ``figures`` are slide-size charts (files), ``page_images`` the same charts
-    drawn for the printed page (PNG bytes, embedded in the HTML). ``files``
-    is filled by :func:`write_report`.
+    ``figures`` are the charts (matplotlib figures), ``page_images`` their PNG
+    bytes (the chart files, embedded in the HTML; plus the sensitivity chart
+    when there is one). ``files`` is filled by :func:`write_report`.
     """
 
     results: Results
@@ -102,7 +102,7 @@ def find_table(results: Results, name: str) -> pd.DataFrame | None:
 
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
+    fig.savefig(buf, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     return buf.getvalue()
 
 
@@ -112,12 +112,13 @@ def _svg(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def build_report(results: Results, options: ReportOptions | None = None, slides: bool = True,
+def build_report(results: Results, options: ReportOptions | None = None,
                  cohorts: str = "affected") -> Report:
     """Compute the report: numbers, sentences and figures (nothing written).
 
-    ``slides``: also draw the slide-size charts (the PNG and SVG files);
-    ``cohorts``: the cohort chart's basis, ``"affected"`` or ``"everyone"``.
+    Each chart is drawn once, at slide size (2000 x 1125 px); the same image
+    is the chart file and the report's figure. ``cohorts``: the cohort
+    chart's basis, ``"affected"`` or ``"everyone"``.
     """
     options = options or ReportOptions()
     runs, ts, infos = results.runs, results.timeseries, results.scenarios
@@ -133,17 +134,14 @@ def build_report(results: Results, options: ReportOptions | None = None, slides:
     warning = next((n.warning for n in notes if n.warning), "")
     per = int(stats.ok_runs(runs).groupby("scenario").size().min())
     uncertainty = findings.uncertainty(per, len(infos) > 1, notes, robustness, results.short)
-    figures = charts.all_charts(runs, ts, infos, "slide", cohorts) if slides else {}
-    pages = {stem: _png(fig) for stem, fig in charts.all_charts(runs, ts, infos, "page", cohorts).items()}
-    for key_, measure, fig in sweeps.sweep_charts(runs, infos, keys, "page"):
-        pages[f"sweep_{measure}"] = _png(fig)
-    if slides:
-        for key_, measure, fig in sweeps.sweep_charts(runs, infos, keys, "slide"):
-            figures[f"sweep_{measure}"] = fig
+    figures = charts.all_charts(runs, ts, infos, "slide", cohorts)
+    for key_, measure, fig in sweeps.sweep_charts(runs, infos, keys, "slide"):
+        figures[f"sweep_{measure}"] = fig
+    pages = {stem: _png(fig) for stem, fig in figures.items()}    # the chart files, and the page's images
     if sensitivity is not None:
         from .sensitivity_chart import sensitivity_chart
 
-        fig = sensitivity_chart(sensitivity, results.short, warning, key_label, "page")
+        fig = sensitivity_chart(sensitivity, results.short, warning, key_label, "slide")
         pages["sensitivity"] = _png(fig)
     titles = {stem: fig.get_suptitle() for stem, fig in figures.items()}
     return Report(results, options, summary, rec, bullets, uncertainty, sensitivity, warning, robustness,
@@ -316,11 +314,11 @@ def write_report(results: Results, out_dir: str | Path, options: ReportOptions |
     from .html import render_html
 
     out = Path(out_dir)
-    report = build_report(results, options, slides=True, cohorts=cohorts)
+    report = build_report(results, options, cohorts=cohorts)
     page = render_html(context(report), report.options.template)
     contents: dict[str, bytes] = {}
     for stem, fig in report.figures.items():
-        contents[f"{stem}.png"] = _png(fig)
+        contents[f"{stem}.png"] = report.page_images[stem]
         if stem == "awareness":
             contents["awareness.svg"] = _svg(fig)
     contents["summary.csv"] = report.summary.to_csv(index=False).encode("utf-8")

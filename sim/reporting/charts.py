@@ -29,6 +29,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
@@ -122,21 +123,32 @@ def _date_axis(ax, tz: dt.tzinfo, start_num: float, until: float, size: Size) ->
             break
         midnights.append(x)
     bounds = [start_num] + midnights + [end_num]
-    px_per_day = 0.86 * size.figsize[0] * size.dpi / max(until / 24, 1e-9)
-    char_px = 0.5 * size.tick * size.dpi / 72
-    centres, names, right = [], [], -math.inf
-    month = None
+    px_per_day = ax.get_position().width * ax.figure.bbox.width / max(until / 24, 1e-9)
+    renderer, font = ax.figure.canvas.get_renderer(), FontProperties(size=size.tick)
+
+    def width_days(label: str) -> float:
+        return renderer.get_text_width_height_descent(label, font, ismath=False)[0] / px_per_day
+    centres, names, right, month = [], [], -math.inf, None
     for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if i % step:
+            continue
         when = mdates.num2date(a, tz=tz)
-        name = f"{when:%a} {when.day}" + (f" {when:%b}" if when.month != month else "")
-        half = len(name) * char_px / 2 / px_per_day          # half the label's width, in days
-        centre = max((a + b) / 2, start_num + half * 0.6) if i == 0 else (a + b) / 2
-        if centre - half < right or (i % step and i) or centre + half > end_num + half * 0.6:
+        # the month goes on the second label shown (the announcement day's is kept short) and on changes
+        with_month = bool(names) and (month is None or when.month != month)
+        for show_month in ([True, False] if with_month else [False]):
+            name = f"{when:%a} {when.day}" + (f" {when:%b}" if show_month else "")
+            half = width_days(name) / 2                      # half the label's width, in days
+            centre = max((a + b) / 2, start_num + half * 0.6) if i == 0 else (a + b) / 2
+            if centre - half >= right and centre + half <= end_num + half * 0.6:
+                break
+        else:
             continue  # no room: the announcement day's name wins, later ones give way
         centres.append(centre)
         names.append(name)
-        month = when.month
-        right = centre + half * 1.3
+        month = when.month if show_month else month
+        right = centre + half + width_days("  ")
+    if names and month is None:                              # one label only: it carries the month
+        names[0] = f"{names[0]} {mdates.num2date(centres[0], tz=tz):%b}"
     ax.set_xticks([start_num] + midnights, [f"{start:%H:%M}"] + [""] * len(midnights))
     ax.set_xticks(centres, names, minor=True)
     ax.get_xticklabels()[0].set_fontweight("bold")
@@ -221,7 +233,7 @@ def _events_axes(ax, ctx: _Context, start_num: float, until: float, size: Size) 
     company campaigns as bars (start to end) on the lanes below it. Events after
     ``until`` (display hours) are left out; campaigns still running are marked."""
     used = set()
-    lane, rows, y = 0.36, [], 0.0
+    lane, rows, y = 0.42, [], 0.0
     for name in reversed(ctx.order):
         s = ctx.by_name.get(name)
         events = s.events if s else []
@@ -242,7 +254,7 @@ def _events_axes(ax, ctx: _Context, start_num: float, until: float, size: Size) 
                     MEDIUM_WORDS.get(e["medium"], e["medium"]) + ("" if finished else " (continues)"),
                     va="center", ha="left", fontsize=size.note, color=colour)
             used.add("campaign")
-        top = y + len(campaigns) * lane
+        top = y + len(campaigns) * lane + (0.12 if campaigns else 0.0)
         for hours, channel in _points(events):
             if hours > until_own:
                 continue
@@ -273,7 +285,7 @@ def _events_axes(ax, ctx: _Context, start_num: float, until: float, size: Size) 
 
 def _strip_height(ctx: _Context) -> float:
     lanes = sum(1 + len(_campaigns(ctx.by_name[n].events if n in ctx.by_name else [])) for n in ctx.order)
-    return 0.35 + 0.14 * lanes + 0.12 * len(ctx.order)
+    return 0.35 + 0.16 * lanes + 0.14 * len(ctx.order)
 
 
 # --------------------------------------------------------------------------- charts

@@ -341,7 +341,7 @@ def _sureness_bullet(rec: Recommendation, short: dict[str, str], robustness: pd.
         text += (f"; across plausible values of the assumptions it did better in "
                  f"{fmt_pct(float(row['share_better']))} of draws")
     else:
-        text += "; the assumptions themselves are fixed (see Uncertainty)"
+        text += "; the assumptions themselves are fixed (see \"How certain are these figures?\")"
     return text + "."
 
 

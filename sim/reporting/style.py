@@ -1,8 +1,9 @@
 """The look shared by every chart: sizes, fonts, colours, titles, axes.
 
-Two sizes: ``"slide"`` (13.33 x 7.5 in at 150 dpi, 2000 x 1125 px: a 16:9
-slide) and ``"page"`` (9 x 5.06 in at 200 dpi, drawn across an A4 page's
-text width in the report, fonts sized to stay readable in print). Figures
+One drawing size, 9 x 5.06 in (16:9), with fonts that read well both on a
+slide and across an A4 page's text width; ``"slide"`` renders it at
+2000 x 1125 px (the chart files, also embedded in the report), ``"page"`` at
+170 dpi. Figures
 are drawn off screen (no pyplot state). Titles are kept to one line:
 :func:`one_line_title` shrinks the font, and as a last resort shortens the
 text, until the title fits the figure's width.
@@ -48,9 +49,12 @@ class Size:
     line: float = 2.8
 
 
+#: One drawing serves both the slide and the printed page: 9 x 5.06 in (16:9) with fonts
+#: that stay readable across an A4 page's text width (ticks ~7.5 pt) and on a slide.
+#: "slide" saves it at 2000 x 1125 px; "page" at 170 dpi (e.g. for a notebook).
 SIZES = {
-    "slide": Size("slide", (13.33, 7.5), 150, 19, 13.5, 14, 12.5, 12.5, 11.5),
-    "page": Size("page", (9.0, 5.06), 200, 13.5, 10.5, 10.5, 9.5, 9.5, 9.0, 2.2),
+    "slide": Size("slide", (9.0, 5.0625), 2000 / 9.0, 14, 11, 11, 10, 10, 9.5, 2.2),
+    "page": Size("page", (9.0, 5.0625), 170, 14, 11, 11, 10, 10, 9.5, 2.2),
 }
 
 
@@ -164,7 +168,7 @@ def declutter_labels(fig: Figure, texts: Sequence, size: Size) -> str:
     if not clash():
         return "fit"
     fontsize = texts[0].get_fontsize()
-    floor = 8.0 * size.dpi / 150 if size.name == "slide" else 7.0
+    floor = 7.0
     while clash() and fontsize > floor:
         fontsize -= 0.5
         for t in texts:

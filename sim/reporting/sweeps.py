@@ -12,6 +12,7 @@ scenario. Titles state the finding: how far the measure moves, and with what.
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 
 import matplotlib.ticker as mticker
@@ -57,29 +58,40 @@ def _axis_format(ax, m: Measure, axis: str = "y") -> None:
 
 
 def _param_text(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+#: Short names of the measures, for titles.
+SHORT = {"hours_to_50pct_affected": "Hours until half know", "hours_to_90pct_affected": "Hours until 90% know",
+         "unaware_affected_people_24h": "Affected unaware at 24 h",
+         "share_affected_first_from_company": "First told by the company",
+         "final_company_trust_affected": "Trust in the company at the end"}
+
+
+def _short_param(key: str) -> str:
+    """A parameter's label without its bracketed unit: ``campaign 1 start``."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", key_label(key)) or key
 
 
 def _finding(m: Measure, table: pd.DataFrame, keys: Sequence[str], base: str, short: dict[str, str]) -> str:
-    """The parameter that moves the baseline's median most, and from what to what."""
-    t = table[table["scenario"] == base]
-    best_key, best_span, ends = None, -1.0, (math.nan, math.nan, math.nan, math.nan)
-    for k in keys:
-        g = t.groupby(k)["median"].median().replace([np.inf], np.nan).dropna()
-        if len(g) < 2:
-            continue
-        span = float(g.max() - g.min())
-        if span > best_span:
-            best_key, best_span = k, span
-            ends = (g.index[0], g.iloc[0], g.index[-1], g.iloc[-1])
-    label = m.label[0].upper() + m.label[1:]
-    if best_key is None:
-        return f"{label}: no change across the sweep ({short.get(base, base)})"
-    lo_x, lo_y, hi_x, hi_y = ends
-    verb = "rises" if hi_y > lo_y else "falls"
-    what = key_label(best_key)
-    return (f"{label} {verb} from {_value_text(m, lo_y)} to {_value_text(m, hi_y)} as {what} goes from "
-            f"{_param_text(lo_x)} to {_param_text(hi_x)}")
+    """The best and the worst setting for the baseline, with their medians."""
+    t = table[table["scenario"] == base].copy()
+    name = SHORT.get(m.key, m.label[0].upper() + m.label[1:])
+    if len(keys) > 2 or len(t) < 2:
+        return f"{name} across the sweep ({short.get(base, base)})"
+    order = t["median"].replace(np.inf, np.nan)
+    if order.notna().sum() < 1:
+        return f"{name}: {fmt_hours(math.inf)} anywhere in the sweep"
+    ranked = t.assign(_v=t["median"]).sort_values("_v", ascending=(m.better != "higher"))
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    if best["median"] == worst["median"]:
+        return f"{name}: {_value_text(m, best['median'])} whatever the setting"
+    if len(keys) == 2:
+        return (f"{name}: from {_value_text(m, best['median'])} in the best setting to "
+                f"{_value_text(m, worst['median'])} in the worst ({short.get(base, base)})")
+    k = keys[0]
+    return (f"{name}: {_value_text(m, best['median'])} at {_param_text(best[k])}, "
+            f"{_value_text(m, worst['median'])} at {_param_text(worst[k])} ({_short_param(k)})")
 
 
 def response_chart(runs: pd.DataFrame, scenarios: Sequence[ScenarioInfo], keys: Sequence[str],
@@ -116,6 +128,9 @@ def response_chart(runs: pd.DataFrame, scenarios: Sequence[ScenarioInfo], keys: 
                 xs = x[np.isinf(mid)]
                 ax.plot(xs, [cap] * len(xs), ls="none", marker="^", color=colours[name], ms=8)
         ax.set_xlabel(mpl_text(key_label(k)), fontsize=sz.label)
+        values = sorted(per[k].unique())
+        if len(values) <= HEATMAP_MAX_VALUES:
+            ax.set_xticks(values, [_param_text(v) for v in values])
         style_axes(ax, sz)
         _axis_format(ax, m)
     for ax in axes[len(shown):]:
@@ -152,12 +167,10 @@ def _heatmap(runs: pd.DataFrame, order: list[str], short: dict[str, str], keys: 
         image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax)
         for (i, j), v in np.ndenumerate(grid):
             text = _value_text(m, v) if not math.isnan(v) else ""
-            value = shown[i, j]
-            dark = not math.isnan(value) and (value - vmin) / max(vmax - vmin, 1e-12) > 0.55
-            if m.better == "lower":
-                dark = not dark
-            ax.text(j, i, text, ha="center", va="center", fontsize=sz.note,
-                    color="white" if dark else "black")
+            r, g, b, _ = image.cmap(image.norm(shown[i, j])) if not math.isnan(shown[i, j]) else (1, 1, 1, 1)
+            light = 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45
+            ax.text(j, i, text, ha="center", va="center", fontsize=sz.label,
+                    color="black" if light else "white")
         ax.set_xticks(range(len(xs)), [_param_text(x) for x in xs], fontsize=sz.tick)
         ax.set_yticks(range(len(ys)), [_param_text(y) for y in ys], fontsize=sz.tick)
         ax.set_xlabel(mpl_text(key_label(keys[0])), fontsize=sz.label)
@@ -165,7 +178,7 @@ def _heatmap(runs: pd.DataFrame, order: list[str], short: dict[str, str], keys: 
             ax.set_title(mpl_text(short[name]), loc="left", fontsize=sz.label + 1)
     axes[0].set_ylabel(mpl_text(key_label(keys[1])), fontsize=sz.label)
     bar = fig.colorbar(image, ax=list(axes), shrink=0.9)
-    bar.set_label(mpl_text(m.label) + " (median)", fontsize=sz.label)
+    bar.set_label(mpl_text("median: " + m.label), fontsize=sz.label)
     _axis_format(bar.ax, m)
     bar.ax.tick_params(labelsize=sz.tick)
     one_line_title(fig, _finding(m, table, keys, order[0], short), sz)
