@@ -18,6 +18,7 @@ from .reporting import cli as report_cli
 from .batch import Interrupted
 from .bundled import find_scenario, main_job_files
 from .calibration import command as calibration_command
+from . import robustness
 from .errors import ScenarioError
 from .scenario import load_scenario, parse_override
 from .simulate import ENGINES, SimulationResult, simulate
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sensitivity_parser(sub)
     report_cli.add_report_parser(sub)
     calibration_command.add_parser(sub)
+    robustness.add_parser(sub)
     return parser
 
 
@@ -259,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commands = {"run": command_run, "batch": command_batch, "compare": command_compare,
                 "sensitivity": command_sensitivity,
-                "calibrate": calibration_command.command, "report": report_cli.command_report}
+                "calibrate": calibration_command.command,
+                "robustness": robustness.command, "report": report_cli.command_report}
     warnings.showwarning = _one_line_warning
     try:
         return commands[args.command](args)

@@ -1,0 +1,419 @@
+"""How robust is each lesson to the assumptions? (``breachsim robustness``)
+
+Worlds are a Latin hypercube over the plausible ranges of the assumptions
+(:func:`sim.ranges.plausible_ranges`, or ``--ranges``). Every scenario runs in
+every world ``--reps`` times, in one batch (parallel, resumable): a world is a
+design point and seeds depend only on the world and the replication, so the
+scenarios meet the same chance in the same world (common random numbers).
+
+For each scenario against the baseline and each headline measure
+(:data:`HEADLINES`): the difference per world (mean over replications; other
+minus baseline, in the measure's units), the share of worlds in which the
+scenario is better, tied and worse, the median and 10-90% of the difference,
+and which assumptions decide: a PRIM box (scenario discovery, Friedman and
+Fisher 1999, the ``PRIM`` package) around the worlds in which the scenario
+does not win, when it neither always nor never wins.
+
+A key that the compared scenarios set differently is part of a lesson, not an
+assumption: it is left at each scenario's value (and said so), as are keys of
+network kinds no compared scenario uses (:data:`KIND_ONLY`).
+With ``--posterior``, each replication also takes one parameter set drawn
+from a calibration's posterior (the same in every world and scenario), and
+the posterior's keys are left out of the worlds.
+
+Writes ``robustness.csv`` (columns: scenario, measure, share_better,
+diff_median, diff_p10, diff_p90, then baseline, share_tied, share_worse,
+worlds, decided_by, decided_by_rho, box, box_coverage, box_density, unit),
+``robustness_worlds.csv`` (the difference in every world), one chart per
+measure (``robustness_<measure>.png``), ``robustness.md`` (one line per
+scenario for the report) and the batch in ``batch/``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from .batchfile import BatchSpec, check_scenarios
+from .design import build_design
+from .errors import ScenarioError
+from .files import check_folder_target, make_folder, write_atomically
+from .plan import plan_runs
+from .scenario import load_scenario
+from .schema import label_of
+
+__all__ = ["HEADLINES", "Headline", "robustness_spec", "analyse", "discover", "report_lines",
+           "run_robustness", "add_parser", "command"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline measure: which way is better, how to say it, its unit."""
+
+    lower_is_better: bool
+    better: str              # "reaches half of affected customers sooner"
+    topic: str               # "the time to reach half of affected customers"
+    unit: str                # "hours" or "share"
+
+
+#: Summary measures compared, with the direction that is better.
+HEADLINES: dict[str, Headline] = {
+    "hours_to_50pct_affected": Headline(True, "reaches half of affected customers sooner",
+                                        "the time to reach half of affected customers", "hours"),
+    "hours_to_90pct_affected": Headline(True, "reaches 90% of affected customers sooner",
+                                        "the time to reach 90% of affected customers", "hours"),
+    "unaware_affected_share_72h": Headline(True, "leaves fewer affected customers unaware at 72 h",
+                                           "affected customers unaware at 72 h", "share"),
+    "share_affected_first_from_company": Headline(False, "tells more affected customers first",
+                                                  "affected customers told first by the company",
+                                                  "share"),
+    "final_company_trust_affected": Headline(False, "ends with higher company trust",
+                                             "final company trust", "share"),
+}
+DEFAULT_SAMPLES = 64
+DEFAULT_REPS = 5
+DEFAULT_PEOPLE = 5_000
+#: Differences smaller than this (in the measure's units) are ties.
+TIE = 1e-9
+#: PRIM box chosen: the densest box that still holds this share of the worlds of interest.
+MIN_COVERAGE = 0.7
+#: Assumptions PRIM looks at: the most correlated with the difference.
+TOP = 3
+#: A box must lift the share of worlds of interest by this much of what is left
+#: (density >= base + LIFT x (1 - base)), or it is not reported.
+LIFT = 0.25
+#: Keys that only matter on some network kinds (sim/network.py, sim/rules.py):
+#: left out of the worlds when no compared scenario uses such a network.
+KIND_ONLY = {
+    "word_of_mouth.well_mixed": ("well_mixed",), "network.contacts_per_hour": ("well_mixed",),
+    "network.rewire": ("watts_strogatz",), "network.triangle_prob": ("powerlaw_cluster",),
+    "network.homophily": ("households",), "network.household_size": ("households",),
+    "word_of_mouth.household": ("households",),
+    "network.mean_degree": ("households", "watts_strogatz", "barabasi_albert", "powerlaw_cluster"),
+    "word_of_mouth.social": ("households", "watts_strogatz", "barabasi_albert", "powerlaw_cluster",
+                             "file"),
+}
+
+
+# ---- the batch ------------------------------------------------------------------------
+def _fixed_keys(files: list[Path], overrides: dict, keys: list[str]) -> list[str]:
+    """Range keys not to vary: those whose value differs between the scenarios
+    (lessons, not assumptions) and those no compared scenario's network uses."""
+    scenarios = [load_scenario(f, overrides) for f in files]
+    kinds = {s.get("network.kind") for s in scenarios}
+    return [k for k in keys if len({repr(s.get(k)) for s in scenarios}) > 1
+            or (k in KIND_ONLY and not kinds & set(KIND_ONLY[k]))]
+
+
+def robustness_spec(files: list[Path], samples: int, reps: int, seed: int, overrides: dict[str, Any],
+                    engine: str = "fast", ranges_file: str | Path | None = None,
+                    posterior: str | Path | None = None) -> tuple[BatchSpec, dict, list[str]]:
+    """The batch (scenarios x worlds x replications), the ranges sampled, and the
+    range keys left out (lessons and posterior keys)."""
+    from .calibration.posterior import posterior_draws, read_posterior
+    from .ranges import plausible_ranges
+
+    files = [Path(f).resolve() for f in files]
+    if len(files) < 2:
+        raise ScenarioError("robustness", "", "give a baseline and at least one other scenario")
+    for f in files:
+        if not f.is_file():
+            raise ScenarioError(f, "", "no such file")
+    for name, value, low, high in (("--samples", samples, 2, 100_000), ("--reps", reps, 1, 10_000)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ScenarioError(name, "", f"got {value!r}; allowed: a whole number from {low} to {high:,}")
+    ranges = plausible_ranges(ranges_file)
+    left_out = _fixed_keys(files, overrides, list(ranges))
+    left_out += [k for k in (read_posterior(posterior).columns if posterior else []) if k in ranges]
+    left_out += [k for k in overrides if k in ranges and k not in left_out]
+    sampled = {k: r for k, r in ranges.items() if k not in left_out}
+    if not sampled:
+        raise ScenarioError(ranges_file or "sim/ranges.toml", "", "no assumption left to vary")
+    draws = posterior_draws(posterior, reps, seed) if posterior else []
+    spec = BatchSpec(files[0], "robustness", files, reps, seed, engine, dict(overrides),
+                     sample={"method": "lhs", "n": samples, "seed": seed,
+                             "ranges": {k: [r.low, r.high] for k, r in sampled.items()}},
+                     draws=draws)
+    check_scenarios(spec)
+    return spec, sampled, left_out
+
+
+# ---- analysis -------------------------------------------------------------------------
+def _per_world(runs: pd.DataFrame, measure: str, horizon: dict[int, float]) -> pd.DataFrame:
+    """Mean of ``measure`` per (scenario, world); hours never reached count as the run's length."""
+    values = runs[measure].astype(float)
+    if HEADLINES[measure].unit == "hours":
+        values = values.fillna(runs["scenario_index"].map(horizon))
+    frame = runs.assign(value=values)
+    return frame.groupby(["scenario_index", "point"])["value"].mean().unstack("scenario_index")
+
+
+def analyse(runs: pd.DataFrame, names: list[str], horizon: dict[int, float],
+            worlds: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The robustness table and the per-world differences.
+
+    ``runs`` has one row per run with ``scenario_index``, ``point`` (world) and
+    the summary measures; ``worlds`` one row per world with the sampled values.
+    """
+    rows, diffs = [], []
+    for measure, headline in HEADLINES.items():
+        table = _per_world(runs, measure, horizon)
+        base = table[0]
+        for s in range(1, len(names)):
+            diff = (table[s] - base).dropna()
+            sign = -1.0 if headline.lower_is_better else 1.0
+            better, worse = (sign * diff > TIE), (sign * diff < -TIE)
+            n = len(diff)
+            box = (discover(worlds.loc[diff.index], ~better.to_numpy(), diff.to_numpy())
+                   if 0 < better.sum() < n else None)
+            rows.append({
+                "scenario": names[s], "measure": measure,
+                "share_better": better.mean() if n else math.nan,
+                "diff_median": diff.median(), "diff_p10": diff.quantile(0.1),
+                "diff_p90": diff.quantile(0.9), "baseline": names[0],
+                "share_tied": 1.0 - better.mean() - worse.mean() if n else math.nan,
+                "share_worse": worse.mean() if n else math.nan, "worlds": n,
+                "decided_by": box["keys"][0] if box else "",
+                "decided_by_rho": box["rho"] if box else math.nan, "box": box["text"] if box else "",
+                "box_coverage": box["coverage"] if box else math.nan,
+                "box_density": box["density"] if box else math.nan, "unit": headline.unit})
+            diffs.append(pd.DataFrame({"scenario": names[s], "measure": measure, "world": diff.index,
+                                       "difference": diff.to_numpy(), "better": better.to_numpy()}))
+    return pd.DataFrame(rows), pd.concat(diffs, ignore_index=True)
+
+
+def _bound_text(key: str, low: float | None, high: float | None) -> str:
+    label = label_of(key)
+    if low is not None and high is not None:
+        return f"{label} between {low:.3g} and {high:.3g}"
+    return f"{label} above {low:.3g}" if low is not None else f"{label} below {high:.3g}"
+
+
+def rank_assumptions(worlds: pd.DataFrame, difference: np.ndarray) -> pd.Series:
+    """Spearman rank correlation of each assumption with the difference, strongest first
+    (a sensitivity index that needs no special design; constant columns left out)."""
+    x = worlds.astype(float)
+    varying = [k for k in x.columns if x[k].nunique() > 1]
+    if np.nanstd(difference) == 0 or not varying:
+        return pd.Series(dtype=float)
+    rho = pd.Series({k: spearmanr(x[k], difference).statistic for k in varying}).dropna()
+    return rho.reindex(rho.abs().sort_values(ascending=False).index)
+
+
+def discover(worlds: pd.DataFrame, interest: np.ndarray, difference: np.ndarray) -> dict | None:
+    """Which assumptions decide whether a scenario wins.
+
+    The assumptions are ranked by rank correlation with the difference
+    (:func:`rank_assumptions`); PRIM then looks for a box in the
+    :data:`TOP` strongest around the worlds of interest (here: where the
+    scenario is not better), restricting at most two of them: with tens of
+    worlds and tens of assumptions, a box in every dimension would describe
+    chance. The box chosen is the densest that holds at least
+    :data:`MIN_COVERAGE` of the worlds of interest.
+
+    Returns the key that correlates most (``keys[0]``) and its correlation,
+    the box as a sentence, its coverage (share of the worlds of interest
+    inside it) and density (share of the worlds inside it that are of
+    interest); None if no such box restricts anything.
+    """
+    import prim
+
+    ranked = rank_assumptions(worlds, difference)
+    if ranked.empty:
+        return None
+    x = worlds[list(ranked.index[:TOP])].reset_index(drop=True).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            box = prim.Prim(x, np.asarray(interest, dtype=bool), threshold=0.5,
+                            threshold_type=">").find_box()
+        except Exception:       # PRIM gives up on degenerate samples; no box then
+            return None
+        trajectory = box.peeling_trajectory
+        base = float(np.mean(interest))
+        ok = trajectory[(trajectory["coverage"] >= MIN_COVERAGE) & (trajectory["res dim"] > 0)
+                        & (trajectory["res dim"] <= 2)
+                        & (trajectory["density"] >= base + LIFT * (1 - base))]
+        if ok.empty:
+            return None
+        box.select(int(ok["density"].idxmax()))
+        limits = box.limits
+    parts = []
+    for key, row in limits.sort_values("qp values").iterrows():
+        low = row["min"] if row["min"] > x[key].min() else None
+        high = row["max"] if row["max"] < x[key].max() else None
+        if low is None and high is None:
+            continue
+        parts.append(_bound_text(key, low, high))
+    if not parts:
+        return None
+    return {"keys": list(ranked.index), "rho": float(ranked.iloc[0]), "text": " and ".join(parts),
+            "coverage": float(box.coverage), "density": float(box.density)}
+
+
+def report_lines(table: pd.DataFrame) -> list[str]:
+    """One sentence per scenario, e.g. "Direct first reaches half of affected customers
+    sooner than Optus 2022 in 100% of 64 plausible worlds; ...; it does not win when ..."."""
+    lines = []
+    for scenario, rows in table.groupby("scenario", sort=False):
+        rows = rows.set_index("measure")
+        parts = []
+        rows = rows[rows["worlds"] > 0]
+        for i, (measure, row) in enumerate(rows.iterrows()):
+            share = f"{100 * row['share_better']:.0f}%"
+            head = HEADLINES[measure].better
+            parts.append(f"{scenario} {head} than {row['baseline']} in {share} of {row['worlds']} "
+                         f"plausible worlds" if i == 0 else f"{head} in {share}")
+        decisive = rows[rows["box"] != ""]
+        text = "; ".join(parts)
+        if len(decisive):
+            measure, first = decisive.index[0], decisive.iloc[0]
+            text += (f"; it is not better on {HEADLINES[measure].topic} mainly when {first['box']} "
+                     f"(so in {100 * first['box_density']:.0f}% of such worlds; they hold "
+                     f"{100 * first['box_coverage']:.0f}% of the worlds where it is not better)")
+        lines.append(text + ".")
+    return lines
+
+
+# ---- charts ---------------------------------------------------------------------------
+def chart(diffs: pd.DataFrame, table: pd.DataFrame, measure: str, baseline: str):
+    """Per scenario, the difference from the baseline in every world (dots; orange where
+    the scenario is not better), with the share of worlds in which it is better.
+    Returns a matplotlib Figure (drawn off screen)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    head = HEADLINES[measure]
+    scenarios = list(dict.fromkeys(diffs["scenario"]))
+    fig = Figure(figsize=(9, 1.2 + 0.9 * len(scenarios)), dpi=120, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    rng = np.random.default_rng(0)
+    for i, scenario in enumerate(scenarios):
+        part = diffs[(diffs["scenario"] == scenario) & (diffs["measure"] == measure)]
+        scale = 100.0 if head.unit == "share" else 1.0
+        y = i + rng.uniform(-0.18, 0.18, len(part))
+        colours = np.where(part["better"], "#0072B2", "#D55E00")
+        ax.scatter(part["difference"] * scale, y, c=colours, s=14, alpha=0.8, lw=0)
+        row = table[(table["scenario"] == scenario) & (table["measure"] == measure)].iloc[0]
+        ax.plot([row["diff_p10"] * scale, row["diff_p90"] * scale], [i, i], color="black", lw=1)
+        ax.plot([row["diff_median"] * scale], [i], "k|", ms=16, mew=2)
+        ax.annotate(f"better in {100 * row['share_better']:.0f}% of {row['worlds']} worlds",
+                    (1.0, i), xycoords=("axes fraction", "data"), xytext=(-4, 10),
+                    textcoords="offset points", ha="right", fontsize=8)
+    ax.axvline(0, color="#555555", lw=1, ls="--")
+    ax.set_yticks(range(len(scenarios)), [s.replace("$", r"\$") for s in scenarios])
+    ax.set_ylim(-0.6, len(scenarios) - 0.4)
+    unit = "hours" if head.unit == "hours" else "percentage points"
+    direction = "left is better" if head.lower_is_better else "right is better"
+    ax.set_xlabel(f"difference from {baseline.replace('$', chr(92) + '$')} ({unit}; {direction})")
+    topic = head.topic[0].upper() + head.topic[1:]
+    ax.set_title(f"{topic}: each dot one plausible world (blue: better, orange: not better); "
+                 "bar: 10-90%, tick: median", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+# ---- running --------------------------------------------------------------------------
+def run_robustness(files: list[Path], out: str | Path, samples: int = DEFAULT_SAMPLES,
+                   reps: int = DEFAULT_REPS, seed: int = 2022, overrides: dict | None = None,
+                   ranges_file: str | Path | None = None, posterior: str | Path | None = None,
+                   engine: str = "fast", workers: int | None = None, progress: bool = True,
+                   say: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, list[str], list[Path]]:
+    """Run the robustness batch into ``out/batch`` and write the outputs into ``out``."""
+    from .batch import check_workers, run_batch
+
+    out = Path(out)
+    overrides = {"population.size": DEFAULT_PEOPLE, **(overrides or {})}
+    spec, sampled, left_out = robustness_spec(files, samples, reps, seed, overrides, engine,
+                                              ranges_file, posterior)
+    check_workers(workers)
+    check_folder_target(out)
+    if left_out and say:
+        say(f"left at each scenario's value (lessons, posterior or --set): {', '.join(left_out)}")
+    result = run_batch(spec, out / "batch", workers=workers, resume=True, progress=progress,
+                       say=say, reuse_any=True)
+    if result.runs_path is None:
+        raise ScenarioError(out / "batch" / "manifest.json", "", f"every run failed ({result.first_error})")
+    design = build_design(spec)
+    plan = plan_runs(spec, design)
+    index = {t.key: t.scenario_index for t in plan.tasks}
+    runs = pd.read_parquet(result.runs_path)
+    runs["scenario_index"] = runs["run"].map(index)
+    names = [b.short_name for b in plan.bases]
+    horizon = {i: float(b.data["scenario"]["hours"]) for i, b in enumerate(plan.bases)}
+    worlds = pd.DataFrame(design.points)
+    table, diffs = analyse(runs, names, horizon, worlds)
+    lines = report_lines(table)
+    return table, lines, _write(out, table, diffs, worlds, lines, names[0])
+
+
+def _write(out: Path, table, diffs, worlds, lines, baseline) -> list[Path]:
+    make_folder(out)
+    paths = [out / "robustness.csv", out / "robustness_worlds.csv", out / "robustness.md"]
+    write_atomically(paths[0], lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+    full = diffs.merge(worlds, left_on="world", right_index=True, how="left")
+    write_atomically(paths[1], lambda p: full.to_csv(p, index=False, float_format="%.6g"))
+    text = "\n".join(f"- {line}" for line in lines) + "\n"
+    write_atomically(paths[2], lambda p: p.write_text(text, encoding="utf-8"))
+    for measure in HEADLINES:
+        path = out / f"robustness_{measure}.png"
+        fig = chart(diffs, table, measure, baseline)
+        write_atomically(path, lambda p, fig=fig: fig.savefig(p))
+        paths.append(path)
+    return paths
+
+
+def add_parser(sub) -> None:
+    from .simulate import ENGINES
+
+    p = sub.add_parser("robustness", help="how often each scenario beats the baseline across "
+                                          "plausible worlds, and which assumptions decide",
+                       description="Sample --samples plausible worlds (Latin hypercube over the "
+                                   "plausible ranges of the assumptions), run every scenario "
+                                   "--reps times in each with common random numbers, and write "
+                                   "robustness.csv, robustness.md and a chart per measure to --out.")
+    p.add_argument("scenarios", nargs="+", help="scenario files or bundled names (first = baseline)")
+    p.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
+                   help=f"plausible worlds (default {DEFAULT_SAMPLES})")
+    p.add_argument("--reps", type=int, default=DEFAULT_REPS,
+                   help=f"replications per scenario and world (default {DEFAULT_REPS})")
+    p.add_argument("--ranges", type=Path, default=None, metavar="FILE",
+                   help="ranges file (layout of sim/ranges.toml) replacing entries by key")
+    p.add_argument("--posterior", type=Path, default=None, metavar="POSTERIOR.csv",
+                   help="draw one parameter set per replication from a calibration's posterior.csv")
+    p.add_argument("--out", type=Path, default=Path("out") / "robustness", help="output folder")
+    p.add_argument("--seed", type=int, default=2022, help="base seed (default 2022)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help=f"override a key in every scenario (default population.size={DEFAULT_PEOPLE})")
+    p.add_argument("--engine", choices=ENGINES, default="fast", help="simulation engine")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: number of cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def command(args) -> int:
+    from .batch import Interrupted
+    from .bundled import find_scenario
+    from .scenario import parse_override
+
+    files = [find_scenario(name) for name in args.scenarios]
+    overrides = dict(parse_override(text) for text in args.overrides)
+    say = lambda line: print(line, file=sys.stderr, flush=True)   # noqa: E731
+    try:
+        table, lines, written = run_robustness(files, args.out, args.samples, args.reps, args.seed,
+                                               overrides, args.ranges, args.posterior, args.engine,
+                                               args.workers, not args.quiet, say)
+    except Interrupted as stop:
+        stop.hint = "run the same command again to finish (finished runs are reused)"
+        raise
+    print("\n".join(lines))
+    print(f"outputs: {', '.join(str(p) for p in written[:3])} and a chart per measure")
+    return 0
