@@ -280,6 +280,11 @@ def test_an_installed_copy_finds_its_bundled_scenarios_from_any_folder(tmp_path)
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     assert (target / "sim" / "scenarios" / "optus_2022.toml").is_file()
+    # every module, template and data file of the package is installed
+    shipped = {p.relative_to(ROOT / "sim") for p in (ROOT / "sim").rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts}
+    missing = [str(p) for p in shipped if not (target / "sim" / p).is_file()]
+    assert missing == []
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
