@@ -216,7 +216,9 @@ def test_robustness_and_sensitivity_files_feed_the_uncertainty_statement(cmp, re
     notes = findings.sensitivity_notes(sensitivity, key_label, here.names)
     said = " ".join(findings.uncertainty(3, True, notes, robustness, here.short))
     assert "Robustness (Direct first" in said and "87%" in said and "Somewhere" not in said
-    assert "4.1 M" in said and "2.0 M to 5.5 M" in said
+    rows = findings.robustness_rows(robustness, here.short)
+    assert rows == [{"plan": "Direct first", "measure": "affected customers still unaware at 24 h (people)",
+                     "better": "87%", "difference": "+4.1 M (+2.0 M to +5.5 M)", "when": ""}]
     assert "word of mouth between friends" in said and "0.70 ± 0.66" in said
     assert notes[0].warning.startswith("Design too small to rank parameters")
     assert "about 44 times the current n" in notes[0].warning         # (0.66 / 0.1) ** 2

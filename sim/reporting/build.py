@@ -82,13 +82,11 @@ class Report:
         return findings.headline_text(self.summary, self.short)
 
 
-def find_table(results: Results, name: str) -> pd.DataFrame | None:
-    """``name`` (``sensitivity.csv``, ``robustness.csv``) beside the results, for the
-    compared scenarios only; None if there is none."""
-    if results.folder is None:
-        return None
-    for folder in (results.folder, results.folder / "batch"):
-        path = folder / name
+def find_table(results: Results, name: str, given: Path | None = None) -> pd.DataFrame | None:
+    """The table ``given``, else ``name`` (``sensitivity.csv``, ``robustness.csv``) beside
+    the results; only the rows of the compared scenarios; None if there is none."""
+    folders = [results.folder, results.folder / "batch"] if results.folder is not None else []
+    for path in ([Path(given)] if given is not None else []) + [f / name for f in folders]:
         if path.is_file():
             try:
                 table = pd.read_csv(path)
@@ -124,8 +122,8 @@ def build_report(results: Results, options: ReportOptions | None = None,
     runs, ts, infos = results.runs, results.timeseries, results.scenarios
     summary = stats.summary_table(runs, infos, ts, cohorts)
     rec = findings.recommend(summary, runs)
-    robustness = find_table(results, "robustness.csv")
-    sensitivity = find_table(results, "sensitivity.csv")
+    robustness = find_table(results, "robustness.csv", options.robustness)
+    sensitivity = find_table(results, "sensitivity.csv", options.sensitivity)
     keys = stats.sweep_keys(runs, results.design) if results.has_design else []
     sweep_text = findings.sweep_finding(runs, keys, key_label, results.short) if keys else None
     bullets = findings.executive_summary(summary, runs, results.short, rec, robustness, sweep_text)
@@ -213,7 +211,7 @@ def _table(summary: pd.DataFrame, measures: Sequence[stats.Measure]) -> list[dic
     rows = []
     for m in measures:
         cells = [findings.format_measure(row, m) for _, row in summary.iterrows()]
-        rows.append({"label": m.label, "cells": cells})
+        rows.append({"label": m.label[:1].upper() + m.label[1:], "cells": cells})
     return rows
 
 
@@ -285,6 +283,7 @@ def context(report: Report) -> dict[str, Any]:
         "sensitivity_figure": (_data_uri(report.page_images["sensitivity"], "image/png")
                                if "sensitivity" in report.page_images else None),
         "sensitivity_warning": report.sensitivity_warning,
+        "robustness": findings.robustness_rows(report.robustness, res.short),
         "methods": _methods(report),
         "notes": _notes_context(infos, root),
         "not_reached": findings.fmt_hours(math.inf),

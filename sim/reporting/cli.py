@@ -26,7 +26,8 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--template", type=Path, default=None, metavar="DIR",
                    help="folder with your own report.html.j2 and/or report.css (see the README)")
     g.add_argument("--report-config", type=Path, default=None, metavar="FILE",
-                   help="TOML file with a [report] table: title, client, author, version, date, logo, template")
+                   help="TOML file with a [report] table: title, client, author, version, date, logo, "
+                        "template, robustness, sensitivity")
     g.add_argument("--pdf", action="store_true", help="also write report.pdf")
 
 
@@ -48,6 +49,10 @@ def add_report_parser(sub) -> None:
                    help="where to write (default: the compare folder itself, or DIR/report for a batch)")
     p.add_argument("--cohorts", choices=("affected", "everyone"), default="affected",
                    help="cohort chart over affected customers (default) or everyone")
+    p.add_argument("--robustness", type=Path, default=None, metavar="CSV",
+                   help="robustness.csv of `robustness` for these scenarios, quoted in the report")
+    p.add_argument("--sensitivity", type=Path, default=None, metavar="CSV",
+                   help="sensitivity.csv of `sensitivity` for these scenarios, quoted in the report")
     p.add_argument("--quiet", action="store_true", help="print only where the report is")
     add_report_options(p)
 
@@ -65,7 +70,10 @@ def command_report(args) -> int:
         from ..errors import ScenarioError
 
         raise ScenarioError(out, "", "exists and is a file; --out must name a folder")
-    report = write_report(results, out, options_from_args(args), pdf=args.pdf, cohorts=args.cohorts)
+    options = options_from_args(args).merged(
+        robustness=args.robustness.resolve() if args.robustness else None,
+        sensitivity=args.sensitivity.resolve() if args.sensitivity else None)
+    report = write_report(results, out, options, pdf=args.pdf, cohorts=args.cohorts)
     print_report(report, quiet=args.quiet)
     return 0
 

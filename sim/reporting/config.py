@@ -12,6 +12,8 @@ in a small TOML file (``--report-config FILE``) holding a ``[report]`` table::
     date = "2026-11-23"          # default: today
     logo = "logo.png"            # relative to this file; PNG, JPEG or SVG
     template = "my_template/"    # relative to this file; see sim/reporting/templates/
+    robustness = "../robust/robustness.csv"    # optional: from `breachsim robustness`
+    sensitivity = "../sens/sensitivity.csv"    # optional: from `breachsim sensitivity`
 
 Command-line options win over the file. Every problem raises
 :class:`~sim.errors.ScenarioError` naming the file (or option) and key.
@@ -27,18 +29,23 @@ from typing import Any
 
 from ..errors import ScenarioError
 
-__all__ = ["ReportOptions", "load_report_config", "LOGO_TYPES", "TEXT_KEYS"]
+__all__ = ["ReportOptions", "load_report_config", "LOGO_TYPES", "TEXT_KEYS", "PATH_KEYS"]
 
 #: Logo files the report can embed, by suffix.
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 TEXT_KEYS = ("title", "client", "author", "version", "date")
-KEYS = TEXT_KEYS + ("logo", "template")
+PATH_KEYS = ("logo", "template", "robustness", "sensitivity")
+KEYS = TEXT_KEYS + PATH_KEYS
 DEFAULT_TITLE = "How fast news of the breach reaches affected customers"
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """The report's cover details and look. ``date`` defaults to today (ISO)."""
+    """The report's cover details and look. ``date`` defaults to today (ISO).
+
+    ``robustness`` and ``sensitivity``: CSV files of those analyses to quote
+    (else ``robustness.csv`` / ``sensitivity.csv`` beside the results are used).
+    """
 
     title: str = DEFAULT_TITLE
     client: str = ""
@@ -47,6 +54,8 @@ class ReportOptions:
     date: str = field(default_factory=lambda: dt.date.today().isoformat())
     logo: Path | None = None
     template: Path | None = None
+    robustness: Path | None = None
+    sensitivity: Path | None = None
 
     def merged(self, **given: Any) -> "ReportOptions":
         """These options with every given (not None) value replaced, checked."""
@@ -66,6 +75,10 @@ class ReportOptions:
                                     f"{', '.join(sorted(s.lstrip('.').upper() for s in LOGO_TYPES))} file")
         if self.template is not None and not Path(self.template).is_dir():
             raise ScenarioError(source, "template", f"no such folder: {self.template}")
+        for key in ("robustness", "sensitivity"):
+            path = getattr(self, key)
+            if path is not None and not Path(path).is_file():
+                raise ScenarioError(source, key, f"no such file: {path}")
 
 
 def load_report_config(path: str | Path) -> ReportOptions:
@@ -89,9 +102,9 @@ def load_report_config(path: str | Path) -> ReportOptions:
             raise ScenarioError(path, f"report.{key}", f"unknown key; allowed: {', '.join(KEYS)}")
         if isinstance(value, dt.date):
             value = value.isoformat()
-        if not isinstance(value, str) or (key in ("logo", "template") and not value.strip()):
+        if not isinstance(value, str) or (key in PATH_KEYS and not value.strip()):
             raise ScenarioError(path, f"report.{key}", f"got {value!r}; allowed: a string")
-        values[key] = (path.parent / value).resolve() if key in ("logo", "template") else value
+        values[key] = (path.parent / value).resolve() if key in PATH_KEYS else value
     options = ReportOptions(**values)
     options.check(path)
     return options

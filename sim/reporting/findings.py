@@ -338,11 +338,18 @@ def _sureness_bullet(rec: Recommendation, short: dict[str, str], robustness: pd.
             f"chance only")
     row = _robust_row(robustness, rec.best, rec.criterion.key)
     if row is not None:
-        text += (f"; across plausible values of the assumptions it did better in "
-                 f"{fmt_pct(float(row['share_better']))} of draws")
+        m = BY_KEY.get(row["measure"])
+        on = "" if row["measure"] == rec.criterion.key else f" on {m.label if m else row['measure']}"
+        text += (f"; across plausible values of the assumptions it did better{on} in "
+                 f"{fmt_pct(float(row['share_better']))} of {_worlds(row)}")
     else:
         text += "; the assumptions themselves are fixed (see \"How certain are these figures?\")"
     return text + "."
+
+
+def _worlds(row) -> str:
+    n = row.get("worlds")
+    return f"{int(n)} worlds" if n is not None and not pd.isna(n) else "draws"
 
 
 def _diff_text(m: Measure, diff: tuple[float, float, float]) -> str:
@@ -461,25 +468,69 @@ def uncertainty(runs_per_scenario: int, paired_draws: bool, sensitivity: list[Se
             text += f" Caution: {note.warning}"
         out.append(text)
     if robustness is not None and not robustness.empty:
-        for _, r in robustness.iterrows():
-            m = BY_KEY.get(r["measure"])
-            name = short.get(r["scenario"], r["scenario"])
-            label = m.label if m else r["measure"]
-            out.append(f"Robustness ({name}, {label}): across draws of the assumptions within plausible "
-                       f"ranges it did better than the baseline in {fmt_pct(float(r['share_better']))} "
-                       f"of draws (difference: median {_robust_value(m, r['diff_median'])}, 10-90% "
-                       f"{_robust_value(m, r['diff_p10'])} to {_robust_value(m, r['diff_p90'])}).")
+        out.extend(robustness_sentences(robustness, short))
     if not sensitivity and (robustness is None or robustness.empty):
         out.append("No sensitivity or robustness analysis of the assumptions was run for these plans.")
     return out
 
 
+def robustness_sentences(robustness: pd.DataFrame, short: dict[str, str]) -> list[str]:
+    """One sentence per scenario: in what share of plausible worlds it beats the baseline."""
+    out = []
+    for scenario, rows in robustness.groupby("scenario", sort=False):
+        base = rows["baseline"].iloc[0] if "baseline" in rows else None
+        against = short.get(base, base) if isinstance(base, str) and base else "the baseline"
+        shares: dict[str, list[str]] = {}
+        for _, r in rows.iterrows():
+            m = BY_KEY.get(r["measure"])
+            shares.setdefault(fmt_pct(float(r["share_better"])), []).append(_measure_words(m, r["measure"]))
+        parts = [f"{share} of them on {join_words(words)}" for share, words in shares.items()]
+        if len(shares) == 1 and len(rows) > 1:
+            parts = [f"{next(iter(shares))} of them on every measure compared"]
+        out.append(f"Robustness ({short.get(scenario, scenario)}): across {_worlds(rows.iloc[0])} whose "
+                   f"assumptions were drawn within their plausible ranges, it did better than {against} in "
+                   + "; ".join(parts) + " (table below).")
+    return out
+
+
+def _measure_words(m: Measure | None, key: str) -> str:
+    return {"hours_to_50pct_affected": "the time to reach half", "hours_to_90pct_affected": "the time to reach 90%",
+            "unaware_affected_share_72h": "those unaware at 72 h", "unaware_affected_share_24h": "those unaware at 24 h",
+            "share_affected_first_from_company": "who tells them first",
+            "final_company_trust_affected": "trust in the company"}.get(key, m.label if m else key)
+
+
+def robustness_rows(robustness: pd.DataFrame | None, short: dict[str, str]) -> list[dict[str, str]]:
+    """The robustness table for the report: plan, measure, share of worlds better, difference."""
+    if robustness is None or robustness.empty:
+        return []
+    rows = []
+    plans = list(dict.fromkeys(robustness["scenario"]))
+    ordered = robustness.assign(_p=robustness["scenario"].map(plans.index)).sort_values("_p", kind="stable")
+    for _, r in ordered.iterrows():
+        m = BY_KEY.get(r["measure"])
+        rows.append({"plan": short.get(r["scenario"], r["scenario"]), "measure": m.label if m else r["measure"],
+                     "better": fmt_pct(float(r["share_better"])),
+                     "difference": f"{_robust_value(m, r['diff_median'])} ({_robust_value(m, r['diff_p10'])} "
+                                   f"to {_robust_value(m, r['diff_p90'])})",
+                     "when": str(r["box"]) if "box" in r and isinstance(r["box"], str) and r["box"] else ""})
+    return rows
+
+
 def _robust_value(m: Measure | None, x) -> str:
+    """A signed difference in the measure's units (``+3 h``, ``-4.5%``, ``+0.021``)."""
     x = float(x)
-    if m is None:
-        return f"{x:.3g}"
-    return {"hours": lambda v: fmt_hours(v, days=False), "share": lambda v: fmt_pct(v, 1),
-            "people": fmt_people, "trust": lambda v: f"{v:+.3f}", "change": fmt_change}[m.kind](x)
+    if m is None or math.isnan(x):
+        text = f"{x:+.3g}"
+    elif m.kind == "hours":
+        text = f"{x:+.0f} h"
+    elif m.kind == "share":
+        text = f"{100 * x:+.1f} points"
+    elif m.kind == "people":
+        text = ("+" if x >= 0 else "") + fmt_people(x)
+    else:
+        text = f"{x:+.3f}"
+    return text.replace("-", "\u2212", 1) if text.startswith("-") else text
 
 
 # --------------------------------------------------------------------------- sweeps
