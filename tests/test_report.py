@@ -313,20 +313,17 @@ def test_report_config_file(tmp_path):
         ReportOptions().merged(logo=cfg)
 
 
-def test_report_command_rebuilds_from_a_folder(cmp, tmp_path, capsys):
-    logo = tmp_path / "logo.png"
-    Image.new("RGB", (60, 30), "teal").save(logo)
-    out = tmp_path / "again"
-    assert main(["report", str(cmp[0]), "--out", str(out), "--client", "Other Client", "--logo", str(logo),
-                 "--quiet"]) == 0
-    assert capsys.readouterr().out.strip().startswith(f"report: {out / 'report.html'}")
-    page = (out / "report.html").read_text(encoding="utf-8")
-    assert "Other Client" in page and page.count("data:image/png;base64,") == 6     # the logo too
+def test_report_command_refuses_bad_input_in_one_line(cmp, tmp_path, capsys):
     assert main(["report", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no such folder" in err[0]
-    assert main(["report", str(cmp[0]), "--out", str(out), "--logo", str(tmp_path / "no.png")]) == 2
-    assert "logo" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert main(["report", str(cmp[0]), "--out", str(tmp_path / "file")]) == 2
+    assert "exists and is a file" in capsys.readouterr().err
+    assert main(["report", str(cmp[0]), "--out", str(tmp_path / "o"), "--logo", str(tmp_path / "no.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "logo: no such file" in err[0]
+    assert not (tmp_path / "o").exists()                       # nothing written
 
 
 # --------------------------------------------------------------------------- the charts

@@ -11,9 +11,7 @@ from sim.batch import run_batch
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.reporting import stats, sweeps
-from sim.reporting.build import build_report, context
 from sim.reporting.findings import design_warning
-from sim.reporting.html import render_html
 from sim.reporting.results import load_results
 from sim.reporting.sensitivity_chart import sensitivity_chart
 from sim.reporting.scenarios import key_label
@@ -90,16 +88,21 @@ def test_samples_are_binned_by_equal_counts():
                                   f"(word of mouth between friends)")
 
 
-def test_the_report_of_a_sweep_has_its_charts(grid, monkeypatch):
+def test_the_report_command_on_a_sweep_writes_its_charts(grid, monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(sweeps, "SWEEP_MEASURES", ("hours_to_50pct_affected", "unaware_affected_people_24h"))
-    report = build_report(grid)
-    assert report.sweep_keys == [START, RATE]
-    assert sorted(k for k in report.page_images if k.startswith("sweep_")) == [
-        "sweep_hours_to_50pct_affected", "sweep_unaware_affected_people_24h"]
-    assert any(b.startswith("Across the sweep (Trusted channels), the best setting is") for b in report.bullets)
-    page = render_html(context(report))
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (60, 30), "teal").save(logo)
+    assert main(["report", str(grid.folder), "--client", "Other Client", "--logo", str(logo), "--quiet"]) == 0
+    out = grid.folder / "report"                                      # a batch folder's default
+    assert capsys.readouterr().out.strip().startswith(f"report: {out / 'report.html'}")
+    assert {"sweep_hours_to_50pct_affected.png", "sweep_unaware_affected_people_24h.png", "awareness.png",
+            "report.html", "summary.csv"} <= {p.name for p in out.iterdir()}
+    page = (out / "report.html").read_text(encoding="utf-8")
     assert "Sweep: how the results respond to" in page and label_of(START) in page
-    assert page.count("data:image/png;base64,") == 5 + 2
+    assert "Other Client" in page and page.count("data:image/png;base64,") == 5 + 2 + 1   # and the logo
+    assert "Across the sweep (Trusted channels), the best setting is" in page
 
 
 # --------------------------------------------------------------------------- sensitivity
