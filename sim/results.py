@@ -1,0 +1,404 @@
+"""Results to hold in a notebook: one run, a batch, a comparison.
+
+Three nouns, each with ``.plot()`` (the report's own charts, drawn by
+:mod:`sim.reporting.charts`), ``.summary()`` (a DataFrame) and a rich display
+in Jupyter::
+
+    import sim
+
+    run = sim.Run("optus_2022", seed=1, overrides={"population.size": 5000}).run()
+    run.summary()                 # one row: the run's measures
+    run.timeseries                # tidy: time (timezone-aware), counts in agents and people
+    run.plot()                    # the report's awareness chart, for this run
+
+    cmp = sim.Comparison(["optus_2022", "direct_first"], reps=10,
+                         overrides={"population.size": 5000}).run()
+    cmp.summary()                 # one row per scenario: medians and 10-90% ranges
+    cmp.plot("first_source")      # any chart of the report: sim.reporting.charts.CHART_STEMS
+
+    batch = sim.Batch("out/sms_timing")   # a batch folder, or a finished run_batch
+    batch.timeseries              # with the sweep's parameters as columns
+    batch.plot("response")        # for a sweep: the response of a measure to its parameters
+
+Tidy frames: one row per run and step; ``time`` is a timezone-aware
+timestamp (the scenario's offset); every count (in agents, as the engines
+keep them) has a ``<count>_people`` twin scaled by the run's people per
+agent; a batch's design parameters (the ``[grid]`` or ``[sample]`` keys) are
+columns of the time series as well as of the runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from .bundled import find_scenario
+from .measures import COUNTS
+from .scenario import Scenario, load_scenario
+from .simulate import SimulationResult, simulate
+
+__all__ = ["Run", "Batch", "Comparison", "tidy_timeseries"]
+
+#: Counts that get a ``_people`` twin (agents x people per agent).
+PEOPLE_COUNTS = ("spreading", *COUNTS)
+#: What the rich display shows of a summary (column, words).
+SHOWN = (("hours_to_50pct_affected", "hours until 50% of affected know"),
+         ("hours_to_90pct_affected", "hours until 90% know"),
+         ("share_affected_first_from_company", "heard first from the company"),
+         ("unaware_affected_share_72h", "still unaware after 72 h"),
+         ("final_company_trust_affected", "trust in the company at the end"))
+
+
+def tidy_timeseries(timeseries: pd.DataFrame, runs: pd.DataFrame | None = None,
+                    params: Sequence[str] = ()) -> pd.DataFrame:
+    """The time series with a timezone-aware ``time``, people counts and parameters.
+
+    ``runs`` (one row per run, with ``people_per_agent``) scales the counts of
+    each run; ``params`` are columns of ``runs`` merged in by ``run``.
+    Without ``runs``, ``timeseries`` must carry ``people_per_agent`` itself.
+    """
+    ts = timeseries.copy()
+    if runs is not None:
+        keep = ["run", "people_per_agent", *[p for p in params if p in runs.columns]]
+        ts = ts.drop(columns=[c for c in keep[1:] if c in ts.columns]).merge(
+            runs[keep], on="run", how="left")
+    ts["time"] = _aware_times(ts["time"])
+    for name in PEOPLE_COUNTS:
+        if name in ts.columns:
+            ts[f"{name}_people"] = ts[name] * ts["people_per_agent"]
+    return ts
+
+
+def _aware_times(times: pd.Series) -> pd.Series:
+    """ISO strings with offsets as timezone-aware timestamps; mixed offsets shown in the first."""
+    try:
+        out = pd.to_datetime(times)
+    except (ValueError, TypeError):
+        out = None
+    if out is None or out.dt.tz is None:
+        first = pd.Timestamp(times.iloc[0]).tz
+        out = pd.to_datetime(times, utc=True).dt.tz_convert(first)
+    return out
+
+
+def _figure_png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _png_bytes(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _shown_in_notebooks(fig):
+    """``fig``, displayed as a picture when it is a cell's value in IPython or Jupyter.
+
+    The report's charts are plain :class:`matplotlib.figure.Figure` objects (no
+    pyplot state), which IPython shows as a picture only once told how.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return fig
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(type(fig), _png_bytes)
+    return fig
+
+
+def _table_html(rows: list[tuple[str, list[str]]], header: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr><th style='text-align:left'>" + html.escape(words) + "</th>"
+                   + "".join(f"<td>{html.escape(v)}</td>" for v in values) + "</tr>"
+                   for words, values in rows)
+    return f"<table><tr><th></th>{head}</tr>{body}</table>"
+
+
+def _fmt(column: str, value: Any) -> str:
+    from .reporting.text import fmt_hours, fmt_pct, fmt_trust
+
+    if column.startswith("hours_"):
+        return fmt_hours(None if value is None or pd.isna(value) else float(value))
+    if "trust" in column:
+        return fmt_trust(value)
+    return fmt_pct(value)
+
+
+# --------------------------------------------------------------------------- one run
+
+class Run:
+    """One simulation of one scenario with one seed.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        A scenario file, the name of a bundled one (``"optus_2022"``) or a
+        resolved :class:`~sim.Scenario`.
+    seed : int
+        Seed of the run; same scenario, seed and engine give the same run.
+    engine : str
+        ``"fast"`` (default) or ``"agents"``.
+    overrides : mapping, optional
+        Dotted keys set on top of the file, e.g. ``{"population.size": 5000}``.
+
+    Raises
+    ------
+    ScenarioError
+        For a missing or bad scenario file or override (one line, as the CLI).
+    """
+
+    def __init__(self, scenario: str | Path | Scenario, seed: int = 1, engine: str = "fast",
+                 overrides: Mapping[str, Any] | None = None):
+        if isinstance(scenario, Scenario):
+            self.scenario = scenario if not overrides else load_scenario(scenario.path, overrides)
+        else:
+            self.scenario = load_scenario(find_scenario(scenario), overrides)
+        self.seed, self.engine = seed, engine
+        self._result: SimulationResult | None = None
+
+    def run(self, progress: bool = False) -> "Run":
+        """Run the simulation (once; later calls keep the result). Returns the run."""
+        if self._result is None:
+            self._result = simulate(self.scenario, seed=self.seed, engine=self.engine,
+                                    progress=progress)
+        return self
+
+    @property
+    def result(self) -> SimulationResult:
+        """The :class:`~sim.SimulationResult` (runs the simulation if it has not run)."""
+        return self.run()._result
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """The run as a one-row runs table (the batch runner's columns)."""
+        r = self.result
+        row = {"run": "run", "scenario": self.scenario.name,
+               "scenario_file": str(self.scenario.path) if self.scenario.path else None,
+               "point": 0, "replication": 0, "seed": self.seed, "engine": self.engine,
+               "status": "ok", **r.summary, "events": r.events,
+               "start": self.scenario.data["scenario"]["start"]}
+        return pd.DataFrame([row])
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Tidy time series (see :func:`tidy_timeseries`), one row per step."""
+        ts = self.result.timeseries.copy()
+        ts.insert(0, "run", "run")
+        ts.insert(1, "scenario", self.scenario.name)
+        ts.insert(2, "seed", self.seed)
+        return tidy_timeseries(ts, self.runs)
+
+    def summary(self) -> pd.DataFrame:
+        """One row: scenario, seed, engine and every summary measure of the run."""
+        return pd.DataFrame([{"scenario": self.scenario.name, "seed": self.seed,
+                              "engine": self.engine, **self.result.summary}])
+
+    def _results(self):
+        from .reporting import results_from_frames
+
+        ts = self.result.timeseries.copy()
+        ts.insert(0, "run", "run")
+        ts.insert(1, "scenario", self.scenario.name)
+        return results_from_frames(self.runs, ts, [self.scenario])
+
+    def plot(self, chart: str = "awareness", size: str = "page"):
+        """A chart of the report (:data:`sim.reporting.charts.CHART_STEMS`) for this run."""
+        return _chart(self._results(), chart, size)
+
+    def _repr_html_(self) -> str:
+        name = html.escape(self.scenario.name)
+        if self._result is None:
+            return (f"<p><b>Run</b> of {name}, seed {self.seed}, {self.engine} engine: "
+                    "not run yet (<code>.run()</code>).</p>")
+        s = self.result.summary
+        rows = [(words, [_fmt(key, s.get(key))]) for key, words in SHOWN]
+        return (f"<p><b>Run</b> of {name}, seed {self.seed}, {self.engine} engine, "
+                f"{s['agents']:,} agents of {s['people_per_agent']:,.0f} people each</p>"
+                + _table_html(rows, ["this run"])
+                + f"<img src='data:image/png;base64,{_figure_png(self.plot())}' width='720'/>")
+
+    def __repr__(self) -> str:
+        state = "run" if self._result is not None else "not run"
+        return f"Run({self.scenario.name!r}, seed={self.seed}, engine={self.engine!r}; {state})"
+
+
+def _chart(results, chart: str, size: str, **kw):
+    from .reporting import charts
+
+    makers = {"awareness": lambda: charts.awareness_chart(results.runs, results.timeseries,
+                                                          results.scenarios, size=size, **kw),
+              "time_to_reach": lambda: charts.time_to_reach_chart(results.runs, results.scenarios,
+                                                                  size=size),
+              "first_source": lambda: charts.first_source_chart(results.runs, results.timeseries,
+                                                                results.scenarios, size=size),
+              "trust": lambda: charts.trust_chart(results.runs, results.timeseries,
+                                                  results.scenarios, size=size),
+              "cohorts": lambda: charts.cohorts_chart(results.runs, results.timeseries,
+                                                      results.scenarios, size=size)}
+    if chart not in makers:
+        raise ValueError(f"unknown chart {chart!r}; allowed: {', '.join(makers)}")
+    return _shown_in_notebooks(makers[chart]())
+
+
+# --------------------------------------------------------------------------- batches
+
+class Batch:
+    """The runs of a finished batch: a batch folder, a ``compare`` folder or a
+    :class:`~sim.batch.BatchResult` returned by :func:`sim.batch.run_batch`.
+
+    Raises
+    ------
+    ScenarioError
+        For a folder that is not a finished batch (one line, as the CLI).
+    """
+
+    def __init__(self, source):
+        from .reporting import load_results
+
+        folder = getattr(source, "out", source)
+        self.folder = Path(folder)
+        self.results = load_results(self.folder)
+
+    @classmethod
+    def run(cls, batch_file: str | Path, out: str | Path, workers: int | None = None,
+            resume: bool = True, progress: bool = False) -> "Batch":
+        """Run a batch file into folder ``out`` (resuming what is there) and load it."""
+        from .batch import run_batch
+
+        return cls(run_batch(batch_file, out, workers=workers, resume=resume, progress=progress))
+
+    @property
+    def params(self) -> list[str]:
+        """The design's parameters (dotted scenario keys), empty without a design."""
+        return list(self.results.design.get("keys", []) or []) if self.results.has_design else []
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """One row per run: scenario, point, replication, seed, parameters, summary measures."""
+        return self.results.runs
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Tidy time series of every run (see :func:`tidy_timeseries`), parameters merged in."""
+        return tidy_timeseries(self.results.timeseries, self.results.runs, self.params)
+
+    def summary(self) -> pd.DataFrame:
+        """Medians and 10-90% ranges across replications: one row per scenario, and per
+        design point when the batch has a design (its parameters as columns)."""
+        from .reporting.stats import summary_table
+
+        runs, ts = self.results.runs, self.results.timeseries
+        if not self.params:
+            return summary_table(runs, self.results.scenarios, ts)
+        parts = []
+        for point, group in runs.groupby("point", sort=True):
+            table = summary_table(group, self.results.scenarios,
+                                  ts[ts["run"].isin(group["run"])])
+            for key in self.params:
+                table.insert(1, key, group[key].iloc[0])
+            table.insert(1, "point", point)
+            parts.append(table)
+        return pd.concat(parts, ignore_index=True)
+
+    def plot(self, chart: str = "awareness", size: str = "page", measure: str | None = None):
+        """A chart of the report (:data:`sim.reporting.charts.CHART_STEMS`); for a batch with
+        a design also ``"response"``: how ``measure`` (default: hours to 50% of affected
+        customers) responds to the design's parameters."""
+        if chart == "response":
+            from .reporting import sweeps
+
+            if not self.params:
+                raise ValueError("this batch has no design: no response to draw")
+            return _shown_in_notebooks(sweeps.response_chart(
+                self.runs, self.results.scenarios, self.params,
+                measure or "hours_to_50pct_affected", size))
+        return _chart(self.results, chart, size)
+
+    def _repr_html_(self) -> str:
+        table = self.summary()
+        header = [str(n) for n in table["scenario"]]
+        rows = [(words, [_fmt(key, v) for v in table[f"{key}_median"]]) for key, words in SHOWN
+                if f"{key}_median" in table]
+        what = type(self).__name__
+        params = f"; parameters: {', '.join(self.params)}" if self.params else ""
+        return (f"<p><b>{what}</b> in {html.escape(str(self.folder))}: {len(self.runs):,} runs"
+                f"{html.escape(params)}. Medians across replications:</p>"
+                + _table_html(rows, header))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.folder)!r}; {len(self.runs):,} runs)"
+
+
+class Comparison(Batch):
+    """Scenarios compared over the same replications (the ``compare`` command's runs).
+
+    ``Comparison(scenarios, reps, seed, overrides, engine)`` describes it;
+    :meth:`run` runs it (reusing finished runs of the same folder) and loads
+    it; ``Comparison.load(folder)`` opens a finished ``compare`` folder.
+    The first scenario is the baseline.
+    """
+
+    def __init__(self, scenarios: Sequence[str | Path], reps: int = 20, seed: int = 2022,
+                 overrides: Mapping[str, Any] | None = None, engine: str = "fast"):
+        from .compare import compare_spec
+
+        self.files = [find_scenario(s) for s in scenarios]
+        self.spec = compare_spec(self.files, reps, seed, dict(overrides or {}), engine)
+        self.results = None
+        self.folder = None
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "Comparison":
+        """A finished comparison (a ``compare`` output folder, or its ``batch`` folder)."""
+        self = cls.__new__(cls)
+        Batch.__init__(self, folder)
+        return self
+
+    def run(self, out: str | Path | None = None, workers: int | None = None,
+            progress: bool = False) -> "Comparison":
+        """Run every scenario ``reps`` times into ``out`` (default: a new temporary folder)."""
+        from .batch import run_batch
+        from .reporting import load_results
+
+        out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="breachsim-"))
+        run_batch(self.spec, out / "batch", workers=workers, resume=True, progress=progress,
+                  reuse_any=True)
+        self.folder = out
+        self.results = load_results(out)
+        return self
+
+    def report(self, out: str | Path | None = None, pdf: bool = False):
+        """Write the client report (as ``compare`` does) into ``out`` (default: the run folder)."""
+        from .reporting import write_report
+
+        return write_report(self._need(), Path(out) if out else self.folder, pdf=pdf)
+
+    def _need(self):
+        if self.results is None:
+            raise RuntimeError("the comparison has not run yet: call .run() first")
+        return self.results
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        return self._need().runs
+
+    def _repr_html_(self) -> str:
+        if self.results is None:
+            names = ", ".join(html.escape(Path(f).stem) for f in self.files)
+            return (f"<p><b>Comparison</b> of {names}, {self.spec.replications} replications "
+                    "each: not run yet (<code>.run()</code>).</p>")
+        return super()._repr_html_()
+
+    def __repr__(self) -> str:
+        if self.results is None:
+            return f"Comparison({[Path(f).stem for f in self.files]}; not run)"
+        return super().__repr__()
