@@ -10,9 +10,11 @@ For each scenario against the baseline and each headline measure
 (:data:`HEADLINES`): the difference per world (mean over replications; other
 minus baseline, in the measure's units), the share of worlds in which the
 scenario is better, tied and worse, the median and 10-90% of the difference,
-and which assumptions decide: a PRIM box (scenario discovery, Friedman and
-Fisher 1999, the ``PRIM`` package) around the worlds in which the scenario
-does not win, when it neither always nor never wins.
+and which assumptions decide: the assumption most rank-correlated with the
+difference, and a PRIM box (scenario discovery, Friedman and Fisher 1999, the
+``PRIM`` package) around the worlds of the rarer outcome (where a mostly
+winning scenario does not win, or where a mostly losing one wins), when it
+neither always nor never wins.
 
 A key that the compared scenarios set differently is part of a lesson, not an
 assumption: it is left at each scenario's value (and said so), as are keys of
@@ -23,7 +25,8 @@ the posterior's keys are left out of the worlds.
 
 Writes ``robustness.csv`` (columns: scenario, measure, share_better,
 diff_median, diff_p10, diff_p90, then baseline, share_tied, share_worse,
-worlds, decided_by, decided_by_rho, box, box_coverage, box_density, unit),
+worlds, decided_by, decided_by_rho, box, box_of, box_coverage, box_density, unit; ``box``
+describes the rarer outcome, ``box_of`` says which: "not better" or "better"),
 ``robustness_worlds.csv`` (the difference in every world), one chart per
 measure (``robustness_<measure>.png``), ``robustness.md`` (one line per
 scenario for the report) and the batch in ``batch/``.
@@ -171,7 +174,11 @@ def analyse(runs: pd.DataFrame, names: list[str], horizon: dict[int, float],
             sign = -1.0 if headline.lower_is_better else 1.0
             better, worse = (sign * diff > TIE), (sign * diff < -TIE)
             n = len(diff)
-            box = (discover(worlds.loc[diff.index], ~better.to_numpy(), diff.to_numpy())
+            # describe the rarer outcome: where a mostly-winning scenario does not win, or
+            # where a mostly-losing one wins
+            box_of = "not better" if better.mean() >= 0.5 else "better"
+            interest = ~better.to_numpy() if box_of == "not better" else better.to_numpy()
+            box = (discover(worlds.loc[diff.index], interest, diff.to_numpy())
                    if 0 < better.sum() < n else None)
             rows.append({
                 "scenario": names[s], "measure": measure,
@@ -182,6 +189,7 @@ def analyse(runs: pd.DataFrame, names: list[str], horizon: dict[int, float],
                 "share_worse": worse.mean() if n else math.nan, "worlds": n,
                 "decided_by": box["keys"][0] if box else "",
                 "decided_by_rho": box["rho"] if box else math.nan, "box": box["text"] if box else "",
+                "box_of": box_of if box else "",
                 "box_coverage": box["coverage"] if box else math.nan,
                 "box_density": box["density"] if box else math.nan, "unit": headline.unit})
             diffs.append(pd.DataFrame({"scenario": names[s], "measure": measure, "world": diff.index,
@@ -275,9 +283,10 @@ def report_lines(table: pd.DataFrame) -> list[str]:
         text = "; ".join(parts)
         if len(decisive):
             measure, first = decisive.index[0], decisive.iloc[0]
-            text += (f"; it is not better on {HEADLINES[measure].topic} mainly when {first['box']} "
-                     f"(so in {100 * first['box_density']:.0f}% of such worlds; they hold "
-                     f"{100 * first['box_coverage']:.0f}% of the worlds where it is not better)")
+            text += (f"; it is {first['box_of']} on {HEADLINES[measure].topic} mainly when "
+                     f"{first['box']} (so in {100 * first['box_density']:.0f}% of such worlds; they "
+                     f"hold {100 * first['box_coverage']:.0f}% of the worlds where it is "
+                     f"{first['box_of']})")
         lines.append(text + ".")
     return lines
 
@@ -306,8 +315,8 @@ def chart(diffs: pd.DataFrame, table: pd.DataFrame, measure: str, baseline: str)
         ax.plot([row["diff_p10"] * scale, row["diff_p90"] * scale], [i, i], color="black", lw=1)
         ax.plot([row["diff_median"] * scale], [i], "k|", ms=16, mew=2)
         ax.annotate(f"better in {100 * row['share_better']:.0f}% of {row['worlds']} worlds",
-                    (1.0, i), xycoords=("axes fraction", "data"), xytext=(-4, 10),
-                    textcoords="offset points", ha="right", fontsize=8)
+                    (0.0, i), xycoords=("axes fraction", "data"), xytext=(4, 17),
+                    textcoords="offset points", ha="left", fontsize=8)
     ax.axvline(0, color="#555555", lw=1, ls="--")
     ax.set_yticks(range(len(scenarios)), [s.replace("$", r"\$") for s in scenarios])
     ax.set_ylim(-0.6, len(scenarios) - 0.4)
@@ -315,7 +324,7 @@ def chart(diffs: pd.DataFrame, table: pd.DataFrame, measure: str, baseline: str)
     direction = "left is better" if head.lower_is_better else "right is better"
     ax.set_xlabel(f"difference from {baseline.replace('$', chr(92) + '$')} ({unit}; {direction})")
     topic = head.topic[0].upper() + head.topic[1:]
-    ax.set_title(f"{topic}: each dot one plausible world (blue: better, orange: not better); "
+    ax.set_title(f"{topic}\neach dot one plausible world (blue: better, orange: not better); "
                  "bar: 10-90%, tick: median", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     return fig

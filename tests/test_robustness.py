@@ -65,6 +65,7 @@ def test_discovery_finds_the_one_assumption_that_flips_the_winner(flip):
     assert row["box"].startswith("mean delay before reading an SMS (hours) above")
     threshold = float(row["box"].split("above ")[1].split()[0])
     assert 5 < threshold < 60
+    assert row["box_of"] == "not better"                       # it mostly wins: where it does not
     assert row["box_coverage"] >= 0.7 and row["box_density"] > 1 - row["share_better"]
     assert "mainly when mean delay before reading an SMS" in lines[0]
 
@@ -104,10 +105,10 @@ def test_report_line_wording():
     table = pd.DataFrame([
         {"scenario": "Direct first", "measure": "hours_to_50pct_affected", "share_better": 1.0,
          "baseline": "Optus 2022", "worlds": 32, "box": "", "box_density": np.nan,
-         "box_coverage": np.nan},
+         "box_coverage": np.nan, "box_of": ""},
         {"scenario": "Direct first", "measure": "final_company_trust_affected", "share_better": 0.97,
          "baseline": "Optus 2022", "worlds": 32, "box": "trust in people one knows above 0.7",
-         "box_density": 0.8, "box_coverage": 1.0}])
+         "box_density": 0.8, "box_coverage": 1.0, "box_of": "not better"}])
     assert report_lines(table) == [
         "Direct first reaches half of affected customers sooner than Optus 2022 in 100% of 32 "
         "plausible worlds; ends with higher company trust in 97%; it is not better on final "
