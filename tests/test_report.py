@@ -1,9 +1,7 @@
 """The client report and its charts (sim/reporting): one small comparison, built once."""
 
 import base64
-import datetime as dt
 import io
-import json
 import math
 import re
 import xml.etree.ElementTree as ET

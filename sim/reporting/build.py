@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -22,7 +21,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..errors import ScenarioError
 from ..files import write_atomically
 from . import charts, findings, stats, sweeps
 from .config import LOGO_TYPES, ReportOptions
@@ -335,13 +333,3 @@ def write_report(results: Results, out_dir: str | Path, options: ReportOptions |
         write_atomically(out / name, lambda p, data=data: p.write_bytes(data))
     report.files = [out / name for name in order]
     return report
-
-
-def _mime(path: Path) -> str:
-    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-
-
-def check_out(out: Path) -> None:
-    """Refuse an output folder that names an existing file."""
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(out, "", "exists and is a file; the report needs a folder")

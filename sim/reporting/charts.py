@@ -34,7 +34,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
-from ..schema import COHORTS
 from . import findings, stats
 from .scenarios import MEDIUM_WORDS, ScenarioInfo
 from .stats import COHORT_WORDS, ok_runs, scenario_quantiles

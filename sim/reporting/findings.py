@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..schema import COHORTS
 from . import stats
-from .stats import BY_KEY, COHORT_HOURS, COHORT_WORDS, Measure, Paired
+from .stats import BY_KEY, COHORT_WORDS, Measure, Paired
 from .text import (NO_DATA, fmt_change, fmt_hours, fmt_pct, fmt_people, fmt_trust, join_words,
                    plural)
 

@@ -260,6 +260,15 @@ MEASURES = (
     Measure("affected_people", "affected customers (people)", "people"),
 )
 BY_KEY = {m.key: m for m in MEASURES}
+#: Short names of measures, for chart titles and panels.
+SHORT_LABELS = {
+    "hours_to_50pct_affected": "Hours until half know", "hours_to_90pct_affected": "Hours until 90% know",
+    "unaware_affected_share_24h": "Affected unaware at 24 h", "unaware_affected_people_24h": "Affected unaware at 24 h",
+    "unaware_affected_share_72h": "Affected unaware at 72 h", "unaware_affected_share_end": "Affected unaware at the end",
+    "share_affected_first_from_company": "First told by the company",
+    "final_company_trust_affected": "Trust in the company at the end",
+    "final_aware_share": "Everyone who knows at the end",
+}
 #: Extra affected first-source shares, used when the runs carry them.
 OPTIONAL_FIRST_SOURCES = {"media": "news media", "twitter": "Twitter", "word_of_mouth": "word of mouth"}
 COHORT_WORDS = {"gen_z": "Gen Z", "millennial": "Millennials", "gen_x": "Gen X", "boomer": "Boomers"}

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from . import stats
 from .scenarios import ScenarioInfo, key_label
-from .stats import BY_KEY, Measure
+from .stats import BY_KEY, SHORT_LABELS, Measure
 from .style import (BAND_ALPHA, GREY, Size, new_figure, one_line_title, scenario_colours,
                     scenario_legend, size_of, style_axes)
 from .text import fmt_hours, fmt_pct, fmt_people, mpl_text, short_names
@@ -61,13 +61,6 @@ def _param_text(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
-#: Short names of the measures, for titles.
-SHORT = {"hours_to_50pct_affected": "Hours until half know", "hours_to_90pct_affected": "Hours until 90% know",
-         "unaware_affected_people_24h": "Affected unaware at 24 h",
-         "share_affected_first_from_company": "First told by the company",
-         "final_company_trust_affected": "Trust in the company at the end"}
-
-
 def _short_param(key: str) -> str:
     """A parameter's label without its bracketed unit: ``campaign 1 start``."""
     return re.sub(r"\s*\([^()]*\)\s*$", "", key_label(key)) or key
@@ -76,7 +69,7 @@ def _short_param(key: str) -> str:
 def _finding(m: Measure, table: pd.DataFrame, keys: Sequence[str], base: str, short: dict[str, str]) -> str:
     """The best and the worst setting for the baseline, with their medians."""
     t = table[table["scenario"] == base].copy()
-    name = SHORT.get(m.key, m.label[0].upper() + m.label[1:])
+    name = SHORT_LABELS.get(m.key, m.label[0].upper() + m.label[1:])
     if len(keys) > 2 or len(t) < 2:
         return f"{name} across the sweep ({short.get(base, base)})"
     order = t["median"].replace(np.inf, np.nan)
