@@ -12,7 +12,7 @@ from sim.cli import main
 from sim.errors import ScenarioError
 from sim.reporting import stats, sweeps
 from sim.reporting.findings import design_warning
-from sim.reporting.results import load_results
+from sim.reporting.results import load_results, results_from_frames
 from sim.reporting.sensitivity_chart import sensitivity_chart
 from sim.reporting.scenarios import key_label
 from sim.schema import label_of
@@ -47,6 +47,8 @@ seed = 4
 def test_sweep_keys_and_a_heatmap_of_medians(grid):
     keys = stats.sweep_keys(grid.runs, grid.design)
     assert keys == [START, RATE] and grid.has_design
+    alone = results_from_frames(grid.runs, grid.timeseries)          # a notebook with the tables only
+    assert alone.has_design and stats.sweep_keys(alone.runs, alone.design) == keys
     fig = sweeps.response_chart(grid.runs, grid.scenarios, keys, "hours_to_50pct_affected")
     ax = fig.axes[0]
     assert ax.images                                                     # two parameters on a grid

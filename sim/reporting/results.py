@@ -143,8 +143,17 @@ def results_from_frames(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios:
     for info in infos:
         if not info.data.get("scenario", {}).get("short_name"):
             info.short = auto[info.name]
-    design = manifest.get("design") or {"method": "none", "keys": [], "points": [{}]}
+    design = manifest.get("design") or _inferred_design(good)
     return Results(runs, timeseries, infos, design, manifest, Path(folder) if folder else None)
+
+
+def _inferred_design(runs: pd.DataFrame) -> dict:
+    """Without a manifest: the varied scenario keys are the dotted columns that vary."""
+    keys = [c for c in runs.columns if "." in str(c) and runs[c].nunique(dropna=True) > 1]
+    if not keys:
+        return {"method": "none", "keys": [], "points": [{}]}
+    points = runs[keys].drop_duplicates().to_dict("records")
+    return {"method": "from the runs", "keys": keys, "points": points}
 
 
 def _given_for(given: list, index: int, row: pd.Series):
