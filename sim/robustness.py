@@ -346,7 +346,8 @@ def run_robustness(files: list[Path], out: str | Path, samples: int = DEFAULT_SA
     check_workers(workers)
     check_folder_target(out)
     if left_out and say:
-        say(f"left at each scenario's value (lessons, posterior or --set): {', '.join(left_out)}")
+        say(f"not varied across worlds (lessons, unused network keys, --posterior or --set keys): "
+            f"{', '.join(left_out)}")
     result = run_batch(spec, out / "batch", workers=workers, resume=True, progress=progress,
                        say=say, reuse_any=True)
     if result.runs_path is None:

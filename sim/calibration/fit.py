@@ -32,6 +32,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
+from threadpoolctl import threadpool_limits
 
 from ..batch import run_batch
 from ..batchfile import BatchSpec
@@ -200,12 +201,15 @@ def warnings_off():
 # ---- the posterior ------------------------------------------------------------------
 def _posterior(cal: Calibration, units: np.ndarray, means: np.ndarray, mean_var: np.ndarray,
                chance_var: np.ndarray) -> Posterior:
-    emulators = fit_emulators(units, means, mean_var, seed=cal.seed % 2**32)
+    """Emulators and posterior. BLAS runs on one thread here: for these small matrices
+    threads only wait for each other (measured 6x slower with two on a busy 2-core machine)."""
     y = np.array([t.value for t in cal.targets])
     sd = np.array([t.sd for t in cal.targets])
     weight = np.array([t.weight for t in cal.targets])
-    return sample_posterior(lambda u: log_likelihood(emulators.predict, u, y, sd, weight, chance_var),
-                            cal.dims, seed=cal.seed % 2**32)
+    with threadpool_limits(1):
+        emulators = fit_emulators(units, means, mean_var, seed=cal.seed % 2**32)
+        return sample_posterior(lambda u: log_likelihood(emulators.predict, u, y, sd, weight, chance_var),
+                                cal.dims, seed=cal.seed % 2**32)
 
 
 def _next_units(cal: Calibration, posterior: Posterior, n: int, wave: int) -> np.ndarray:
