@@ -17,6 +17,7 @@ in Jupyter::
     cmp.plot("first_source")      # any chart of the report: sim.reporting.charts.CHART_STEMS
 
     batch = sim.Batch("out/sms_timing")   # a batch folder, or a finished run_batch
+    batch = sim.Batch.run_file("scenarios/batches/sms_timing.toml", "out/sms_timing")
     batch.timeseries              # with the sweep's parameters as columns
     batch.plot("response")        # for a sweep: the response of a measure to its parameters
 
@@ -269,8 +270,8 @@ class Batch:
         self.results = load_results(self.folder)
 
     @classmethod
-    def run(cls, batch_file: str | Path, out: str | Path, workers: int | None = None,
-            resume: bool = True, progress: bool = False) -> "Batch":
+    def run_file(cls, batch_file: str | Path, out: str | Path, workers: int | None = None,
+                 resume: bool = True, progress: bool = False) -> "Batch":
         """Run a batch file into folder ``out`` (resuming what is there) and load it."""
         from .batch import run_batch
 
@@ -324,8 +325,12 @@ class Batch:
         return _chart(self.results, chart, size)
 
     def _repr_html_(self) -> str:
+        from .reporting.scenarios import key_label
+
         table = self.summary()
-        header = [str(n) for n in table["scenario"]]
+        short = self.results.short
+        header = [short.get(n, str(n)) + "".join(f", {key_label(k)} = {row[k]:g}" for k in self.params)
+                  for n, (_, row) in zip(table["scenario"], table.iterrows())]
         rows = [(words, [_fmt(key, v) for v in table[f"{key}_median"]]) for key, words in SHOWN
                 if f"{key}_median" in table]
         what = type(self).__name__

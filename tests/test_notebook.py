@@ -95,7 +95,7 @@ seed = 5
 [grid]
 "{KEY}" = [0, 24]
 """)
-    return sim.Batch.run(folder / "b.toml", folder / "out", workers=2)
+    return sim.Batch.run_file(folder / "b.toml", folder / "out", workers=2)
 
 
 def test_batch_merges_the_sweep_into_the_time_series(sweep):
