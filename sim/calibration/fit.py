@@ -43,7 +43,7 @@ from ..scenario import Scenario, load_scenario, with_overrides
 from ..simulate import ENGINES
 from ..targets import Target, check_horizon, load_targets, run_values
 from .emulator import fit_emulators
-from .params import FitParam, check_fits, to_values
+from .params import FitParam, check_fits, parse_fit, to_values
 from .posterior import Posterior, log_likelihood, sample_posterior
 
 __all__ = ["Calibration", "Result", "prepare", "waves_of", "calibrate", "CREDIBLE"]
@@ -125,8 +125,6 @@ def prepare(scenario_file: str | Path, targets_file: str | Path, fits: list[FitP
             budget: int = 400, reps: int = 4, seed: int = 2022,
             overrides: dict[str, Any] | None = None, engine: str = "fast") -> Calibration:
     """Check every input of a calibration; raise ScenarioError (one line) on the first problem."""
-    from .params import parse_fit
-
     scenario_file = Path(scenario_file).resolve()
     overrides = dict(overrides or {})
     scenario = load_scenario(scenario_file, overrides)
