@@ -24,7 +24,8 @@ import numpy as np
 from common import ROOT, Timer, table
 
 from sim import load_scenario
-from sim.fast import FastModel
+from sim.engine import prepare
+from sim.fast import FastEngine
 
 SIR_SCENARIO = ROOT / "scenarios" / "validation" / "sir_network.toml"
 
@@ -66,13 +67,13 @@ def run_fast(edges: np.ndarray, nodes: int, beta: float, seeds: float, steps: in
         scenario = load_scenario(SIR_SCENARIO, {
             "network.path": str(path), "word_of_mouth.social": beta,
             "seeds.count": int(round(seeds * nodes)), "scenario.hours": steps})
-        models = [FastModel(scenario, seed=s) for s in range(1, repeats + 1)]
+        models = [FastEngine(*prepare(scenario, s)) for s in range(1, repeats + 1)]
     times = []
     for model in models:
         with Timer() as t:
-            model.run()
+            frame = model.run()
         times.append(t.seconds)
-    return float(np.median(times)), models[-1].rows[-1]["aware"] / models[-1].world.size
+    return float(np.median(times)), frame["aware"].iloc[-1] / models[-1].world.size
 
 
 def main() -> None:

@@ -12,8 +12,11 @@ import math
 
 import mesa
 
-#: Trust kind used for the belief draw of an exposure from each source.
-TRUST_OF_SOURCE = {"media": 0, "twitter": 1, "direct": 2, "word_of_mouth": 3, "seed": 3}
+from .population import TRUST_KINDS
+from .rules import TRUST_OF_SOURCE
+
+#: Column of a person's ``trust`` list for each source (:data:`sim.rules.TRUST_OF_SOURCE`).
+TRUST_COLUMN = {source: TRUST_KINDS.index(kind) for source, kind in TRUST_OF_SOURCE.items()}
 NEVER = -1
 
 
@@ -56,7 +59,7 @@ class Person(mesa.Agent):
         self.spreading_until = NEVER
         self.propensity = 1.0
         self.contacted_at: int | None = None
-        self.company_trust = self.trust[2]
+        self.company_trust = self.trust[TRUST_COLUMN["direct"]]
         self.trust_lost = 0.0
         self.unread: list[tuple[str, bool]] = []       # delivered, not yet read
         self.delivered: list[tuple[str, bool]] = []    # delivered this step
@@ -92,7 +95,7 @@ class Person(mesa.Agent):
 
     def _tell_others(self) -> None:
         m = self.model
-        if m.well_mixed:
+        if m.rules.well_mixed:
             self._tell_random_contacts()
             return
         for layer, people in enumerate(self.untold):
@@ -115,14 +118,14 @@ class Person(mesa.Agent):
         for _ in range(contacts):
             other = int(m.uniform() * (m.size - 1))
             other += other >= self.index          # anyone but oneself
-            if m.uniform() < m.p_contact_tells:
+            if m.uniform() < m.rules.contact_tells:
                 self._tell(m.people[other])
 
     def _tell(self, other: "Person") -> None:
         other.inbox.append(("word_of_mouth", False))
         self.model.touched.add(other)
-        if other.aware_at is not None and self.model.stifling > 0:
-            if self.model.uniform() < self.model.stifling:
+        if other.aware_at is not None and self.model.rules.stifling > 0:
+            if self.model.uniform() < self.model.rules.stifling:
                 self.stop = True
 
     def receive(self, medium: str, ask_to_share: bool) -> bool:
@@ -165,7 +168,7 @@ class Person(mesa.Agent):
             self._first_contact(row)
         asked = any(flag for _, flag in exposures)
         if asked:
-            self.propensity = m.share_multiplier
+            self.propensity = m.rules.share_multiplier
         if newly_believes:
             self.believes = True
             m.tally["believing"] += 1
@@ -175,7 +178,7 @@ class Person(mesa.Agent):
 
     def source_trust(self, source: str) -> float:
         """Trust in a source kind; company messages are judged by current company trust."""
-        return self.company_trust if source == "direct" else self.trust[TRUST_OF_SOURCE[source]]
+        return self.company_trust if source == "direct" else self.trust[TRUST_COLUMN[source]]
 
     def _become_aware(self, source: str, row: int, trust: float) -> None:
         m = self.model
@@ -191,25 +194,24 @@ class Person(mesa.Agent):
             t["first_" + source + "_affected"] += 1
         if self.affected and source != "seed":
             before = self.company_trust
-            if source == "direct":
-                self.company_trust += m.effects["first_from_company"] * (1.0 - before)
-            else:
-                self.trust_lost = m.effects["learned_elsewhere_first"] * before
-                self.company_trust -= self.trust_lost
+            after, lost = m.rules.trust_on_aware(before, source == "direct")
+            self.company_trust, self.trust_lost = float(after), float(lost)
             t["sum_company_trust_affected"] += self.company_trust - before
 
     def _first_contact(self, row: int) -> None:
         m = self.model
         self.contacted_at = row
         m.tally["contacted"] += 1
+        if self.affected and self.aware_at is not None and self.aware_at < row:
+            m.tally["knew_before_notice"] += 1
         if self.first_source != "direct" and self.trust_lost > 0:
-            gain = m.effects["late_contact_recovery"] * self.trust_lost
+            gain = m.rules.trust_recovered(self.trust_lost)
             self.company_trust += gain
             m.tally["sum_company_trust_affected"] += gain
 
     def _start_spreading(self, row: int) -> None:
         """Spread during step indices row .. row + D - 1 (D drawn per period);
         in a new period every neighbour can be told (once) again."""
-        self.spreading_until = row + self.model.active_steps() - 1
+        self.spreading_until = self.model.spreading_until(row)
         self.untold = [list(people) for people in self.neighbours]
         self.model.spreaders.add(self)

@@ -21,13 +21,15 @@ COUNTS = (
     + [f"first_{s}" for s in SOURCES]
     + [f"first_{s}_affected" for s in SOURCES]
     + [f"aware_{c}" for c in COHORTS]
-    + ["direct_sent", "direct_delivered", "direct_read", "contacted"]
+    + ["direct_sent", "direct_delivered", "direct_read", "contacted", "knew_before_notice"]
 )
 #: Running sums behind the mean columns.
 SUMS = ("sum_source_trust", "sum_company_trust_affected")
+#: The columns an engine returns (:meth:`sim.engine.Engine.run`), in order.
+RAW_COLUMNS = (["aware", "believing", "spreading"] + COUNTS[2:]
+               + ["mean_source_trust", "mean_company_trust_affected"])
 #: Every time-series column, in order.
-COLUMNS = (["step", "time", "hours", "aware", "believing", "spreading"]
-           + COUNTS[2:] + ["mean_source_trust", "mean_company_trust_affected"])
+COLUMNS = ["step", "time", "hours"] + RAW_COLUMNS
 
 
 def empty_tally() -> dict[str, float]:
@@ -43,6 +45,23 @@ def row_from_tally(tally: dict, spreading: int, affected: int) -> dict:
     row["mean_company_trust_affected"] = (tally["sum_company_trust_affected"] / affected
                                           if affected else math.nan)
     return row
+
+
+def frame_from_arrays(counts: np.ndarray, spreading: np.ndarray, sums: np.ndarray,
+                      affected: int) -> pd.DataFrame:
+    """The engine columns from arrays, one row per time-series row.
+
+    ``counts`` has one column per :data:`COUNTS` name, ``spreading`` one
+    value per row, ``sums`` the two running sums of :data:`SUMS`.
+    """
+    columns = {name: counts[:, i] for i, name in enumerate(COUNTS)}
+    columns["spreading"] = spreading
+    aware = counts[:, COUNTS.index("aware")]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns["mean_source_trust"] = np.where(aware > 0, sums[:, 0] / np.maximum(aware, 1), np.nan)
+    columns["mean_company_trust_affected"] = (sums[:, 1] / affected if affected
+                                              else np.full(len(counts), np.nan))
+    return pd.DataFrame(columns)[RAW_COLUMNS]
 
 
 def add_clock(frame: pd.DataFrame, start: dt.datetime, step_hours: float) -> pd.DataFrame:
@@ -86,6 +105,8 @@ def summarise(frame: pd.DataFrame, agents: int, affected: int, people_per_agent:
         "share_affected_first_from_twitter": share(last["first_twitter_affected"]),
         "share_affected_first_from_word_of_mouth": share(last["first_word_of_mouth_affected"]),
         "share_affected_contacted": share(last["contacted"]),
+        "knew_before_notice_share": (float(last["knew_before_notice"]) / float(last["contacted"])
+                                     if last["contacted"] else None),
         "unaware_affected_share_24h": _unaware_share_at(frame, affected, 24.0),
         "unaware_affected_share_72h": _unaware_share_at(frame, affected, 72.0),
         "unaware_affected_share_end": share(affected - last["aware_affected"]),

@@ -12,8 +12,11 @@ rules are in :mod:`sim.agents`. Order within a step k (docs/MODEL.md,
 3. every person decides (broadcast exposures, reading, telling others) from
    the start-of-step state;
 4. exposed people commit (awareness, belief, spreading, company trust) in
-   person order, each applying its exposures in a random order;
+   person order, each applying its exposures together;
 5. spreading periods that ended are closed; the counters are recorded.
+
+It is the readable reference of the model; :mod:`sim.fast` runs the same
+model on arrays.
 """
 
 from __future__ import annotations
@@ -21,45 +24,53 @@ from __future__ import annotations
 import math
 
 import mesa
+import numpy as np
+import pandas as pd
 
 from .agents import Person
-from .channels import hazard_of
-from .measures import empty_tally, row_from_tally
-from .scenario import Scenario
+from .measures import RAW_COLUMNS, empty_tally, row_from_tally
+from .rules import Rules
 from .schema import COHORTS
-from .world import build_world
-
-FOREVER = 2**62
+from .world import World
 
 
 class BreachNewsModel(mesa.Model):
     """How news of a data breach spreads, one agent per person.
 
+    ``BreachNewsModel(world, rules, rng)`` (see :mod:`sim.engine`) creates one
+    :class:`~sim.agents.Person` per person of ``world``, plants the seeds and
+    records row 0; :meth:`step` advances one step, :meth:`run` all of them.
+
     Parameters
     ----------
-    scenario : Scenario
-        A loaded scenario (see :func:`sim.load_scenario`).
-    seed : int, optional
-        Seed of the run's generator ``model.rng``; every random draw of the run
-        comes from it.
+    world : World
+        The run's people, network and channels (:func:`sim.world.build_world`).
+    rules : Rules
+        The run's rule constants.
+    rng : numpy.random.Generator
+        The run's generator; it becomes ``model.rng`` and every draw of the
+        run comes from it.
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None):
-        super().__init__(rng=seed)
-        self.world = build_world(scenario, self.rng)
-        self.scenario = self.world.scenario
-        self.size = self.world.size
-        self.step_hours = self.scenario.step_hours
+    def __init__(self, world: World, rules: Rules, rng: np.random.Generator):
+        # Mesa seeds its own stdlib ``random`` (unused here) from an integer;
+        # the model's numpy generator is the run's own.
+        super().__init__(rng=int(rng.integers(2**31 - 1)))
+        self.reset_rng(rng)
+        self.world = world
+        self.rules = rules
+        self.scenario = world.scenario
+        self.size = world.size
         self.cohort_names = COHORTS
-        self._set_rules()
         self.people = [Person(self, i) for i in range(self.size)]
-        for layer in self.world.network.layers:
+        for layer in world.network.layers:
             for person in self.people:
                 person.neighbours.append(layer.neighbours(person.index).tolist())
+        self.layer_hazards = [rules.layer_hazard[layer.name] for layer in world.network.layers]
         self._buffer: list[float] = []
         self._next = 0
         self.tally = empty_tally()
-        self.affected = int(self.world.population.affected.sum())
+        self.affected = int(world.population.affected.sum())
         self.tally["sum_company_trust_affected"] = sum(p.company_trust for p in self.people if p.affected)
         self.spreaders: set[Person] = set()
         self.touched: set[Person] = set()
@@ -67,23 +78,8 @@ class BreachNewsModel(mesa.Model):
         self._plant_seeds()
         self._row = row_from_tally(self.tally, 0, self.affected)
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, name=name: m._row[name]) for name in self._row})
+            model_reporters={name: (lambda m, name=name: m._row[name]) for name in RAW_COLUMNS})
         self._record()
-
-    # ---- set-up ----------------------------------------------------------------
-    def _set_rules(self) -> None:
-        d = self.scenario.data
-        wom = d["word_of_mouth"]
-        self.well_mixed = self.world.network.kind == "well_mixed"
-        self.layer_hazards = [hazard_of(wom[layer.name]) for layer in self.world.network.layers]
-        self.stifling = wom["stifling"]
-        self.share_multiplier = wom["share_multiplier_when_asked"]
-        self.active_kind = wom["active_kind"]
-        self.active_hours = wom["active_hours"]
-        self.read_delay = d["channels"]["direct"]["read_delay_hours"]
-        self.effects = d["trust"]["company_effects"]
-        self.contacts_per_hour = d["network"]["contacts_per_hour"]
-        self.p_contact_tells = wom["well_mixed"]
 
     def _plant_seeds(self) -> None:
         for index in self.world.seeds:
@@ -98,23 +94,19 @@ class BreachNewsModel(mesa.Model):
         self._next += 1
         return value
 
-    def active_steps(self) -> int:
-        """Steps in a new spreading period (at least 1)."""
-        if self.active_kind == "forever":
-            return FOREVER
-        hours = self.active_hours
-        if self.active_kind == "exponential":
-            hours = -math.log(1.0 - self.uniform()) * self.active_hours
-        return max(1, math.ceil(hours / self.step_hours - 1e-9))
+    def spreading_until(self, row: int) -> int:
+        """Last step index of a spreading period starting at ``row`` (drawn now)."""
+        draw = -math.log(1.0 - self.uniform()) if self.rules.active_kind == "exponential" else 0.0
+        return self.rules.spreading_until(row, draw)
 
     # ---- one step --------------------------------------------------------------
     def _step_constants(self, k: int) -> None:
-        b, a, dt = self.world.broadcast, float(self.world.attention[k]), self.step_hours
+        b, a, dt = self.world.broadcast, float(self.world.attention[k]), self.rules.step_hours
         self.p_media = -math.expm1(-b.media[k])
         self.p_twitter = -math.expm1(-b.twitter[k])
-        self.p_read = {m: -math.expm1(-a * dt / delay) for m, delay in self.read_delay.items()}
+        self.p_read = {m: -math.expm1(-a * dt * rate) for m, rate in self.rules.read_rate.items()}
         self.wom_hazard = [h * a * dt for h in self.layer_hazards]
-        self.contact_rate = self.contacts_per_hour * a * dt
+        self.contact_rate = self.rules.contacts_per_hour * a * dt
 
     def _send_messages(self, k: int) -> None:
         for campaign in self.world.campaigns:
@@ -140,12 +132,19 @@ class BreachNewsModel(mesa.Model):
         self._row = row_from_tally(self.tally, len(self.spreaders), self.affected)
         self.datacollector.collect(self)
 
-    def run(self, on_step=None) -> None:
-        """Run every step of the scenario (calling ``on_step()`` after each)."""
-        for _ in range(self.scenario.n_steps):
+    # ---- the engine interface ----------------------------------------------------
+    def run(self, on_step=None) -> pd.DataFrame:
+        """Run every step (calling ``on_step()`` after each); the time series.
+
+        The model is spent afterwards (:meth:`release`).
+        """
+        for _ in range(self.rules.steps):
             self.step()
             if on_step:
                 on_step()
+        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        self.release()
+        return frame
 
     def release(self) -> None:
         """Let go of the people and the world once the results are taken.

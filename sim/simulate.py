@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .engine import ENGINES, engine_class, prepare
+from .errors import ScenarioError
 from .measures import add_clock, summarise
 from .memory import check_fits
+from .rules import StepLengthWarning, step_length_advice
 from .scenario import Scenario
 from .schema import COHORTS
 from .world import World
 
-ENGINES = ("fast", "agents")
+__all__ = ["ENGINES", "SimulationResult", "simulate", "channel_events"]
 
 
 @dataclass
@@ -65,41 +69,41 @@ def channel_events(world: World) -> list[dict]:
     return sorted(events, key=lambda e: e["start"])
 
 
-def _run_engine(scenario: Scenario, seed: int | None, engine: str,
-                on_step) -> tuple[World, pd.DataFrame]:
-    if engine == "agents":
-        from .model import BreachNewsModel
-
-        model = BreachNewsModel(scenario, seed=seed)
-        model.run(on_step)
-        world, frame = model.world, model.datacollector.get_model_vars_dataframe()
-        model.release()
-        return world, frame
-    from .fast import FastModel
-
-    fast = FastModel(scenario, seed=seed)
-    fast.run(on_step)
-    return fast.world, pd.DataFrame(fast.rows)
+def _check_arguments(scenario, seed, engine) -> None:
+    """Refuse bad arguments with a ScenarioError (one line, naming the argument)."""
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError("simulate", "scenario",
+                            f"got {type(scenario).__name__}; allowed: a Scenario from sim.load_scenario")
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise ScenarioError("simulate", "engine", f"got {engine!r}; allowed: {', '.join(ENGINES)}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ScenarioError("simulate", "seed", f"got {seed!r}; allowed: a whole number >= 0")
 
 
-def simulate(scenario: Scenario, seed: int | None = 1, engine: str = "fast",
+def simulate(scenario: Scenario, seed: int = 1, engine: str = "fast",
              progress: bool = False) -> SimulationResult:
-    """Run ``scenario`` once with ``seed`` on ``engine`` ("fast" or "agents").
+    """Run ``scenario`` once with ``seed`` on ``engine`` (a name in :data:`ENGINES`).
 
-    Both engines run the same model from the same population, network and
-    channels (docs/MODEL.md); same scenario, seed and engine give identical
-    results. ``progress`` shows a bar of steps done and time left (stderr).
+    Every engine runs the same model from the same population, network and
+    channels (docs/MODEL.md); the result depends only on the resolved
+    scenario, the seed (a whole number >= 0) and the engine. ``progress``
+    shows a bar of steps done and time left (stderr). Bad arguments raise
+    :class:`sim.ScenarioError`; a step long against the run's fastest process
+    gives a one-line :class:`sim.rules.StepLengthWarning`.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    _check_arguments(scenario, seed, engine)
     check_fits(scenario, engine)
+    world, rules, rng = prepare(scenario, int(seed))
+    advice = step_length_advice(world, rules)
+    if advice:
+        warnings.warn(advice, StepLengthWarning, stacklevel=2)
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=scenario.n_steps, unit="step", desc="steps", dynamic_ncols=True)
+        bar = tqdm(total=rules.steps, unit="step", desc="steps", dynamic_ncols=True)
     try:
-        world, raw = _run_engine(scenario, seed, engine, bar.update if bar else None)
+        raw = engine_class(engine)(world, rules, rng).run(bar.update if bar else None)
     finally:
         if bar:
             bar.close()

@@ -8,24 +8,21 @@ import pytest
 from sim import load_scenario, simulate
 from sim.attention import attention_by_step
 from sim.channels import pulse_integrals
-from sim.fast import FastModel
+from sim.engine import engine_class, prepare
 from sim.model import BreachNewsModel
 from sim.simulate import ENGINES
 
 from helpers import OPTUS, QUIET, SCENARIOS
-
-MODELS = {"agents": BreachNewsModel, "fast": FastModel}
 
 
 def run(overrides, seed=1, path=OPTUS, engine="fast"):
     return simulate(load_scenario(path, overrides), seed=seed, engine=engine)
 
 
-def ran_model(engine, overrides, seed):
-    """A model of ``engine`` run to the end (to look at its world and tally)."""
-    model = MODELS[engine](load_scenario(OPTUS, overrides), seed=seed)
-    model.run()
-    return model
+def ran_engine(engine, overrides, seed):
+    """The world of a run of ``engine`` and the time series it returned."""
+    world, rules, rng = prepare(load_scenario(OPTUS, overrides), seed)
+    return world, engine_class(engine)(world, rules, rng).run()
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -54,9 +51,9 @@ def test_optus_timeline_email_starts_a_day_after_the_release(engine):
 def test_campaign_throughput_and_target_order(engine):
     overrides = {"population.size": 4000, "scenario.hours": 200}
     scenario = load_scenario(OPTUS, overrides)
-    model = ran_model(engine, overrides, seed=3)
-    campaign = model.world.campaigns[0]
-    customer = model.world.population.customer[campaign.order]
+    world, _ = ran_engine(engine, overrides, seed=3)
+    campaign = world.campaigns[0]
+    customer = world.population.customer[campaign.order]
     n_current = int((customer == 1).sum())
     assert (customer[:n_current] == 1).all() and (customer[n_current:] == 2).all()
     sent = run(overrides, seed=3, engine=engine).timeseries["direct_sent"].to_numpy()
@@ -86,12 +83,12 @@ def test_delivery_follows_reachability(engine):
 def test_media_reach_is_the_share_of_news_followers_exposed(engine):
     o = {**QUIET, "population.size": 20000, "scenario.hours": 200,
          "channels.media.releases": [{"at_hour": 0, "reach": 0.4, "half_life_hours": 10}]}
-    model = ran_model(engine, o, seed=5)
-    followers = int(model.world.population.follows_news.sum())
-    exposed = model.tally["first_media"]
+    world, frame = ran_engine(engine, o, seed=5)
+    followers = int(world.population.follows_news.sum())
+    last = frame.iloc[-1]
     se = math.sqrt(0.4 * 0.6 / followers)
-    assert abs(exposed / followers - 0.4) < 4 * se
-    assert model.tally["first_twitter"] == model.tally["first_word_of_mouth"] == 0
+    assert abs(last["first_media"] / followers - 0.4) < 4 * se
+    assert last["first_twitter"] == last["first_word_of_mouth"] == 0
 
 
 def test_pulse_integral_totals_and_decay():
@@ -189,10 +186,9 @@ def test_finished_agent_models_are_freed():
     import gc
     import weakref
 
-    model = BreachNewsModel(load_scenario(OPTUS, {"population.size": 200, "scenario.hours": 3}), seed=1)
-    model.run()
+    model = BreachNewsModel(*prepare(load_scenario(OPTUS, {"population.size": 200, "scenario.hours": 3}), 1))
     world, person = weakref.ref(model.world), weakref.ref(model.people[0])
-    model.release()
+    model.run()
     del model
     gc.collect()
     assert world() is None and person() is None

@@ -30,7 +30,9 @@ word of mouth; the continuous curve where the discrete one applies; a telling
 probability read as an hourly hazard) misses the same tolerance by at least a
 factor DECISIVE = 2 somewhere, so the test can fail.
 
-``ENGINES`` lists the engines under test; each test runs once per engine.
+``ENGINES`` lists the engines under test, the fast engine once per path
+(compiled kernel and numpy, chosen with ``BREACHSIM_KERNEL``); each test runs
+once per entry.
 """
 
 from __future__ import annotations
@@ -45,8 +47,17 @@ from scipy import stats
 from sim.scenario import load_scenario
 from sim.simulate import simulate
 
-#: Engines under test.
-ENGINES = ["agents", "fast"]
+#: Engines under test: engine name, and the fast engine's path.
+ENGINES = ["agents", "fast-numba", "fast-numpy"]
+
+
+@pytest.fixture
+def engine(request, monkeypatch):
+    """The engine name to simulate with; selects the fast engine's path."""
+    name, _, path = request.param.partition("-")
+    if path:
+        monkeypatch.setenv("BREACHSIM_KERNEL", path)
+    return name
 
 VALIDATION = Path(__file__).resolve().parent.parent / "scenarios" / "validation"
 BASS = VALIDATION / "bass.toml"
@@ -153,7 +164,7 @@ HOURLY = {"scenario.step_minutes": 60, "population.size": 3000, "scenario.hours"
 HOURLY_RUNS = 24
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES, indirect=True)
 def test_bass_hourly_steps_follow_discrete_recursion(engine):
     """At 60-minute steps the mean aware share over R runs matches the exact
     discrete recursion at every row 1..16.
@@ -224,7 +235,7 @@ def test_small_step_recursion_is_close_to_bass_curve():
     assert np.max(np.abs(recursion - reference) / se) <= SMALL_STEP_GAP_IN_SE
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES, indirect=True)
 def test_bass_small_steps_follow_continuous_curve(engine):
     """At 1.2-minute steps the mean aware share over R runs matches the
     continuous Bass curve at every whole hour 1..14.
@@ -334,7 +345,7 @@ def sir_network(tmp_path_factory):
     return path, degrees[degrees > 0]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES, indirect=True)
 @pytest.mark.parametrize("t", SIR_TS)
 def test_network_sir_final_size(engine, t, sir_network):
     """Seeds only, trust 1, one-step spreading: each edge transmits with
