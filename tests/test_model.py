@@ -1,15 +1,17 @@
 """Behaviour of the agents engine on small, controlled scenarios."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
-from sim import load_scenario, simulate
+from sim import ScenarioError, load_scenario, simulate
 from sim.attention import attention_by_step
 from sim.channels import pulse_integrals
 from sim.engine import engine_class, prepare
 from sim.model import BreachNewsModel
+from sim.rules import StepLengthWarning
 from sim.simulate import ENGINES
 
 from helpers import OPTUS, QUIET, SCENARIOS
@@ -192,3 +194,98 @@ def test_finished_agent_models_are_freed():
     del model
     gc.collect()
     assert world() is None and person() is None
+
+
+# ---- asked believers, knowing before the notice, step length, bad arguments ------------
+def _ask_world(second_asks: bool):
+    """Everyone a current customer who believes the company; spreading periods of
+    exactly 10 steps; e-mails at hour 0 (no ask), SMS at hour 5 (asks or not) and
+    e-mails at hour 30 (ask); reading within the step after delivery."""
+    everyone = {"medium": "email", "per_hour": 1e12, "targets": ["current"]}
+    return {**QUIET, "population.size": 500, "scenario.hours": 40,
+            "population.customers.current": 1.0, "population.customers.former": 0.0,
+            "population.habits.email_reachable.current": 1.0,
+            "population.habits.sms_reachable.current": 1.0,
+            "trust.company": 1.0, "word_of_mouth.active_kind": "fixed", "word_of_mouth.active_hours": 10.0,
+            "channels.direct.read_delay_hours.email": 0.01, "channels.direct.read_delay_hours.sms": 0.01,
+            "channels.direct.campaigns": [
+                {**everyone, "start_hour": 0},
+                {**everyone, "medium": "sms", "start_hour": 5, "ask_to_share": second_asks},
+                {**everyone, "start_hour": 30, "ask_to_share": True}]}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_asked_believer_starts_a_new_round_of_telling(engine):
+    """Read at row 2, everyone spreads in steps 2..11. Asked again while
+    spreading (read at row 7), they start a new period (steps 7..16); not
+    asked, they stop after step 11. Asked after their period ended (read at
+    row 32), they spread again."""
+    for asks in (True, False):
+        ts = run(_ask_world(asks), engine=engine).timeseries.set_index("hours")
+        assert ts.loc[2.0, "believing"] == ts.loc[2.0, "spreading"] == 500
+        assert ts.loc[11.0, "spreading"] == 500
+        assert ts.loc[14.0, "spreading"] == (500 if asks else 0)
+        assert ts.loc[17.0, "spreading"] == 0
+        assert ts.loc[31.0, "spreading"] == 0 and ts.loc[32.0, "spreading"] == ts.loc[40.0, "spreading"] == 500
+
+
+def _notice_world(media_first: bool):
+    return {**QUIET, "population.size": 400, "scenario.hours": 30,
+            "population.customers.current": 1.0, "population.customers.former": 0.0,
+            "population.habits.email_reachable.current": 1.0,
+            "population.habits.news": {c: 1.0 for c in ("gen_z", "millennial", "gen_x", "boomer")},
+            "channels.media.constant_hazard": 50.0 if media_first else 0.0,
+            "channels.direct.read_delay_hours.email": 0.01,
+            "channels.direct.campaigns": [{"medium": "email", "start_hour": 10 if media_first else 0,
+                                           "per_hour": 1e12, "targets": ["current"]}]}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_knew_before_notice_counts_those_aware_before_their_first_read(engine):
+    late = run(_notice_world(media_first=True), engine=engine)
+    assert late.summary["knew_before_notice_share"] == 1.0         # all aware at row 1, read at row 12
+    ts = late.timeseries.set_index("hours")
+    assert ts.loc[11.0, "knew_before_notice"] == 0 and ts.loc[12.0, "knew_before_notice"] == 400
+    first = run(_notice_world(media_first=False), engine=engine)
+    assert first.summary["knew_before_notice_share"] == 0.0        # the e-mail is how they heard
+    assert first.summary["share_affected_contacted"] == 1.0
+    silent = run({**_notice_world(False), "channels.direct.campaigns": []}, engine=engine)
+    assert silent.summary["knew_before_notice_share"] is None
+
+
+def _jfk_like(step_minutes):
+    """News followers (75%) see a bulletin within minutes; households and friends
+    tell each other fast (docs/MODEL.md, section 3)."""
+    return {**QUIET, "population.size": 4000, "scenario.hours": 2, "scenario.step_minutes": step_minutes,
+            "population.habits.news": {c: 0.75 for c in ("gen_z", "millennial", "gen_x", "boomer")},
+            "trust.media": 0.95, "trust.peer": 0.95, "trust.concentration": 1e6,
+            "channels.media.releases": [{"at_hour": 0, "reach": 0.8, "half_life_hours": 0.25}],
+            "word_of_mouth.household": 0.5, "word_of_mouth.social": 0.15,
+            "word_of_mouth.active_kind": "fixed", "word_of_mouth.active_hours": 2.0,
+            "word_of_mouth.stifling": 0.0}
+
+
+def test_a_long_step_slows_word_of_mouth_and_warns():
+    """News moves at most one hop per step: with 60-minute steps word of mouth
+    cannot act within the first hour at all, and the run warns; with 5-minute
+    steps it does not warn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StepLengthWarning)
+        short = run(_jfk_like(5)).timeseries.set_index("hours")
+    with pytest.warns(StepLengthWarning, match="time between tellings"):
+        long = run(_jfk_like(60)).timeseries.set_index("hours")
+    aware_short, aware_long = short.loc[1.0, "aware"] / 4000, long.loc[1.0, "aware"] / 4000
+    assert aware_short > 0.85 and aware_long < 0.65
+    assert long.loc[1.0, "first_word_of_mouth"] == 0 < short.loc[1.0, "first_word_of_mouth"]
+
+
+@pytest.mark.parametrize("bad", [
+    {"engine": "turbo"}, {"engine": None}, {"seed": -1}, {"seed": 1.5}, {"seed": "1"}, {"seed": True},
+    {"seed": None}, {"scenario": {"population": {"size": 10}}}, {"scenario": "scenarios/optus_2022.toml"},
+])
+def test_simulate_refuses_bad_arguments_in_one_line(bad):
+    arguments = {"scenario": load_scenario(OPTUS, {"population.size": 50, "scenario.hours": 2}),
+                 "seed": 1, "engine": "fast", **bad}
+    with pytest.raises(ScenarioError) as caught:
+        simulate(**arguments)
+    assert caught.value.key == next(iter(bad)) and "\n" not in caught.value.line()
