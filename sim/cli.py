@@ -13,7 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import __version__
+from . import __version__, dashboard
 from .reporting import cli as report_cli
 from .batch import Interrupted
 from .bundled import find_scenario, main_job_files
@@ -144,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     _compare_parser(sub)
     _sensitivity_parser(sub)
     report_cli.add_report_parser(sub)
+    dashboard.add_parser(sub)
     calibration_command.add_parser(sub)
     robustness.add_parser(sub)
     return parser
@@ -262,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"run": command_run, "batch": command_batch, "compare": command_compare,
                 "sensitivity": command_sensitivity,
                 "calibrate": calibration_command.command,
-                "robustness": robustness.command, "report": report_cli.command_report}
+                "robustness": robustness.command, "dashboard": dashboard.command,
+                "report": report_cli.command_report}
     warnings.showwarning = _one_line_warning
     try:
         return commands[args.command](args)

@@ -13,6 +13,7 @@ change.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 
 import matplotlib.dates as mdates
@@ -25,8 +26,8 @@ from matplotlib.patches import Patch
 from ..reporting.text import fmt_hours, fmt_pct, fmt_trust, mpl_text
 from .runs import Outcome
 
-__all__ = ["BASELINE", "CURRENT", "awareness_figure", "first_source_figure", "trust_figure",
-           "window_hours"]
+__all__ = ["BASELINE", "CURRENT", "FIGURES", "awareness_figure", "first_source_figure", "png",
+           "trust_figure", "window_hours"]
 
 BASELINE, CURRENT = "#000000", "#0072B2"
 BAND_ALPHA = 0.18
@@ -227,3 +228,18 @@ def trust_figure(base: Outcome, now: Outcome, until: float | None = None) -> Fig
     _title(fig, ax, f"Company trust at the end: {fmt_trust(t_now)} (baseline {fmt_trust(t_base)})",
            "mean trust of affected customers in the company; median and 10-90% of runs")
     return fig
+
+
+#: The page's charts by name.
+FIGURES = {"awareness": awareness_figure, "first_source": first_source_figure, "trust": trust_figure}
+
+
+def png(name: str, base: Outcome, now: Outcome) -> bytes:
+    """Chart ``name`` of :data:`FIGURES` as PNG bytes (fast zlib level: the page waits for it).
+
+    A plain function of its arguments, so that worker processes can draw
+    charts side by side.
+    """
+    buffer = io.BytesIO()
+    FIGURES[name](base, now).savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()

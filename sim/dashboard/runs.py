@@ -180,7 +180,8 @@ class Runner:
     def __init__(self, workers: int | None = None, keep: int = 64):
         self.workers = workers or os.cpu_count() or 1
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.dashboard.runs"])  # workers start with it imported
+        # Workers start with the engines and the charts imported.
+        context.set_forkserver_preload(["sim.dashboard.runs", "sim.dashboard.figures"])
         self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
         self.cache: OrderedDict[str, Outcome] = OrderedDict()
         self.keep = keep
@@ -192,6 +193,10 @@ class Runner:
         """Start every worker now and run a tiny run in it (so the first page does not wait)."""
         for f in [self.pool.submit(_warm_run) for _ in range(2 * self.workers)]:
             f.result()
+
+    def map(self, fn: Callable, calls: list[tuple]) -> list:
+        """``[fn(*args) for args in calls]``, computed side by side in the workers."""
+        return [f.result() for f in [self.pool.submit(fn, *args) for args in calls]]
 
     def cached(self, scenario: Scenario, replications: int, seed: int) -> Outcome | None:
         with self.lock:

@@ -122,8 +122,7 @@ def command(args) -> int:
 
     from . import app
 
-    pool = app.runner()
-    pool.warm()
+    app.warm()
     server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=args.host,
                                            port=args.port, log_level="warning"))
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
@@ -136,5 +135,5 @@ def command(args) -> int:
     try:
         server.run()
     finally:
-        pool.close()
+        app.runner().close()
     return 0
