@@ -161,12 +161,14 @@ def test_run_values_are_shares_of_the_right_denominators():
     run = simulate(scenario, seed=3)
     frame, s = run.timeseries, run.summary
     targets = [Target(m, 48, 0) for m in ("aware", "aware_affected", "first_media", "first_direct",
-                                           "first_twitter", "first_word_of_mouth")]
+                                           "first_twitter", "first_word_of_mouth", "knew_before_notice")]
     values = run_values(frame, targets, s["agents"], s["affected_agents"])
     row = frame[frame["hours"] == 48].iloc[0]
     assert values[0] == pytest.approx(row["aware"] / s["agents"])
     assert values[1] == pytest.approx(row["aware_affected"] / s["affected_agents"])
     assert sum(values[2:6]) == pytest.approx(1 - row["first_seed"] / row["aware"])
+    assert values[6] == pytest.approx(row["knew_before_notice"] / row["contacted"])
+    assert 0 < values[6] < 1                     # some knew before the e-mail, some did not
     assert np.all((values >= 0) & (values <= 1))
     between = run_values(frame, [Target("aware", 47.5, 0)], s["agents"], s["affected_agents"])[0]
     low, high = (frame.loc[frame["hours"] == h, "aware"].iloc[0] / s["agents"] for h in (47, 48))

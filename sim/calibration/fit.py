@@ -105,13 +105,14 @@ def waves_of(budget: int, reps: int, dims: int) -> tuple[list[int], int]:
     below 12 sets per parameter, two below 24, else three, the first taking
     half. Raises ScenarioError when fewer than 6 sets per parameter + 4 remain.
     """
-    check = max(8, budget // 10)
-    sets = (budget - reps - check) // reps
-    need = 6 * dims + 4
+    def sets_of(runs: int) -> int:
+        return (runs - reps - max(8, runs // 10)) // reps
+
+    check, sets, need = max(8, budget // 10), sets_of(budget), 6 * dims + 4
     if sets < need:
-        least = (need * reps) + reps + max(8, ((need * reps) + reps) // 9 + 1)
-        raise ScenarioError("--budget", "", f"got {budget}; {dims} parameters with --reps {reps} "
-                                            f"need at least about {least} runs")
+        least = next(b for b in range(budget, MAX_BUDGET + 1) if sets_of(b) >= need)
+        raise ScenarioError("--budget", "", f"got {budget}; {dims} parameter{'s' if dims > 1 else ''} "
+                                            f"with --reps {reps} need at least {least} runs")
     count = 1 if sets < 12 * dims else (2 if sets < 24 * dims else 3)
     if count == 1:
         return [sets], check
