@@ -33,6 +33,7 @@ from ..errors import ScenarioError
 from ..reporting.text import fmt_hours, fmt_pct, fmt_people, fmt_trust, plural, short_name
 from ..scenario import load_scenario
 from ..schema import label_of
+from ..simulate import simulate
 from . import figures
 from . import levers as lv
 from .config import DashboardConfig
@@ -67,9 +68,10 @@ def runner() -> Runner:
 def warm() -> None:
     """Start the workers, and have each run and draw a tiny job once (imports, compiled
     code and font caches ready before the first page asks)."""
+    tiny = load_scenario(CONFIG.scenarios[0], {lv.SIZE: 200, "scenario.hours": 24})
+    simulate(tiny, seed=0)  # compiled code is built here once, and read from its cache by the workers
     pool = runner()
     pool.warm()
-    tiny = load_scenario(CONFIG.scenarios[0], {lv.SIZE: 200, "scenario.hours": 24})
     outcome = list(pool.outcomes(tiny, pool.workers, CONFIG.seed))[-1]
     pool.map(figures.png, [(name, outcome, outcome) for name in figures.FIGURES] * pool.workers)
 
