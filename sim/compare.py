@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .batch import BatchResult, run_batch
-from .batchfile import BatchSpec, check_scenarios
+from .batchfile import MAX_RUNS, BatchSpec, check_scenarios, total_runs
 from .calibration.posterior import posterior_draws
 from .errors import ScenarioError
 from .files import check_folder_target
@@ -44,6 +44,9 @@ def compare_spec(scenario_files: list[Path], replications: int, seed: int,
     draws = posterior_draws(posterior, replications, seed) if posterior is not None else []
     spec = BatchSpec(files[0], "compare", files, replications, seed, engine, dict(overrides),
                      draws=draws)
+    if total_runs(spec) > MAX_RUNS:
+        raise ScenarioError("--reps", "", f"{len(files)} scenarios x {replications:,} replications = "
+                                          f"{total_runs(spec):,} runs; allowed: at most {MAX_RUNS:,}")
     check_scenarios(spec)
     return spec
 
