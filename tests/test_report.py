@@ -171,6 +171,15 @@ def test_executive_summary_states_the_recommendation_in_people_and_hours(cmp):
     assert paired.pairs == 3 and f"in {round(paired.share_better * 3)} of 3 runs" in " ".join(report.bullets)
 
 
+def test_executive_summary_of_runs_shorter_than_a_day(cmp, results):
+    runs = results.runs.copy()
+    runs["unaware_affected_share_24h"] = np.nan                     # runs that end before 24 h
+    summary = stats.summary_table(runs, results.scenarios)
+    bullets = findings.executive_summary(summary, runs, results.short)
+    assert bullets[0].startswith("Recommendation: Direct first: it informs half of the affected customers soonest")
+    assert 3 <= len(bullets) <= 5 and not any("n/a" in b for b in bullets)
+
+
 def test_what_differs_is_plain_language_from_the_resolved_scenarios(results, html_text):
     rows = campaign_rows(results.scenarios)
     direct = [r for r in rows if r["scenario"] == "Direct first"]

@@ -281,20 +281,26 @@ def executive_summary(summary: pd.DataFrame, runs: pd.DataFrame, short: dict[str
     s_b, s_x = _m(b, "unaware_affected_share_24h"), _m(x, "unaware_affected_share_24h")
     h50b, h50x = _m(b, "hours_to_50pct_affected"), _m(x, "hours_to_50pct_affected")
     h90b, h90x = _m(b, "hours_to_90pct_affected"), _m(x, "hours_to_90pct_affected")
+    by_day = rec.criterion.key == "unaware_affected_people_24h"     # else the runs end before 24 h
     if len(summary) == 1:
-        bullets.append(f"One plan was simulated: {sb}. A day after the announcement, {fmt_people(u_b)} "
-                       f"affected customers ({fmt_pct(s_b)}) still do not know.")
+        bullets.append(f"One plan was simulated: {sb}. "
+                       + (f"A day after the announcement, {fmt_people(u_b)} affected customers ({fmt_pct(s_b)}) "
+                          f"still do not know." if by_day else "The runs end before a day has passed."))
         bullets.append(f"Half of the affected customers know within {fmt_hours(h50b, True)}, 90% within "
                        f"{fmt_hours(h90b, True)}.")
     elif rec.changes_plan:
-        fewer = u_b - u_x
-        bullets.append(f"Recommendation: {sx}. A day after the announcement it leaves {fmt_people(fewer)} "
-                       f"fewer affected customers unaware than {sb}: {fmt_people(u_x)} ({fmt_pct(s_x)}) "
-                       f"against {fmt_people(u_b)} ({fmt_pct(s_b)}).")
+        if by_day:
+            bullets.append(f"Recommendation: {sx}. A day after the announcement it leaves {fmt_people(u_b - u_x)} "
+                           f"fewer affected customers unaware than {sb}: {fmt_people(u_x)} ({fmt_pct(s_x)}) "
+                           f"against {fmt_people(u_b)} ({fmt_pct(s_b)}).")
+        else:
+            bullets.append(f"Recommendation: {sx}: it informs half of the affected customers soonest "
+                           f"(the runs end before a day has passed, so unaware customers at 24 h are not known).")
         bullets.append(_hours_bullet(sx, sb, h50x, h50b, h90x, h90b))
     else:
-        bullets.append(f"Recommendation: keep {sb}'s plan; no alternative leaves fewer affected customers "
-                       f"unaware a day after the announcement ({fmt_people(u_b)}, {fmt_pct(s_b)}).")
+        what = (f"leaves fewer affected customers unaware a day after the announcement ({fmt_people(u_b)}, "
+                f"{fmt_pct(s_b)})" if by_day else "informs half of the affected customers sooner")
+        bullets.append(f"Recommendation: keep {sb}'s plan; no alternative {what}.")
         bullets.append(f"Half of the affected customers know within {fmt_hours(h50b, True)}, 90% within "
                        f"{fmt_hours(h90b, True)}.")
     c_b, c_x = _m(b, "share_affected_first_from_company"), _m(x, "share_affected_first_from_company")
@@ -313,9 +319,10 @@ def executive_summary(summary: pd.DataFrame, runs: pd.DataFrame, short: dict[str
         bullets.append(sweep)
     elif rec.runner_up and rec.runner_up not in (rec.best, rec.base) and len(bullets) < 5:
         r = _row(summary, rec.runner_up)
-        bullets.append(f"Next best: {short[rec.runner_up]}, with {fmt_people(_m(r, 'unaware_affected_people_24h'))} "
-                       f"unaware at 24 h and half of affected customers informed within "
-                       f"{fmt_hours(_m(r, 'hours_to_50pct_affected'), True)}.")
+        unaware = (f"{fmt_people(_m(r, 'unaware_affected_people_24h'))} unaware at 24 h and "
+                   if by_day else "")
+        bullets.append(f"Next best: {short[rec.runner_up]}, with {unaware}half of affected customers informed "
+                       f"within {fmt_hours(_m(r, 'hours_to_50pct_affected'), True)}.")
     return bullets[:5]
 
 
