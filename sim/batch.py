@@ -29,6 +29,7 @@ import socket
 import time
 import traceback
 import uuid
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ class ChunkOutcome:
     runs: list[tuple[str, bool, float, str]]
     worker: str
     part: bytes | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def _ignore_interrupts() -> None:
@@ -107,11 +109,14 @@ def execute_chunk(chunk: Chunk) -> ChunkOutcome:
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
     scenarios = {v: Scenario(data, Path(path)) for v, (data, path) in chunk.scenarios.items()}
-    results, report = [], []
+    results, report, said = [], [], {}
     for run_id, seed, engine, variant in chunk.runs:
         start = time.perf_counter()
         try:
-            result = simulate(scenarios[variant], seed=seed, engine=engine)
+            with warnings.catch_warnings(record=True) as caught:   # sent to the parent, said once
+                warnings.simplefilter("always")
+                result = simulate(scenarios[variant], seed=seed, engine=engine)
+            said.update((str(w.message), None) for w in caught)
         except Exception as err:  # a failed run is recorded, the batch carries on
             last = traceback.format_exception_only(type(err), err)[-1].strip()
             report.append((run_id, False, time.perf_counter() - start, last))
@@ -125,7 +130,7 @@ def execute_chunk(chunk: Chunk) -> ChunkOutcome:
             part = table_to_bytes(table)
         else:
             write_part(Path(chunk.out), table)
-    return ChunkOutcome(report, worker, part)
+    return ChunkOutcome(report, worker, part, tuple(said))
 
 
 def make_chunks(plan: Plan, todo: list[RunTask], size: int, out: Path | None) -> list[Chunk]:
@@ -402,7 +407,8 @@ def _run_locked(spec, design, plan, out, workers, client, resume, reuse_any, pro
             seen.add(task.run_id)
             todo.append(task)
     try:
-        _execute_all(plan, todo, out, manifest, workers, client, progress, send_results, execute)
+        _execute_all(plan, todo, out, manifest, workers, client, progress, send_results, execute,
+                     say)
     except KeyboardInterrupt:
         on_disk = set(scan_parts(out)[0]) & wanted      # workers may have written more than we heard
         manifest.mark_done(on_disk)
@@ -419,13 +425,20 @@ def _run_locked(spec, design, plan, out, workers, client, resume, reuse_any, pro
                        runs_path, ts_path, reused, note, errors[0] if errors else "")
 
 
-def _execute_all(plan, todo, out, manifest, workers, client, progress, send_results, execute):
+def _execute_all(plan, todo, out, manifest, workers, client, progress, send_results, execute,
+                 say=None):
     """Hand the runs out in chunks and record each chunk as it completes."""
     bar = _progress_bar(len(plan.tasks), manifest.count("done"), progress)
     failed = 0
+    said: set[str] = set()
 
     def handle(outcome: ChunkOutcome) -> None:
         nonlocal failed
+        for message in outcome.warnings:
+            if message not in said:                 # each distinct warning once per batch
+                said.add(message)
+                bar.clear()
+                _say_warning(message, say)
         if outcome.part is not None:
             write_part(out, table_from_bytes(outcome.part))
         keys = 0
@@ -455,6 +468,13 @@ def _execute_all(plan, todo, out, manifest, workers, client, progress, send_resu
             _on_pool(chunks, min(nworkers, len(chunks)), handle, execute)
     finally:
         bar.close()
+
+
+def _say_warning(message: str, say: Callable[[str], None] | None) -> None:
+    if say is not None:
+        say(message if message.startswith("warning") else f"warning: {message}")
+    else:
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def _on_pool(chunks: list[Chunk], workers: int, handle, execute) -> None:

@@ -20,6 +20,7 @@ from .bundled import find_scenario, main_job_files
 from .calibration import command as calibration_command
 from . import robustness
 from .errors import ScenarioError
+from .reporting.text import fmt_hours, fmt_pct, fmt_people, fmt_trust
 from .scenario import load_scenario, parse_override
 from .simulate import ENGINES, SimulationResult, simulate
 
@@ -27,30 +28,23 @@ from .simulate import ENGINES, SimulationResult, simulate
 INTERRUPTED = 130
 
 
-def _fmt_hours(value) -> str:
-    return "never" if value is None else f"{value:.0f} h ({value / 24:.1f} days)"
-
-
-def _fmt_share(value) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
-
-
 def headline(result: SimulationResult) -> str:
-    """The figures printed after a run."""
+    """The figures printed after a run (the report's words for hours and shares)."""
     s = result.summary
     people = s["affected_agents"] * s["people_per_agent"]
     return "\n".join([
         f"scenario: {result.scenario.name} (seed {result.seed}, {s['agents']:,} agents "
         f"standing for {s['people_per_agent']:,.0f} people each)",
-        f"  affected customers:                 {people / 1e6:.2f} M people",
-        f"  time until 50% of affected aware:   {_fmt_hours(s['hours_to_50pct_affected'])}",
-        f"  time until 90% of affected aware:   {_fmt_hours(s['hours_to_90pct_affected'])}",
-        f"  affected still unaware at 24 h:     {_fmt_share(s['unaware_affected_share_24h'])}",
-        f"  affected still unaware at 72 h:     {_fmt_share(s['unaware_affected_share_72h'])}",
+        f"  affected customers:                 {fmt_people(people)} people",
+        f"  time until 50% of affected aware:   {fmt_hours(s['hours_to_50pct_affected'])}",
+        f"  time until 90% of affected aware:   {fmt_hours(s['hours_to_90pct_affected'])}",
+        f"  affected still unaware at 24 h:     {fmt_pct(s['unaware_affected_share_24h'], 1)}",
+        f"  affected still unaware at 72 h:     {fmt_pct(s['unaware_affected_share_72h'], 1)}",
         f"  affected who heard first from the company: "
-        f"{_fmt_share(s['share_affected_first_from_company'])}",
-        f"  company trust of affected: {s['initial_company_trust_affected']:.3f} at start, "
-        f"{s['final_company_trust_affected']:.3f} at end",
+        f"{fmt_pct(s['share_affected_first_from_company'], 1)}",
+        f"  company trust of affected (0 = none, 1 = full): "
+        f"{fmt_trust(s['initial_company_trust_affected'])} at start, "
+        f"{fmt_trust(s['final_company_trust_affected'])} at end",
     ])
 
 

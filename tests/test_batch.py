@@ -130,7 +130,7 @@ def test_existing_folder_needs_resume_and_the_same_batch_file(tmp_path):
     more = subprocess.run([*RUN, "batch", batch, "--out", tmp_path / "out", "--resume", "--quiet"],
                           cwd=ROOT, capture_output=True, text=True)
     assert more.returncode == 0, more.stderr
-    assert more.stderr.strip() == "resume: reusing 4 finished runs, running 4 (4 new)"
+    assert "resume: reusing 4 finished runs, running 4 (4 new)" in more.stderr.splitlines()
     run_batch(batch, tmp_path / "fresh", workers=1, progress=False)
     assert_same(tmp_path / "fresh", tmp_path / "out")
 
