@@ -474,3 +474,16 @@ def test_notes_follow_extends_and_are_classified():
     both = "press release (SMH); reach ASSUMPTION"
     assert is_source(both) and is_assumption(both)
     assert clean_comment(both) == "Press release (SMH); reach (assumption)"
+
+
+def test_a_report_from_a_posterior_says_its_bands_include_parameter_uncertainty(tmp_path):
+    posterior = tmp_path / "posterior.csv"
+    pd.DataFrame({"sample": [0, 1], "word_of_mouth.social": [0.004, 0.012],
+                  "distance": [1, 2]}).to_csv(posterior, index=False)
+    files = [SCENARIOS / "optus_2022.toml", SCENARIOS / "direct_first.toml"]
+    _, report = compare(files, tmp_path / "cmp", replications=2, workers=1, progress=False,
+                        overrides={"population.size": 400, "scenario.hours": 72}, posterior=posterior)
+    text = " ".join(report.uncertainty)
+    assert "uncertainty left by calibration in word of mouth between friends" in text
+    assert "They do not show uncertainty in the assumptions" not in text
+    assert any("calibrated parameters' uncertainty" in b for b in report.bullets)

@@ -124,12 +124,16 @@ def build_report(results: Results, options: ReportOptions | None = None,
     sensitivity = find_table(results, "sensitivity.csv", options.sensitivity)
     keys = stats.sweep_keys(runs, results.design) if results.has_design else []
     sweep_text = findings.sweep_finding(runs, keys, key_label, results.short) if keys else None
-    bullets = findings.executive_summary(summary, runs, results.short, rec, robustness, sweep_text)
+    posterior = bool((results.manifest.get("batch") or {}).get("draws"))
+    bullets = findings.executive_summary(summary, runs, results.short, rec, robustness, sweep_text,
+                                         posterior)
     n_sobol = (results.design.get("options") or {}).get("n") if results.design.get("method") == "sobol" else None
     notes = findings.sensitivity_notes(sensitivity, key_label, results.names, n_sobol) if sensitivity is not None else []
     warning = next((n.warning for n in notes if n.warning), "")
     per = int(stats.ok_runs(runs).groupby("scenario").size().min())
-    uncertainty = findings.uncertainty(per, len(infos) > 1, notes, robustness, results.short)
+    drawn = sorted({k for draw in (results.manifest.get("batch") or {}).get("draws") or [] for k in draw})
+    uncertainty = findings.uncertainty(per, len(infos) > 1, notes, robustness, results.short,
+                                       [key_label(k) for k in drawn])
     figures = charts.all_charts(runs, ts, infos, "slide", cohorts)
     for key_, measure, fig in sweeps.sweep_charts(runs, infos, keys, "slide"):
         figures[f"sweep_{measure}"] = fig

@@ -270,9 +270,10 @@ def _m(row: pd.Series, key: str) -> float:
 
 def executive_summary(summary: pd.DataFrame, runs: pd.DataFrame, short: dict[str, str],
                       rec: Recommendation | None = None, robustness: pd.DataFrame | None = None,
-                      sweep: str | None = None) -> list[str]:
+                      sweep: str | None = None, posterior: bool = False) -> list[str]:
     """3-5 bullets: the recommendation and its size in people and hours, first
-    sources and trust, how sure the difference is, and the runner-up or sweep finding."""
+    sources and trust, how sure the difference is, and the runner-up or sweep finding.
+    ``posterior``: runs drew calibrated parameters from a posterior (compare --posterior)."""
     rec = rec or recommend(summary, runs)
     b, x = _row(summary, rec.base), _row(summary, rec.best)
     sb, sx = short[rec.base], short[rec.best]
@@ -314,7 +315,7 @@ def executive_summary(summary: pd.DataFrame, runs: pd.DataFrame, short: dict[str
         bullets.append(f"The company itself is first to tell {fmt_pct(c_b)} of affected customers; their "
                        f"trust in the company goes from {fmt_trust(t0)} to {fmt_trust(t_b)} (0 = none, 1 = full).")
     if rec.paired is not None and rec.paired.pairs:
-        bullets.append(_sureness_bullet(rec, short, robustness))
+        bullets.append(_sureness_bullet(rec, short, robustness, posterior))
     if sweep:
         bullets.append(sweep)
     elif rec.runner_up and rec.runner_up not in (rec.best, rec.base) and len(bullets) < 5:
@@ -336,13 +337,14 @@ def _hours_bullet(sx, sb, h50x, h50b, h90x, h90b) -> str:
     return text + f"; 90% within {fmt_hours(h90x, True)}, against {fmt_hours(h90b, True)} with {sb}."
 
 
-def _sureness_bullet(rec: Recommendation, short: dict[str, str], robustness: pd.DataFrame | None) -> str:
+def _sureness_bullet(rec: Recommendation, short: dict[str, str], robustness: pd.DataFrame | None,
+                     posterior: bool = False) -> str:
     p = rec.paired
     k = round(p.share_better * p.pairs)
     diff = _diff_text(rec.criterion, p.diff)
     text = (f"How sure: with the same random draws, {short[rec.best]} did better than {short[rec.base]} "
             f"in {k} of {plural(p.pairs, 'run')} (difference, 10-90% of runs: {diff}). This is run-to-run "
-            f"chance only")
+            + ("chance and the calibrated parameters' uncertainty" if posterior else "chance only"))
     row = _robust_row(robustness, rec.best, rec.criterion.key)
     if row is not None:
         m = BY_KEY.get(row["measure"])
@@ -452,19 +454,29 @@ def sensitivity_notes(table: pd.DataFrame, label, names: Sequence[str], n: int |
 
 
 def uncertainty(runs_per_scenario: int, paired_draws: bool, sensitivity: list[SensitivityNote],
-                robustness: pd.DataFrame | None, short: dict[str, str]) -> list[str]:
+                robustness: pd.DataFrame | None, short: dict[str, str],
+                posterior: list[str] | None = None) -> list[str]:
     """The uncertainty statement: what the bands show, what they do not, and the
-    figures of any sensitivity or robustness analysis of these scenarios."""
+    figures of any sensitivity or robustness analysis of these scenarios.
+
+    ``posterior``: labels of the calibrated parameters drawn per run from a
+    calibration posterior (``compare --posterior``), if any."""
     out = [f"The bands in the charts and the ranges in the tables show run-to-run chance: the spread "
            f"of outcomes over {plural(runs_per_scenario, 'run')} of the same plan with different "
            f"random draws (who follows the news, who tells whom, when messages are read). The figures "
            f"quoted are medians of those runs."
            + (" Every plan was run with the same draws, so differences between plans are "
               "sharper than their overlapping bands suggest." if paired_draws else "")]
-    out.append("They do not show uncertainty in the assumptions: how much people talk, how far news "
-               "coverage reaches, how far people trust each source and the other inputs marked as "
-               "assumptions in the appendix are each fixed at one value. If those values are wrong, "
-               "every plan moves, and the gaps between them may change.")
+    if posterior:
+        out.append(f"They also show the uncertainty left by calibration in {join_words(posterior)}: each "
+                   f"run used values drawn from the calibration's posterior (the same draw for every "
+                   f"plan). The other assumptions in the appendix are each fixed at one value; if those "
+                   f"are wrong, every plan moves, and the gaps between them may change.")
+    else:
+        out.append("They do not show uncertainty in the assumptions: how much people talk, how far news "
+                   "coverage reaches, how far people trust each source and the other inputs marked as "
+                   "assumptions in the appendix are each fixed at one value. If those values are wrong, "
+                   "every plan moves, and the gaps between them may change.")
     for note in sensitivity:
         parts = [f"{lab} ({note.method} {'total-order index' if note.method == 'Sobol' else 'mu*'} "
                  f"{v:.2f} ± {c:.2f})" for lab, v, c in note.top]
