@@ -9,9 +9,10 @@ A run is identified by what it ran, never by a path or a position::
   digest of its content, not by its path, so moving a project to another
   folder keeps its identities;
 - the *code digest* hashes the package's model code (every ``.py`` and
-  ``.toml`` file of ``sim/`` except the reporting and dashboard code, which do
-  not change results), so an edited model never reuses old runs, whether it
-  runs from a git checkout or an installed wheel.
+  ``.toml`` file of ``sim/`` except the code that only reads, plans or presents:
+  the command line, reporting, dashboard, calibration and analysis modules),
+  so an edited model never reuses old runs, whether it runs from a git
+  checkout or an installed wheel.
 
 Batches resume and comparisons reuse finished runs by this identity.
 """
@@ -32,7 +33,10 @@ __all__ = ["canonical_json", "code_digest", "code_version", "package_versions", 
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: Sub-folders of sim/ whose code cannot change a run's results.
-NOT_MODEL_CODE = ("reporting", "dashboard", "templates", "__pycache__")
+NOT_MODEL_CODE = ("reporting", "dashboard", "calibration", "templates", "__pycache__")
+#: Modules of sim/ that only read, present or plan: they cannot change a run's results.
+NOT_MODEL_MODULES = ("__main__.py", "bundled.py", "cli.py", "compare.py", "plots.py", "results.py",
+                     "robustness.py", "sensitivity.py", "targets.py")
 PACKAGES = ("breachsim", "mesa", "numpy", "numba", "pandas", "pyarrow", "networkx", "matplotlib")
 DIGEST_CHARS = 20
 
@@ -79,7 +83,8 @@ def code_digest() -> str:
     h = hashlib.sha256()
     files = sorted(p for p in PACKAGE_DIR.rglob("*")
                    if p.suffix in (".py", ".toml") and p.is_file()
-                   and not set(p.relative_to(PACKAGE_DIR).parts[:-1]) & set(NOT_MODEL_CODE))
+                   and not set(p.relative_to(PACKAGE_DIR).parts[:-1]) & set(NOT_MODEL_CODE)
+                   and p.relative_to(PACKAGE_DIR).as_posix() not in NOT_MODEL_MODULES)
     for path in files:
         h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
         h.update(b"\0")

@@ -300,3 +300,25 @@ def test_an_installed_copy_finds_its_bundled_scenarios_from_any_folder(tmp_path)
     manifest = json.loads((elsewhere / "x" / "manifest.json").read_text())
     assert manifest["scenario_file"].startswith(str(target))
     assert manifest["scenario"]["scenario"]["name"] == "Direct first"
+
+
+def test_the_code_digest_follows_model_code_not_presentation(tmp_path, monkeypatch):
+    import shutil
+
+    from sim import provenance
+
+    copy = tmp_path / "sim"
+    shutil.copytree(ROOT / "sim", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", copy)
+
+    def digest():
+        provenance.code_digest.cache_clear()
+        return provenance.code_digest()
+
+    before = digest()
+    for presentation in ("reporting/text.py", "cli.py", "plots.py"):
+        (copy / presentation).write_text((copy / presentation).read_text() + "\n# edited\n")
+    assert digest() == before
+    (copy / "rules.py").write_text((copy / "rules.py").read_text() + "\n# edited\n")
+    assert digest() != before
+    provenance.code_digest.cache_clear()
