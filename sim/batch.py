@@ -42,7 +42,7 @@ from .batchfile import BatchSpec, load_batch
 from .design import Design, build_design
 from .errors import ScenarioError
 from .files import (FolderLock, check_folder_target, clean_stale_temporaries, make_folder,
-                    write_atomically, write_json)
+                    read_json_table, write_atomically, write_json)
 from .parts import (PARTS, RunResult, drop_parts_without, part_table, read_series, scan_parts,
                     table_from_bytes, table_to_bytes, write_part)
 from .plan import SEED_RULE, Plan, RunTask, plan_runs, run_seed
@@ -208,13 +208,8 @@ class Manifest:
 def read_manifest(folder: Path) -> dict:
     """A batch folder's manifest, or ScenarioError if it is missing or damaged."""
     path = Path(folder) / "manifest.json"
-    if not path.is_file():
-        raise ScenarioError(path, "", "no such file; is this a batch folder?")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ScenarioError(path, "", f"not a readable manifest ({err.__class__.__name__})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), dict):
+    data = read_json_table(path, "a batch manifest")
+    if not isinstance(data.get("runs"), dict):
         raise ScenarioError(path, "runs", "missing; this is not a breachsim batch manifest")
     return data
 

@@ -28,7 +28,7 @@ from typing import Any, Callable
 from .errors import ScenarioError
 
 __all__ = ["FolderLock", "check_folder_target", "clean_stale_temporaries", "make_folder",
-           "plain_json", "swap_in_folder",
+           "plain_json", "read_json_table", "swap_in_folder",
            "temporary_name", "write_atomically", "write_json"]
 
 #: Marker in every temporary name, so stale ones can be found and removed.
@@ -100,6 +100,21 @@ def make_folder(path: Path) -> None:
         Path(path).mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ScenarioError(path, "", f"cannot create the folder ({err.strerror})") from None
+
+
+def read_json_table(path: Path, what: str) -> dict:
+    """A JSON file holding one table (e.g. a manifest), or one ScenarioError line
+    naming ``path`` and ``what`` it should have been."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(path, "", f"no such file; expected {what}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise ScenarioError(path, "", f"not a readable {what} ({err.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", f"not {what}")
+    return data
 
 
 def _pid_alive(pid: int) -> bool:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .batch import read_manifest
 from .errors import ScenarioError
-from .files import check_folder_target, swap_in_folder, write_atomically, write_json
+from .files import check_folder_target, read_json_table, swap_in_folder, write_atomically, write_json
 from .provenance import code_digest, code_version, package_versions, run_id, scenario_digest
 from .scenario import Scenario, scenario_from_data, with_overrides
 from .simulate import ENGINES, SimulationResult
@@ -111,26 +111,12 @@ def run_from_manifest(path: str | Path) -> Replay:
     path = Path(path)
     if path.is_dir():
         path = path / RUN_MANIFEST
-    data = read_manifest_file(path)
+    data = read_json_table(path, "a run manifest")
     scenario = scenario_from_data(_need(data, "scenario", lambda v: isinstance(v, dict), path,
                                         "the resolved scenario table"), path)
     seed = _need(data, "seed", _is_seed, path, "a whole number >= 0")
     engine = _need(data, "engine", lambda v: v in ENGINES, path, ", ".join(ENGINES))
     return Replay(scenario, seed, engine, data.get("run_id"), data.get("code"))
-
-
-def read_manifest_file(path: Path) -> dict:
-    import json
-
-    if not path.is_file():
-        raise ScenarioError(path, "", "no such file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ScenarioError(path, "", f"not a readable manifest ({err.__class__.__name__})") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(path, "", "not a run manifest")
-    return data
 
 
 def run_from_batch(folder: str | Path, key: str) -> Replay:
