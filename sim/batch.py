@@ -208,7 +208,7 @@ class Manifest:
 def read_manifest(folder: Path) -> dict:
     """A batch folder's manifest, or ScenarioError if it is missing or damaged."""
     path = Path(folder) / "manifest.json"
-    data = read_json_table(path, "a batch manifest")
+    data = read_json_table(path, "batch manifest")
     if not isinstance(data.get("runs"), dict):
         raise ScenarioError(path, "runs", "missing; this is not a breachsim batch manifest")
     return data

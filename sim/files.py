@@ -104,16 +104,16 @@ def make_folder(path: Path) -> None:
 
 def read_json_table(path: Path, what: str) -> dict:
     """A JSON file holding one table (e.g. a manifest), or one ScenarioError line
-    naming ``path`` and ``what`` it should have been."""
+    naming ``path`` and ``what`` it should have been (e.g. "run manifest")."""
     path = Path(path)
     if not path.is_file():
-        raise ScenarioError(path, "", f"no such file; expected {what}")
+        raise ScenarioError(path, "", f"no such file; expected a {what}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as err:
         raise ScenarioError(path, "", f"not a readable {what} ({err.__class__.__name__})") from None
     if not isinstance(data, dict):
-        raise ScenarioError(path, "", f"not {what}")
+        raise ScenarioError(path, "", f"not a {what}")
     return data
 
 

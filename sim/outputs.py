@@ -111,7 +111,7 @@ def run_from_manifest(path: str | Path) -> Replay:
     path = Path(path)
     if path.is_dir():
         path = path / RUN_MANIFEST
-    data = read_json_table(path, "a run manifest")
+    data = read_json_table(path, "run manifest")
     scenario = scenario_from_data(_need(data, "scenario", lambda v: isinstance(v, dict), path,
                                         "the resolved scenario table"), path)
     seed = _need(data, "seed", _is_seed, path, "a whole number >= 0")
