@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -158,6 +159,23 @@ def outcome_of(name: str, reps: list[Replicate], total: int, key: str = "") -> O
         done=len(reps), total=total, seeds=tuple(r.seed for r in reps), key=key)
 
 
+def _exit_with(parent: int) -> None:
+    """Worker start: end this worker once the process that made the pool is gone.
+
+    A pool's workers otherwise outlive a server that was killed (they wait for
+    work forever, and keep their fork server alive with them).
+    """
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def _warm_run() -> None:
     """A tiny run, so that anything compiled or cached on first use is ready."""
     simulate(load_scenario(main_job_files()[0], {"population.size": 200, "scenario.hours": 24}),
@@ -182,7 +200,8 @@ class Runner:
         context = multiprocessing.get_context("forkserver")
         # Workers start with the engines and the charts imported.
         context.set_forkserver_preload(["sim.dashboard.runs", "sim.dashboard.figures"])
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_exit_with,
+                                        initargs=(os.getpid(),))
         self.cache: OrderedDict[str, Outcome] = OrderedDict()
         self.keep = keep
         self.poll = 0.05  # seconds between checks for cancellation
