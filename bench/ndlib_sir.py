@@ -73,7 +73,7 @@ def run_fast(edges: np.ndarray, nodes: int, beta: float, seeds: float, steps: in
         with Timer() as t:
             frame = model.run()
         times.append(t.seconds)
-    return float(np.median(times)), frame["aware"].iloc[-1] / models[-1].world.size
+    return float(np.median(times)), frame["aware"][-1] / models[-1].world.size
 
 
 def main() -> None:

@@ -25,9 +25,9 @@ tiny = load_scenario({path!r}, {{"population.size": 100, "scenario.hours": 2}})
 FastEngine(*prepare(tiny, 0)).run()          # load (or compile) the kernel
 s = load_scenario({path!r}, {{"population.size": {n}}})
 t0 = time.perf_counter(); world, rules, rng = prepare(s, 1); t1 = time.perf_counter()
-engine = FastEngine(world, rules, rng); frame = engine.run(); t2 = time.perf_counter()
+engine = FastEngine(world, rules, rng); columns = engine.run(); t2 = time.perf_counter()
 edges = sum(l.edges for l in world.network.layers)
-aware = frame["aware_affected"].iloc[-1] / max(1, engine.n_affected)
+aware = columns["aware_affected"][-1] / max(1, engine.n_affected)
 print(json.dumps({{"build": t1 - t0, "run": t2 - t1, "edges": edges, "aware": aware,
                   "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
                   "estimate": estimate_bytes(s, "fast") / 2**30}}))

@@ -5,8 +5,9 @@ inputs (:class:`sim.world.World`), its rule constants (:class:`sim.rules.Rules`)
 and its random generator, from which every draw of the run comes after the
 world was built. Construction sets up the state at the start (seeds planted,
 row 0 recorded); :meth:`Engine.run` runs every step and returns the time
-series as a DataFrame with the columns :data:`sim.measures.RAW_COLUMNS`, one
-row per time-series row (``steps + 1``). The engine is spent after ``run``.
+series as columns: a dict of the :data:`sim.measures.RAW_COLUMNS` names to
+arrays with one entry per time-series row (``steps + 1``). The engine is
+spent after ``run``.
 
 A new engine is a new module with such a class plus one line in
 :data:`REGISTRY`; :func:`sim.simulate.simulate` then runs it by name.
@@ -18,7 +19,6 @@ import importlib
 from typing import Callable, Protocol
 
 import numpy as np
-import pandas as pd
 
 from .rules import Rules
 from .scenario import Scenario
@@ -32,8 +32,8 @@ class Engine(Protocol):
 
     def __init__(self, world: World, rules: Rules, rng: np.random.Generator) -> None: ...
 
-    def run(self, on_step: Callable[[], None] | None = None) -> pd.DataFrame:
-        """Run every step (calling ``on_step()`` after each); the time series."""
+    def run(self, on_step: Callable[[], None] | None = None) -> dict[str, np.ndarray]:
+        """Run every step (calling ``on_step()`` after each); the time-series columns."""
 
 
 #: Engine name -> "module:Class" (imported when first used, so that Mesa or

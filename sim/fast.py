@@ -32,10 +32,9 @@ import os
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from .errors import ScenarioError
-from .measures import COUNTS, SUMS, frame_from_arrays
+from .measures import COUNTS, SUMS, columns_from_arrays
 from .rules import TRUST_COLUMN, Rules
 from .schema import COHORTS, SOURCES
 from .world import World
@@ -211,8 +210,8 @@ class FastEngine:
         self.path = Path(world, rules, rng, self.inputs, self.state, self.tally)
         self.path.start()
 
-    def run(self, on_step=None) -> pd.DataFrame:
-        """Run every step (calling ``on_step()`` after each); the time series."""
+    def run(self, on_step=None) -> dict[str, np.ndarray]:
+        """Run every step (calling ``on_step()`` after each); the time-series columns."""
         steps = self.rules.steps
         if on_step is None:
             self.path.steps(0, steps)
@@ -221,4 +220,4 @@ class FastEngine:
                 self.path.steps(k, k + 1)
                 on_step()
         t = self.tally
-        return frame_from_arrays(t.rows_counts, t.rows_spreading, t.rows_sums, self.n_affected)
+        return columns_from_arrays(t.rows_counts, t.rows_spreading, t.rows_sums, self.n_affected)

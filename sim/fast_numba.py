@@ -43,7 +43,7 @@ SUM_SOURCE, SUM_COMPANY = 0, 1
 EXPONENTIAL, FIXED, FOREVER = 0, 1, 2
 #: Queues, and the fields of the ``meta`` array.
 BROADCASTS, READS, TELLINGS = 0, 1, 2
-FREE, USED, SPREADING, STAMP = 0, 1, 2, 3
+FREE, FREE_COUNT, USED, SPREADING, STAMP = 0, 1, 2, 3, 4
 
 
 def _check_layout() -> None:
@@ -94,72 +94,99 @@ class Network(NamedTuple):
 
 
 class Queues(NamedTuple):
-    """Per-step event lists, spreading bookkeeping and scratch space."""
+    """Per-step event lists, spreading bookkeeping and scratch space (reused every
+    step, so that a step allocates nothing in the common case)."""
 
     head: np.ndarray       # (3, steps): first slot of each step's list, -1 empty
     tail: np.ndarray       # (3, steps): last slot
     count: np.ndarray      # (3, steps): events in each list
     ending: np.ndarray     # people whose spreading ends at each step index (steps + 2)
-    meta: np.ndarray       # FREE (free-list head), USED (slots ever used), SPREADING, STAMP
+    meta: np.ndarray       # FREE (free-list head), FREE_COUNT, USED (slots ever used), SPREADING, STAMP
     stamp: np.ndarray      # per person: last absorb that touched them
     best: np.ndarray       # per person: largest pick draw in this absorb
     pick: np.ndarray       # per person: exposure with that draw
     flags: np.ndarray      # per person: 1 believed, 2 got a company message, 4 asked to share
+    touched: np.ndarray    # per person: people touched by an absorb
+    starters: np.ndarray   # per person: people starting a spreading period
+    person: np.ndarray     # per exposure of a step: who
+    source: np.ndarray     # source code
+    asked: np.ndarray      # the message asked to share
+    teller: np.ndarray     # the spreader, for word of mouth
+    trust: np.ndarray      # start-of-step trust in the source
+    hit: np.ndarray        # the belief draw succeeded
+
+
+class Exposures(NamedTuple):
+    """A step's exposures (views or, when the scratch space is too small, new arrays)."""
+
+    person: np.ndarray
+    source: np.ndarray
+    asked: np.ndarray
+    teller: np.ndarray
+    trust: np.ndarray
+    hit: np.ndarray
 
 
 jit = numba.njit(cache=True)
+#: Helpers inlined where they are called (no call overhead, and the arrays they
+#: touch are not reference-counted on every call).
+inline = numba.njit(cache=True, inline="always")
 
 
 # ---- the event pool -----------------------------------------------------------------
 @jit
-def _push(pool, q, queue, step, a, b, c):
-    """Append event (a, b, c) to ``queue``'s list of ``step``; the pool, maybe grown."""
+def _reserve(pool, q, n):
+    """The pool, grown (doubling) if it has fewer than ``n`` free slots."""
     meta = q.meta
+    if meta[FREE_COUNT] + pool.shape[0] - meta[USED] >= n:
+        return pool
+    size = pool.shape[0]
+    while meta[FREE_COUNT] + size - meta[USED] < n:
+        size *= 2
+    bigger = np.empty((size, 4), pool.dtype)
+    bigger[: pool.shape[0]] = pool
+    return bigger
+
+
+@inline
+def _push(pool, head, tail, count, meta, step, a, b, c):
+    """Append event (a, b, c) to the list of ``step`` (a slot must be free)."""
     slot = meta[FREE]
     if slot >= 0:
         meta[FREE] = pool[slot, 0]
+        meta[FREE_COUNT] -= 1
     else:
         slot = meta[USED]
-        if slot == pool.shape[0]:
-            bigger = np.empty((2 * pool.shape[0], 4), pool.dtype)
-            bigger[: pool.shape[0]] = pool
-            pool = bigger
         meta[USED] = slot + 1
     pool[slot, 0] = -1
     pool[slot, 1] = a
     pool[slot, 2] = b
     pool[slot, 3] = c
-    last = q.tail[queue, step]
-    if last < 0:
-        q.head[queue, step] = slot
+    if tail[step] < 0:
+        head[step] = slot
     else:
-        pool[last, 0] = slot
-    q.tail[queue, step] = slot
-    q.count[queue, step] += 1
-    return pool
+        pool[tail[step], 0] = slot
+    tail[step] = slot
+    count[step] += 1
 
 
-@jit
-def _take(pool, q, queue, step):
-    """Remove ``queue``'s list of ``step``: its events as (a, b, c) arrays, in order."""
-    n = q.count[queue, step]
-    a = np.empty(n, np.int64)
-    b = np.empty(n, np.int64)
-    c = np.empty(n, np.int64)
+@inline
+def _release(pool, q, queue, step):
+    """Return the slots of ``queue``'s list of ``step`` to the free list."""
+    meta = q.meta
     slot = q.head[queue, step]
-    for i in range(n):
-        a[i], b[i], c[i] = pool[slot, 1], pool[slot, 2], pool[slot, 3]
+    for _ in range(q.count[queue, step]):
         after = pool[slot, 0]
-        pool[slot, 0] = q.meta[FREE]
-        q.meta[FREE] = slot
+        pool[slot, 0] = meta[FREE]
+        meta[FREE] = slot
         slot = after
+    meta[FREE_COUNT] += q.count[queue, step]
     q.head[queue, step] = -1
     q.tail[queue, step] = -1
     q.count[queue, step] = 0
-    return a, b, c
 
 
-@jit
+@inline
 def _first_step(cumulative, after, draw):
     """Step of the first event at or after ``after`` (numpy's searchsorted, left)."""
     target = cumulative[after] + draw
@@ -173,162 +200,177 @@ def _first_step(cumulative, after, draw):
     return lo - 1
 
 
-@jit
-def _schedule(pool, q, people, count, source, cumulative, after, steps, rng):
-    """One pending exposure per person of ``people[:count]`` to a broadcast channel."""
-    if count == 0 or cumulative[steps] <= cumulative[after]:
-        return pool
-    for j in range(count):
-        when = _first_step(cumulative, after, rng.standard_exponential())
-        if 0 <= when < steps:
-            pool = _push(pool, q, BROADCASTS, when, people[j], source, 0)
-    return pool
+@inline
+def _schedule(pool, q, people, first, last, sources, source, cumulative, after, steps, rng):
+    """One pending exposure to channel ``source`` for each ``people[x]``,
+    first <= x < last, with ``sources[x] == source`` (all if ``sources`` is None)."""
+    if cumulative[steps] <= cumulative[after]:
+        return
+    head, tail, count, meta = q.head[BROADCASTS], q.tail[BROADCASTS], q.count[BROADCASTS], q.meta
+    for x in range(first, last):
+        if sources is None or sources[x] == source:
+            step = _first_step(cumulative, after, rng.standard_exponential())
+            if 0 <= step < steps:
+                _push(pool, head, tail, count, meta, step, people[x], source, 0)
 
 
 # ---- spreading ----------------------------------------------------------------------
-@jit
-def _spreading_until(row, draw, k):
+@inline
+def _spreading_until(row, draw, kind, active_hours, step_hours, steps):
     """Rules.spreading_until for one period (same operations, same rounding)."""
-    if k.active_kind == FOREVER:
-        return k.steps
-    hours = draw * k.active_hours if k.active_kind == EXPONENTIAL else k.active_hours
-    length = max(1.0, np.ceil(hours / k.step_hours - 1e-9))
-    return int(min(row + length - 1.0, float(k.steps)))
+    if kind == FOREVER:
+        return steps
+    hours = draw * active_hours if kind == EXPONENTIAL else active_hours
+    length = max(1.0, np.ceil(hours / step_hours - 1e-9))
+    return int(min(row + length - 1.0, float(steps)))
 
 
-@jit
-def _set_until(s, q, person, until, row):
+@inline
+def _set_until(spread_until, ending, meta, person, until, row):
     """Change a person's last spreading step, keeping the spreading count of ``row``."""
-    before = s.spread_until[person]
-    q.meta[SPREADING] += int(until >= row) - int(before >= row)
+    before = spread_until[person]
+    meta[SPREADING] += int(until >= row) - int(before >= row)
     if before >= 0:
-        q.ending[before] -= 1
-    q.ending[until] += 1
-    s.spread_until[person] = until
+        ending[before] -= 1
+    ending[until] += 1
+    spread_until[person] = until
 
 
 @jit
-def _start_spreading(pool, people, row, i, s, k, net, q, rng):
-    """New spreading periods from ``row`` (people ascending); each edge's telling step."""
-    m = len(people)
+def _start_spreading(pool, people, m, row, i, s, k, net, q, rng):
+    """New spreading periods from ``row`` for ``people[:m]`` (ascending); each
+    edge's telling step; the pool."""
+    spread_until, period, propensity = s.spread_until, s.period, s.propensity
+    ending, meta, hours, steps = q.ending, q.meta, i.hours_cum, k.steps
     for j in range(m):
         draw = rng.standard_exponential() if k.active_kind == EXPONENTIAL else 0.0
-        _set_until(s, q, people[j], _spreading_until(row, draw, k), row)
-        s.period[people[j]] += 1
+        until = _spreading_until(row, draw, k.active_kind, k.active_hours, k.step_hours, steps)
+        _set_until(spread_until, ending, meta, people[j], until, row)
+        period[people[j]] += 1
     if k.well_mixed:
         return pool
-    hours = i.hours_cum
+    head, tail, count = q.head[TELLINGS], q.tail[TELLINGS], q.count[TELLINGS]
     for layer in range(k.layers):
         hazard = k.hazard0 if layer == 0 else k.hazard1
         indptr = net.indptr0 if layer == 0 else net.indptr1
         indices = net.indices0 if layer == 0 else net.indices1
         if hazard <= 0:
             continue
+        edges = 0
+        for j in range(m):
+            edges += indptr[people[j] + 1] - indptr[people[j]]
+        pool = _reserve(pool, q, edges)
         for j in range(m):
             p = people[j]
-            until = s.spread_until[p]
-            rate = hazard * s.propensity[p]
-            limit = rate * (hours[min(until + 1, k.steps)] - hours[row])
+            until = spread_until[p]
+            rate = hazard * propensity[p]
+            limit = rate * (hours[min(until + 1, steps)] - hours[row])
             for e in range(indptr[p], indptr[p + 1]):
                 draw = rng.standard_exponential()
                 if draw < limit:
-                    when = _first_step(hours, row, draw / rate)
-                    if when <= until and 0 <= when < k.steps:
-                        pool = _push(pool, q, TELLINGS, when, p, indices[e], s.period[p])
+                    step = _first_step(hours, row, draw / rate)
+                    if step <= until and 0 <= step < steps:
+                        _push(pool, head, tail, count, meta, step, p, indices[e], period[p])
     return pool
 
 
 # ---- absorbing a step's exposures ---------------------------------------------------
-@jit
-def _group(people, source, asked, hit, n, q, rng):
+@inline
+def _group(x, n, q, rng):
     """Per person touched: flags and the exposure picked (largest of a second
-    uniform draw each, first on ties); the people, ascending."""
+    uniform draw each, first on ties); how many people, in ``q.touched`` ascending."""
+    stamps, flags, best, pick, touched = q.stamp, q.flags, q.best, q.pick, q.touched
+    person, source, asked, hit = x.person, x.source, x.asked, x.hit
     q.meta[STAMP] += 1
     stamp = q.meta[STAMP]
-    touched = np.empty(n, np.int64)
     m = 0
-    for x in range(n):
-        p = people[x]
+    for j in range(n):
+        p = person[j]
         u = rng.random()
-        if q.stamp[p] != stamp:
-            q.stamp[p] = stamp
-            q.flags[p] = 0
-            q.best[p] = -1.0
+        if stamps[p] != stamp:
+            stamps[p] = stamp
+            flags[p] = 0
+            best[p] = -1.0
             touched[m] = p
             m += 1
-        q.flags[p] = q.flags[p] | ((1 if hit[x] else 0) | (2 if source[x] == DIRECT else 0)
-                                   | (4 if asked[x] else 0))
-        if u > q.best[p]:
-            q.best[p] = u
-            q.pick[p] = x
-    return np.sort(touched[:m])
+        flags[p] = flags[p] | ((1 if hit[j] else 0) | (2 if source[j] == DIRECT else 0)
+                               | (4 if asked[j] else 0))
+        if u > best[p]:
+            best[p] = u
+            pick[p] = j
+    touched[:m].sort()
+    return m
 
 
 @jit
-def _absorb(pool, people, source, asked, n, row, i, s, t, k, net, q, rng):
-    """One step's exposures, absorbed together (docs/MODEL.md 7.7); the pool."""
-    trust = np.empty(n)
-    hit = np.empty(n, np.bool_)
-    for x in range(n):
-        p, src = people[x], source[x]
-        trust[x] = s.company_trust[p] if src == DIRECT else i.trust[p, i.trust_column[src]]
-    for x in range(n):
-        hit[x] = (rng.random() < trust[x]) or source[x] == SEED
-    touched = _group(people, source, asked, hit, n, q, rng)
-    counts, sums = t[0], t[1]
+def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
+    """The exposures ``x`` (first ``n``) of one step, absorbed together
+    (docs/MODEL.md 7.7); the pool."""
+    aware_row, first_source, believes = s.aware_row, s.first_source, s.believes
+    company_trust, trust_lost, contacted_row = s.company_trust, s.trust_lost, s.contacted_row
+    affected_of, cohort, counts, sums = i.affected, i.cohort, t[0], t[1]
+    trust_of, trust_column = i.trust, i.trust_column
+    person, source, trust, hit = x.person, x.source, x.trust, x.hit
+    for j in range(n):
+        p, src = person[j], source[j]
+        trust[j] = company_trust[p] if src == DIRECT else trust_of[p, trust_column[src]]
+    for j in range(n):
+        hit[j] = (rng.random() < trust[j]) or source[j] == SEED
+    m = _group(x, n, q, rng)
+    flags_of, pick, touched, starters = q.flags, q.pick, q.touched, q.starters
     add_source, add_aware, add_gain = 0.0, 0.0, 0.0
-    starters = np.empty(len(touched), np.int64)
     started = 0
-    for p in touched:
-        flags, x = q.flags[p], q.pick[p]
-        affected = i.affected[p]
-        if s.aware_row[p] < 0:
-            src = source[x]
-            s.aware_row[p] = row
-            s.first_source[p] = src
+    for j in range(m):
+        p = touched[j]
+        flags, chosen = flags_of[p], pick[p]
+        affected = affected_of[p]
+        if aware_row[p] < 0:
+            src = source[chosen]
+            aware_row[p] = row
+            first_source[p] = src
             counts[AWARE] += 1
             counts[FIRST + src] += 1
-            counts[AWARE_COHORT + i.cohort[p]] += 1
-            add_source += trust[x]
+            counts[AWARE_COHORT + cohort[p]] += 1
+            add_source += trust[chosen]
             if affected:
                 counts[AWARE_AFFECTED] += 1
                 counts[FIRST_AFFECTED + src] += 1
                 if src != SEED:
-                    before = s.company_trust[p]
+                    before = company_trust[p]
                     if src == DIRECT:
                         lost = 0.0
                         after = before + k.first_from_company * (1.0 - before)
                     else:
                         lost = k.learned_elsewhere_first * before
                         after = before - lost
-                    s.trust_lost[p] = lost
-                    s.company_trust[p] = after
+                    trust_lost[p] = lost
+                    company_trust[p] = after
                     add_aware += after - before
-        if flags & 2 and s.contacted_row[p] < 0:
-            s.contacted_row[p] = row
+        if flags & 2 and contacted_row[p] < 0:
+            contacted_row[p] = row
             counts[CONTACTED] += 1
-            if affected and 0 <= s.aware_row[p] < row:
+            if affected and 0 <= aware_row[p] < row:
                 counts[KNEW] += 1
-            if s.first_source[p] != DIRECT and s.trust_lost[p] > 0:
-                gain = k.late_contact_recovery * s.trust_lost[p]
-                s.company_trust[p] += gain
+            if first_source[p] != DIRECT and trust_lost[p] > 0:
+                gain = k.late_contact_recovery * trust_lost[p]
+                company_trust[p] += gain
                 add_gain += gain
-        newly = (flags & 1) != 0 and not s.believes[p]
+        newly = (flags & 1) != 0 and not believes[p]
         if newly:
-            s.believes[p] = True
+            believes[p] = True
             counts[BELIEVING] += 1
             if affected:
                 counts[BELIEVING_AFFECTED] += 1
         if flags & 4:
             s.propensity[p] = k.share_multiplier
-        if newly or (flags & 4 and s.believes[p]):
+        if newly or (flags & 4 and believes[p]):
             starters[started] = p
             started += 1
     sums[SUM_SOURCE] += add_source
     sums[SUM_COMPANY] += add_aware
     sums[SUM_COMPANY] += add_gain
     if started:
-        pool = _start_spreading(pool, starters[:started], row, i, s, k, net, q, rng)
+        pool = _start_spreading(pool, starters, started, row, i, s, k, net, q, rng)
     return pool
 
 
@@ -336,22 +378,37 @@ def _absorb(pool, people, source, asked, n, row, i, s, t, k, net, q, rng):
 @jit
 def _send(pool, step, i, t, k, q, rng):
     """Each campaign's messages of ``step``; a read step for each one delivered."""
-    counts = t[0]
+    counts, hours, order = t[0], i.hours_cum, i.camp_order
+    head, tail, count, meta = q.head[READS], q.tail[READS], q.count[READS], q.meta
     for c in range(len(i.camp_medium)):
         before = i.camp_sent[c, step - 1] if step > 0 else 0
-        start = i.camp_offset[c]
+        sent = i.camp_sent[c, step] - before
+        if sent == 0:
+            continue
+        pool = _reserve(pool, q, sent)
+        start = i.camp_offset[c] + before
         medium = i.camp_medium[c]
         reachable = i.sms_reachable if medium == 0 else i.email_reachable
-        for j in range(start + before, start + i.camp_sent[c, step]):
-            p = i.camp_order[j]
-            counts[SENT] += 1
+        rate, asked = i.read_rate[medium], 1 if i.camp_asked[c] else 0
+        for j in range(start, start + sent):
+            p = order[j]
             if reachable[p]:
                 counts[DELIVERED] += 1
-                draw = rng.standard_exponential() / i.read_rate[medium]
-                when = _first_step(i.hours_cum, step + 1, draw)
-                if 0 <= when < k.steps:
-                    pool = _push(pool, q, READS, when, p, 1 if i.camp_asked[c] else 0, 0)
+                read = _first_step(hours, step + 1, rng.standard_exponential() / rate)
+                if 0 <= read < k.steps:
+                    _push(pool, head, tail, count, meta, read, p, asked, 0)
+        counts[SENT] += sent
     return pool
+
+
+@jit
+def _exposures(q, capacity):
+    """Scratch space for ``capacity`` exposures: the reusable one if big enough."""
+    if capacity <= len(q.person):
+        return Exposures(q.person, q.source, q.asked, q.teller, q.trust, q.hit)
+    return Exposures(np.empty(capacity, np.int64), np.empty(capacity, np.int64),
+                     np.empty(capacity, np.bool_), np.empty(capacity, np.int64),
+                     np.empty(capacity), np.empty(capacity, np.bool_))
 
 
 @jit
@@ -362,9 +419,10 @@ def _random_contacts(step, i, s, k, rng):
     if n < 2 or len(spreaders) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     rate = k.contacts_per_hour * (i.hours_cum[step + 1] - i.hours_cum[step])
+    propensity = s.propensity
     contacts = np.empty(len(spreaders), np.int64)
     for j in range(len(spreaders)):
-        contacts[j] = rng.poisson(rate * s.propensity[spreaders[j]])
+        contacts[j] = rng.poisson(rate * propensity[spreaders[j]])
     src = np.repeat(spreaders, contacts)
     dst = np.empty(len(src), np.int64)
     for x in range(len(src)):
@@ -378,72 +436,90 @@ def _random_contacts(step, i, s, k, rng):
 
 
 @jit
-def _word_of_mouth(pool, step, i, s, k, q, rng):
-    """The valid tellings of ``step`` (people told) after stifling draws."""
-    if k.well_mixed:
-        src, dst = _random_contacts(step, i, s, k, rng)
-    else:
-        src, dst, period = _take(pool, q, TELLINGS, step)
-        valid = np.empty(len(src), np.bool_)
-        for x in range(len(src)):
-            valid[x] = s.period[src[x]] == period[x] and s.spread_until[src[x]] >= step
-        src, dst = src[valid], dst[valid]
-    if k.stifling > 0 and len(src) > 0:
-        stop = np.empty(len(src), np.bool_)
-        for x in range(len(src)):
-            knew = 0 <= s.aware_row[dst[x]] <= step
-            stop[x] = (rng.random() < k.stifling) and knew
-        for x in range(len(src)):
-            if stop[x] and s.spread_until[src[x]] > step:
-                _set_until(s, q, src[x], step, step + 1)
-    return dst
-
-
-@jit
 def _step(pool, step, i, s, t, k, net, q, rng):
-    """Step index ``step`` (rows step -> step + 1); the pool."""
+    """Step index ``step`` (rows step -> step + 1); the pool.
+
+    The step's exposures are collected in order: broadcasts (believers
+    dropped, the next exposure scheduled), reads, tellings (stale ones
+    dropped; stifling drawn); then absorbed together.
+    """
     q.meta[SPREADING] -= q.ending[step]
     pool = _send(pool, step, i, t, k, q, rng)
-    people, source, _ = _take(pool, q, BROADCASTS, step)
-    open_minded = np.empty(len(people), np.bool_)
-    for x in range(len(people)):
-        open_minded[x] = not s.believes[people[x]]
-    people, source = people[open_minded], source[open_minded]
-    media = people[source == MEDIA]
-    pool = _schedule(pool, q, media, len(media), MEDIA, i.media_cum, step + 1, k.steps, rng)
-    twitter = people[source == TWITTER]
-    pool = _schedule(pool, q, twitter, len(twitter), TWITTER, i.twitter_cum, step + 1, k.steps, rng)
-    readers, asked, _ = _take(pool, q, READS, step)
-    t[0][READ] += len(readers)
-    told = _word_of_mouth(pool, step, i, s, k, q, rng)
-    n = len(people) + len(readers) + len(told)
+    believes, spread_until, aware_row, period = s.believes, s.spread_until, s.aware_row, s.period
+    counts = q.count
+    x = _exposures(q, counts[BROADCASTS, step] + counts[READS, step] + counts[TELLINGS, step])
+    person, source, asked, teller, stop = x.person, x.source, x.asked, x.teller, x.hit
+    n = 0
+    slot = q.head[BROADCASTS, step]
+    for _ in range(counts[BROADCASTS, step]):
+        if not believes[pool[slot, 1]]:
+            person[n], source[n], asked[n] = pool[slot, 1], pool[slot, 2], False
+            n += 1
+        slot = pool[slot, 0]
+    _release(pool, q, BROADCASTS, step)
+    pool = _reserve(pool, q, n)
+    _schedule(pool, q, person, 0, n, source, MEDIA, i.media_cum, step + 1, k.steps, rng)
+    _schedule(pool, q, person, 0, n, source, TWITTER, i.twitter_cum, step + 1, k.steps, rng)
+    slot = q.head[READS, step]
+    for _ in range(counts[READS, step]):
+        person[n], source[n], asked[n] = pool[slot, 1], DIRECT, pool[slot, 2] != 0
+        n += 1
+        slot = pool[slot, 0]
+    t[0][READ] += counts[READS, step]
+    _release(pool, q, READS, step)
+    told = n
+    if k.well_mixed:
+        contacts_src, contacts_dst = _random_contacts(step, i, s, k, rng)
+        if n + len(contacts_src) > len(person):
+            x = _exposures(q, n + len(contacts_src) + len(person))
+            x.person[:n], x.source[:n], x.asked[:n] = person[:n], source[:n], asked[:n]
+            person, source, asked, teller, stop = x.person, x.source, x.asked, x.teller, x.hit
+        for j in range(len(contacts_src)):
+            person[n], teller[n] = contacts_dst[j], contacts_src[j]
+            n += 1
+    else:
+        slot = q.head[TELLINGS, step]
+        for _ in range(counts[TELLINGS, step]):
+            spreader = pool[slot, 1]
+            if period[spreader] == pool[slot, 3] and spread_until[spreader] >= step:
+                person[n], teller[n] = pool[slot, 2], spreader
+                n += 1
+            slot = pool[slot, 0]
+        _release(pool, q, TELLINGS, step)
+    for j in range(told, n):
+        source[j], asked[j] = WORD_OF_MOUTH, False
+    if k.stifling > 0 and n > told:
+        ending, meta = q.ending, q.meta
+        for j in range(told, n):
+            stop[j] = (rng.random() < k.stifling) and 0 <= aware_row[person[j]] <= step
+        for j in range(told, n):
+            if stop[j] and spread_until[teller[j]] > step:
+                _set_until(spread_until, ending, meta, teller[j], step, step + 1)
     if n > 0:
-        all_people = np.concatenate((people, readers, told))
-        all_source = np.concatenate((source, np.full(len(readers), DIRECT, np.int64),
-                                     np.full(len(told), WORD_OF_MOUTH, np.int64)))
-        all_asked = np.concatenate((np.zeros(len(people), np.bool_), asked != 0,
-                                    np.zeros(len(told), np.bool_)))
-        pool = _absorb(pool, all_people, all_source, all_asked, n, step + 1, i, s, t, k, net, q, rng)
+        pool = _absorb(pool, x, n, step + 1, i, s, t, k, net, q, rng)
     _record(step + 1, t, q)
     return pool
 
 
-@jit
+@inline
 def _record(row, t, q):
-    counts, sums, rows_counts, rows_spreading, rows_sums = t[0], t[1], t[2], t[3], t[4]
-    rows_counts[row] = counts
-    rows_sums[row] = sums
-    rows_spreading[row] = q.meta[SPREADING]
+    t[2][row] = t[0]
+    t[4][row] = t[1]
+    t[3][row] = q.meta[SPREADING]
 
 
 @jit
 def _start(pool, seeds, i, s, t, k, net, q, rng):
     """Broadcast schedules, seeds at row 0, row 0 recorded; the pool."""
-    pool = _schedule(pool, q, i.followers, len(i.followers), MEDIA, i.media_cum, 0, k.steps, rng)
-    pool = _schedule(pool, q, i.twitter_users, len(i.twitter_users), TWITTER, i.twitter_cum, 0, k.steps, rng)
+    pool = _reserve(pool, q, len(i.followers) + len(i.twitter_users))
+    _schedule(pool, q, i.followers, 0, len(i.followers), None, MEDIA, i.media_cum, 0, k.steps, rng)
+    _schedule(pool, q, i.twitter_users, 0, len(i.twitter_users), None, TWITTER, i.twitter_cum, 0,
+              k.steps, rng)
     if len(seeds):
-        pool = _absorb(pool, seeds, np.full(len(seeds), SEED, np.int64), np.zeros(len(seeds), np.bool_),
-                       len(seeds), 0, i, s, t, k, net, q, rng)
+        x = _exposures(q, len(seeds))
+        for j in range(len(seeds)):
+            x.person[j], x.source[j], x.asked[j] = seeds[j], SEED, False
+        pool = _absorb(pool, x, len(seeds), 0, i, s, t, k, net, q, rng)
     _record(0, t, q)
     return pool
 
@@ -475,10 +551,15 @@ class NumbaPath:
                            rules.active_hours, rules.first_from_company, rules.learned_elsewhere_first,
                            rules.late_contact_recovery, len(layers), hazards[0], hazards[1])
         self.net = Network(p0, i0, p1, i1)
+        capacity = 2 * n + 1024
         self.q = Queues(head=np.full((3, steps), -1, np.int64), tail=np.full((3, steps), -1, np.int64),
                         count=np.zeros((3, steps), np.int64), ending=np.zeros(steps + 2, np.int64),
-                        meta=np.array([-1, 0, 0, 0], np.int64), stamp=np.zeros(n, np.int64),
-                        best=np.zeros(n), pick=np.zeros(n, np.int64), flags=np.zeros(n, np.uint8))
+                        meta=np.array([-1, 0, 0, 0, 0], np.int64), stamp=np.zeros(n, np.int64),
+                        best=np.zeros(n), pick=np.zeros(n, np.int64), flags=np.zeros(n, np.uint8),
+                        touched=np.zeros(n, np.int64), starters=np.zeros(n, np.int64),
+                        person=np.zeros(capacity, np.int64), source=np.zeros(capacity, np.int64),
+                        asked=np.zeros(capacity, np.bool_), teller=np.zeros(capacity, np.int64),
+                        trust=np.zeros(capacity), hit=np.zeros(capacity, np.bool_))
         self.pool = np.empty((max(1024, 2 * n), 4), np.int64 if n >= 2**31 else np.int32)
         self.t = (tally.counts, tally.sums, tally.rows_counts, tally.rows_spreading, tally.rows_sums)
         self.i, self.s, self.rng = inputs, state, rng

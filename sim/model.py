@@ -25,10 +25,9 @@ import math
 
 import mesa
 import numpy as np
-import pandas as pd
 
 from .agents import Person
-from .measures import RAW_COLUMNS, empty_tally, row_from_tally
+from .measures import RAW_COLUMNS, columns_of, empty_tally, row_from_tally
 from .rules import Rules
 from .schema import COHORTS
 from .world import World
@@ -133,8 +132,8 @@ class BreachNewsModel(mesa.Model):
         self.datacollector.collect(self)
 
     # ---- the engine interface ----------------------------------------------------
-    def run(self, on_step=None) -> pd.DataFrame:
-        """Run every step (calling ``on_step()`` after each); the time series.
+    def run(self, on_step=None) -> dict:
+        """Run every step (calling ``on_step()`` after each); the time-series columns.
 
         The model is spent afterwards (:meth:`release`).
         """
@@ -142,9 +141,9 @@ class BreachNewsModel(mesa.Model):
             self.step()
             if on_step:
                 on_step()
-        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        columns = columns_of(self.datacollector.get_model_vars_dataframe())
         self.release()
-        return frame
+        return columns
 
     def release(self) -> None:
         """Let go of the people and the world once the results are taken.

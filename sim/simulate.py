@@ -107,8 +107,9 @@ def simulate(scenario: Scenario, seed: int = 1, engine: str = "fast",
     finally:
         if bar:
             bar.close()
-    frame = add_clock(raw, world.scenario.start, world.scenario.step_hours)
+    columns = add_clock(raw, world.scenario.start, world.scenario.step_hours)
     cohorts = np.bincount(world.population.cohort, minlength=len(COHORTS))
-    summary = summarise(frame, world.size, int(world.population.affected.sum()),
+    summary = summarise(columns, world.size, int(world.population.affected.sum()),
                         world.people_per_agent, dict(zip(COHORTS, cohorts.tolist())))
+    frame = pd.DataFrame(columns)
     return SimulationResult(world.scenario, seed, engine, frame, summary, channel_events(world))

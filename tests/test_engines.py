@@ -22,6 +22,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,8 +61,9 @@ CASES = {
 
 # ---- 1. the two paths of the fast engine -------------------------------------------------
 def run_path(scenario, seed, kernel):
+    """The time series of one run on one path of the fast engine, as a DataFrame."""
     world, rules, rng = prepare(scenario, seed)
-    return FastEngine(world, rules, rng, kernel=kernel).run()
+    return pd.DataFrame(FastEngine(world, rules, rng, kernel=kernel).run())
 
 
 #: Settings for the path comparison: the statistical cases plus corners.

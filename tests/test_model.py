@@ -22,7 +22,7 @@ def run(overrides, seed=1, path=OPTUS, engine="fast"):
 
 
 def ran_engine(engine, overrides, seed):
-    """The world of a run of ``engine`` and the time series it returned."""
+    """The world of a run of ``engine`` and the time-series columns it returned."""
     world, rules, rng = prepare(load_scenario(OPTUS, overrides), seed)
     return world, engine_class(engine)(world, rules, rng).run()
 
@@ -85,9 +85,9 @@ def test_delivery_follows_reachability(engine):
 def test_media_reach_is_the_share_of_news_followers_exposed(engine):
     o = {**QUIET, "population.size": 20000, "scenario.hours": 200,
          "channels.media.releases": [{"at_hour": 0, "reach": 0.4, "half_life_hours": 10}]}
-    world, frame = ran_engine(engine, o, seed=5)
+    world, columns = ran_engine(engine, o, seed=5)
     followers = int(world.population.follows_news.sum())
-    last = frame.iloc[-1]
+    last = {name: values[-1] for name, values in columns.items()}
     se = math.sqrt(0.4 * 0.6 / followers)
     assert abs(last["first_media"] / followers - 0.4) < 4 * se
     assert last["first_twitter"] == last["first_word_of_mouth"] == 0
