@@ -9,9 +9,11 @@ the same order and applies the same formulas (those of :class:`sim.rules.Rules`,
 restated here because compiled code cannot call Python), so both paths give
 identical results; ``tests/test_engines.py`` checks this.
 
-Events wait in per-step linked lists (first in, first out) in one pool of
-slots, ``pool[slot] = (next, a, b, c)``, with a free list; a step's list is
-taken whole.
+Events wait in per-step linked lists (first in, first out) in one pool
+array: row 0 is the header (free-list head, free slots, slots used), row
+``1 + queue x steps + step`` holds a list's (head, tail, count), and the rest
+are event slots ``(next, a, b, c)``; a step's list is taken whole. Keeping it
+all in one array keeps the per-event cost to a few loads and stores.
 
 numba caches each function by its own file only, so every constant the
 kernel uses is written in this file; :func:`_check_layout` verifies at import
@@ -41,9 +43,12 @@ FIRST, FIRST_AFFECTED, AWARE_COHORT = 4, 9, 14
 SENT, DELIVERED, READ, CONTACTED, KNEW = 18, 19, 20, 21, 22
 SUM_SOURCE, SUM_COMPANY = 0, 1
 EXPONENTIAL, FIXED, FOREVER = 0, 1, 2
-#: Queues, and the fields of the ``meta`` array.
+#: Queues; the pool's header row (free-list head, free slots, slots used) and
+#: each list's row (head, tail, count); the fields of ``Queues.meta``.
 BROADCASTS, READS, TELLINGS = 0, 1, 2
-FREE, FREE_COUNT, USED, SPREADING, STAMP = 0, 1, 2, 3, 4
+FREE, FREE_COUNT, USED = 0, 1, 2
+HEAD, TAIL, COUNT = 0, 1, 2
+SPREADING, STAMP = 0, 1
 
 
 def _check_layout() -> None:
@@ -97,11 +102,8 @@ class Queues(NamedTuple):
     """Per-step event lists, spreading bookkeeping and scratch space (reused every
     step, so that a step allocates nothing in the common case)."""
 
-    head: np.ndarray       # (3, steps): first slot of each step's list, -1 empty
-    tail: np.ndarray       # (3, steps): last slot
-    count: np.ndarray      # (3, steps): events in each list
     ending: np.ndarray     # people whose spreading ends at each step index (steps + 2)
-    meta: np.ndarray       # FREE (free-list head), FREE_COUNT, USED (slots ever used), SPREADING, STAMP
+    meta: np.ndarray       # SPREADING (people spreading at the row being built), STAMP (absorbs so far)
     stamp: np.ndarray      # per person: last absorb that touched them
     best: np.ndarray       # per person: largest pick draw in this absorb
     pick: np.ndarray       # per person: exposure with that draw
@@ -135,13 +137,12 @@ inline = numba.njit(cache=True, inline="always")
 
 # ---- the event pool -----------------------------------------------------------------
 @jit
-def _reserve(pool, q, n):
+def _reserve(pool, n):
     """The pool, grown (doubling) if it has fewer than ``n`` free slots."""
-    meta = q.meta
-    if meta[FREE_COUNT] + pool.shape[0] - meta[USED] >= n:
+    if pool[0, FREE_COUNT] + pool.shape[0] - pool[0, USED] >= n:
         return pool
     size = pool.shape[0]
-    while meta[FREE_COUNT] + size - meta[USED] < n:
+    while pool[0, FREE_COUNT] + size - pool[0, USED] < n:
         size *= 2
     bigger = np.empty((size, 4), pool.dtype)
     bigger[: pool.shape[0]] = pool
@@ -149,48 +150,63 @@ def _reserve(pool, q, n):
 
 
 @inline
-def _push(pool, head, tail, count, meta, step, a, b, c):
-    """Append event (a, b, c) to the list of ``step`` (a slot must be free)."""
-    slot = meta[FREE]
+def _push(pool, row, a, b, c):
+    """Append event (a, b, c) to the list in ``pool[row]`` (a slot must be free)."""
+    slot = pool[0, FREE]
     if slot >= 0:
-        meta[FREE] = pool[slot, 0]
-        meta[FREE_COUNT] -= 1
+        pool[0, FREE] = pool[slot, 0]
+        pool[0, FREE_COUNT] -= 1
     else:
-        slot = meta[USED]
-        meta[USED] = slot + 1
+        slot = pool[0, USED]
+        pool[0, USED] = slot + 1
     pool[slot, 0] = -1
     pool[slot, 1] = a
     pool[slot, 2] = b
     pool[slot, 3] = c
-    if tail[step] < 0:
-        head[step] = slot
+    if pool[row, TAIL] < 0:
+        pool[row, HEAD] = slot
     else:
-        pool[tail[step], 0] = slot
-    tail[step] = slot
-    count[step] += 1
+        pool[pool[row, TAIL], 0] = slot
+    pool[row, TAIL] = slot
+    pool[row, COUNT] += 1
 
 
 @inline
-def _release(pool, q, queue, step):
-    """Return the slots of ``queue``'s list of ``step`` to the free list."""
-    meta = q.meta
-    slot = q.head[queue, step]
-    for _ in range(q.count[queue, step]):
+def _release(pool, row):
+    """Return the slots of the list in ``pool[row]`` to the free list."""
+    slot = pool[row, HEAD]
+    for _ in range(pool[row, COUNT]):
         after = pool[slot, 0]
-        pool[slot, 0] = meta[FREE]
-        meta[FREE] = slot
+        pool[slot, 0] = pool[0, FREE]
+        pool[0, FREE] = slot
         slot = after
-    meta[FREE_COUNT] += q.count[queue, step]
-    q.head[queue, step] = -1
-    q.tail[queue, step] = -1
-    q.count[queue, step] = 0
+    pool[0, FREE_COUNT] += pool[row, COUNT]
+    pool[row, HEAD] = -1
+    pool[row, TAIL] = -1
+    pool[row, COUNT] = 0
+
+
+@inline
+def _row(queue, step, steps):
+    """Row of the pool that holds ``queue``'s list of ``step``."""
+    return 1 + queue * steps + step
 
 
 @inline
 def _first_step(cumulative, after, draw):
-    """Step of the first event at or after ``after`` (numpy's searchsorted, left)."""
+    """Step of the first event at or after ``after``: numpy's searchsorted (left)
+    of ``cumulative[after] + draw``, minus one. Events mostly come soon, so the
+    search gallops forward from ``after`` before bisecting."""
     target = cumulative[after] + draw
-    lo, hi = 0, len(cumulative)
+    size = len(cumulative)
+    if cumulative[after] < target:
+        lo, width = after + 1, 1                  # cumulative[lo - 1] < target
+        while lo + width - 1 < size and cumulative[lo + width - 1] < target:
+            lo += width
+            width *= 2
+        hi = min(lo + width - 1, size)            # cumulative[hi] >= target, or hi = size
+    else:
+        lo, hi = 0, after                         # a zero draw on a flat stretch
     while lo < hi:
         mid = (lo + hi) // 2
         if cumulative[mid] < target:
@@ -206,12 +222,11 @@ def _schedule(pool, q, people, first, last, sources, source, cumulative, after, 
     first <= x < last, with ``sources[x] == source`` (all if ``sources`` is None)."""
     if cumulative[steps] <= cumulative[after]:
         return
-    head, tail, count, meta = q.head[BROADCASTS], q.tail[BROADCASTS], q.count[BROADCASTS], q.meta
     for x in range(first, last):
         if sources is None or sources[x] == source:
             step = _first_step(cumulative, after, rng.standard_exponential())
             if 0 <= step < steps:
-                _push(pool, head, tail, count, meta, step, people[x], source, 0)
+                _push(pool, _row(BROADCASTS, step, steps), people[x], source, 0)
 
 
 # ---- spreading ----------------------------------------------------------------------
@@ -249,7 +264,6 @@ def _start_spreading(pool, people, m, row, i, s, k, net, q, rng):
         period[people[j]] += 1
     if k.well_mixed:
         return pool
-    head, tail, count = q.head[TELLINGS], q.tail[TELLINGS], q.count[TELLINGS]
     for layer in range(k.layers):
         hazard = k.hazard0 if layer == 0 else k.hazard1
         indptr = net.indptr0 if layer == 0 else net.indptr1
@@ -259,7 +273,7 @@ def _start_spreading(pool, people, m, row, i, s, k, net, q, rng):
         edges = 0
         for j in range(m):
             edges += indptr[people[j] + 1] - indptr[people[j]]
-        pool = _reserve(pool, q, edges)
+        pool = _reserve(pool, edges)
         for j in range(m):
             p = people[j]
             until = spread_until[p]
@@ -270,7 +284,7 @@ def _start_spreading(pool, people, m, row, i, s, k, net, q, rng):
                 if draw < limit:
                     step = _first_step(hours, row, draw / rate)
                     if step <= until and 0 <= step < steps:
-                        _push(pool, head, tail, count, meta, step, p, indices[e], period[p])
+                        _push(pool, _row(TELLINGS, step, steps), p, indices[e], period[p])
     return pool
 
 
@@ -379,13 +393,12 @@ def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
 def _send(pool, step, i, t, k, q, rng):
     """Each campaign's messages of ``step``; a read step for each one delivered."""
     counts, hours, order = t[0], i.hours_cum, i.camp_order
-    head, tail, count, meta = q.head[READS], q.tail[READS], q.count[READS], q.meta
     for c in range(len(i.camp_medium)):
         before = i.camp_sent[c, step - 1] if step > 0 else 0
         sent = i.camp_sent[c, step] - before
         if sent == 0:
             continue
-        pool = _reserve(pool, q, sent)
+        pool = _reserve(pool, sent)
         start = i.camp_offset[c] + before
         medium = i.camp_medium[c]
         reachable = i.sms_reachable if medium == 0 else i.email_reachable
@@ -396,7 +409,7 @@ def _send(pool, step, i, t, k, q, rng):
                 counts[DELIVERED] += 1
                 read = _first_step(hours, step + 1, rng.standard_exponential() / rate)
                 if 0 <= read < k.steps:
-                    _push(pool, head, tail, count, meta, read, p, asked, 0)
+                    _push(pool, _row(READS, read, k.steps), p, asked, 0)
         counts[SENT] += sent
     return pool
 
@@ -446,27 +459,28 @@ def _step(pool, step, i, s, t, k, net, q, rng):
     q.meta[SPREADING] -= q.ending[step]
     pool = _send(pool, step, i, t, k, q, rng)
     believes, spread_until, aware_row, period = s.believes, s.spread_until, s.aware_row, s.period
-    counts = q.count
-    x = _exposures(q, counts[BROADCASTS, step] + counts[READS, step] + counts[TELLINGS, step])
+    broadcasts, reads, tellings = (_row(BROADCASTS, step, k.steps), _row(READS, step, k.steps),
+                                   _row(TELLINGS, step, k.steps))
+    x = _exposures(q, pool[broadcasts, COUNT] + pool[reads, COUNT] + pool[tellings, COUNT])
     person, source, asked, teller, stop = x.person, x.source, x.asked, x.teller, x.hit
     n = 0
-    slot = q.head[BROADCASTS, step]
-    for _ in range(counts[BROADCASTS, step]):
+    slot = pool[broadcasts, HEAD]
+    for _ in range(pool[broadcasts, COUNT]):
         if not believes[pool[slot, 1]]:
             person[n], source[n], asked[n] = pool[slot, 1], pool[slot, 2], False
             n += 1
         slot = pool[slot, 0]
-    _release(pool, q, BROADCASTS, step)
-    pool = _reserve(pool, q, n)
+    _release(pool, broadcasts)
+    pool = _reserve(pool, n)
     _schedule(pool, q, person, 0, n, source, MEDIA, i.media_cum, step + 1, k.steps, rng)
     _schedule(pool, q, person, 0, n, source, TWITTER, i.twitter_cum, step + 1, k.steps, rng)
-    slot = q.head[READS, step]
-    for _ in range(counts[READS, step]):
+    slot = pool[reads, HEAD]
+    for _ in range(pool[reads, COUNT]):
         person[n], source[n], asked[n] = pool[slot, 1], DIRECT, pool[slot, 2] != 0
         n += 1
         slot = pool[slot, 0]
-    t[0][READ] += counts[READS, step]
-    _release(pool, q, READS, step)
+    t[0][READ] += pool[reads, COUNT]
+    _release(pool, reads)
     told = n
     if k.well_mixed:
         contacts_src, contacts_dst = _random_contacts(step, i, s, k, rng)
@@ -478,14 +492,14 @@ def _step(pool, step, i, s, t, k, net, q, rng):
             person[n], teller[n] = contacts_dst[j], contacts_src[j]
             n += 1
     else:
-        slot = q.head[TELLINGS, step]
-        for _ in range(counts[TELLINGS, step]):
+        slot = pool[tellings, HEAD]
+        for _ in range(pool[tellings, COUNT]):
             spreader = pool[slot, 1]
             if period[spreader] == pool[slot, 3] and spread_until[spreader] >= step:
                 person[n], teller[n] = pool[slot, 2], spreader
                 n += 1
             slot = pool[slot, 0]
-        _release(pool, q, TELLINGS, step)
+        _release(pool, tellings)
     for j in range(told, n):
         source[j], asked[j] = WORD_OF_MOUTH, False
     if k.stifling > 0 and n > told:
@@ -511,7 +525,7 @@ def _record(row, t, q):
 @jit
 def _start(pool, seeds, i, s, t, k, net, q, rng):
     """Broadcast schedules, seeds at row 0, row 0 recorded; the pool."""
-    pool = _reserve(pool, q, len(i.followers) + len(i.twitter_users))
+    pool = _reserve(pool, len(i.followers) + len(i.twitter_users))
     _schedule(pool, q, i.followers, 0, len(i.followers), None, MEDIA, i.media_cum, 0, k.steps, rng)
     _schedule(pool, q, i.twitter_users, 0, len(i.twitter_users), None, TWITTER, i.twitter_cum, 0,
               k.steps, rng)
@@ -551,16 +565,20 @@ class NumbaPath:
                            rules.active_hours, rules.first_from_company, rules.learned_elsewhere_first,
                            rules.late_contact_recovery, len(layers), hazards[0], hazards[1])
         self.net = Network(p0, i0, p1, i1)
-        capacity = 2 * n + 1024
-        self.q = Queues(head=np.full((3, steps), -1, np.int64), tail=np.full((3, steps), -1, np.int64),
-                        count=np.zeros((3, steps), np.int64), ending=np.zeros(steps + 2, np.int64),
-                        meta=np.array([-1, 0, 0, 0, 0], np.int64), stamp=np.zeros(n, np.int64),
+        capacity = n // 4 + 1024             # exposures of a step; a bigger step gets its own
+        self.q = Queues(ending=np.zeros(steps + 2, np.int64),
+                        meta=np.zeros(2, np.int64), stamp=np.zeros(n, np.int64),
                         best=np.zeros(n), pick=np.zeros(n, np.int64), flags=np.zeros(n, np.uint8),
                         touched=np.zeros(n, np.int64), starters=np.zeros(n, np.int64),
                         person=np.zeros(capacity, np.int64), source=np.zeros(capacity, np.int64),
                         asked=np.zeros(capacity, np.bool_), teller=np.zeros(capacity, np.int64),
                         trust=np.zeros(capacity), hit=np.zeros(capacity, np.bool_))
-        self.pool = np.empty((max(1024, 2 * n), 4), np.int64 if n >= 2**31 else np.int32)
+        header = 1 + 3 * steps
+        slots = len(inputs.followers) + len(inputs.twitter_users) + n // 4 + 1024   # grows when needed
+        self.pool = np.empty((header + slots, 4), np.int64 if n >= 2**31 else np.int32)
+        self.pool[:header] = -1
+        self.pool[0] = (-1, 0, header, 0)
+        self.pool[1:header, COUNT] = 0
         self.t = (tally.counts, tally.sums, tally.rows_counts, tally.rows_spreading, tally.rows_sums)
         self.i, self.s, self.rng = inputs, state, rng
         self.seeds = world.seeds.astype(np.int64)
