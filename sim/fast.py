@@ -39,7 +39,7 @@ from .rules import TRUST_COLUMN, Rules
 from .schema import COHORTS, SOURCES
 from .world import World
 
-__all__ = ["FastEngine", "KERNELS", "default_kernel", "Inputs", "State", "Tally"]
+__all__ = ["FastEngine", "KERNELS", "default_kernel", "warm_up", "Inputs", "State", "Tally"]
 
 #: The two paths of the fast engine.
 KERNELS = ("numba", "numpy")
@@ -221,3 +221,22 @@ class FastEngine:
                 on_step()
         t = self.tally
         return columns_from_arrays(t.rows_counts, t.rows_spreading, t.rows_sums, self.n_affected)
+
+
+def warm_up() -> str:
+    """Load (or, the first time on a machine, compile and cache) the kernel in
+    this process with a tiny run; returns the path used.
+
+    A parent that starts worker processes can call it first, so that the
+    workers load the cached kernel instead of each compiling it.
+    """
+    from importlib import resources
+
+    from .engine import prepare
+    from .scenario import load_scenario
+
+    kernel = default_kernel()
+    with resources.as_file(resources.files("sim") / "defaults.toml") as defaults:
+        tiny = load_scenario(defaults, {"population.size": 50, "scenario.hours": 2, "seeds.count": 2})
+    FastEngine(*prepare(tiny, 0), kernel=kernel).run()
+    return kernel
