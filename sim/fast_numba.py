@@ -312,7 +312,14 @@ def _group(x, n, q, rng):
         if u > best[p]:
             best[p] = u
             pick[p] = j
-    touched[:m].sort()
+    if m * 16 > len(stamps):                      # many: one pass over everyone beats a sort
+        m = 0
+        for p in range(len(stamps)):
+            if stamps[p] == stamp:
+                touched[m] = p
+                m += 1
+    else:
+        touched[:m].sort()
     return m
 
 
