@@ -191,6 +191,7 @@ class Person(mesa.Agent):
         t["sum_source_trust"] += trust
         if self.affected:
             t["aware_affected"] += 1
+            t["aware_affected_" + m.cohort_names[self.cohort]] += 1
             t["first_" + source + "_affected"] += 1
         if self.affected and source != "seed":
             before = self.company_trust

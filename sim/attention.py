@@ -9,36 +9,37 @@ still scale it by ``attention.holiday_factor``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 
 from .scenario import Scenario
 
 
-def hourly_profile(scenario: Scenario) -> np.ndarray:
-    """Relative attention by local hour 0..23, scaled to a daily mean of 1."""
-    profile = np.asarray(scenario.data["attention"]["profile"], dtype=float)
-    return profile / profile.mean()
-
-
-def step_midpoints(scenario: Scenario) -> list[dt.datetime]:
-    """Local calendar time at the middle of each step."""
-    start, hours = scenario.start, scenario.step_hours
-    return [start + dt.timedelta(hours=(k + 0.5) * hours) for k in range(scenario.n_steps)]
-
-
 def attention_by_step(scenario: Scenario) -> np.ndarray:
     """Attention for each step (length ``n_steps``), read at the step's midpoint.
 
     Returns the hourly profile value for the local hour (if ``diurnal``) times
-    ``holiday_factor`` on listed holiday dates; otherwise 1.
+    ``holiday_factor`` on listed holiday dates; otherwise 1. The array is
+    shared by every run with the same calendar and is read-only.
     """
     cfg = scenario.data["attention"]
-    holidays = {dt.date.fromisoformat(d) for d in cfg["holidays"]}
-    profile = hourly_profile(scenario) if cfg["diurnal"] else np.ones(24)
-    out = np.empty(scenario.n_steps)
-    for k, moment in enumerate(step_midpoints(scenario)):
-        out[k] = profile[moment.hour]
-        if moment.date() in holidays:
-            out[k] *= cfg["holiday_factor"]
+    return _attention(scenario.data["scenario"]["start"], scenario.step_hours, scenario.n_steps,
+                      tuple(cfg["profile"]) if cfg["diurnal"] else None,
+                      tuple(cfg["holidays"]), float(cfg["holiday_factor"]))
+
+
+@functools.lru_cache(maxsize=64)
+def _attention(start: str, step_hours: float, n_steps: int, profile: tuple | None,
+               holidays: tuple, holiday_factor: float) -> np.ndarray:
+    first = dt.datetime.fromisoformat(start)
+    days = {dt.date.fromisoformat(d) for d in holidays}
+    by_hour = np.asarray(profile, dtype=float) / np.mean(profile) if profile else np.ones(24)
+    out = np.empty(n_steps)
+    for k in range(n_steps):
+        moment = first + dt.timedelta(hours=(k + 0.5) * step_hours)
+        out[k] = by_hour[moment.hour]
+        if moment.date() in days:
+            out[k] *= holiday_factor
+    out.setflags(write=False)
     return out

@@ -485,11 +485,13 @@ def _on_pool(chunks: list[Chunk], workers: int, handle, execute) -> None:
                                         for r in chunk.runs], "lost")
             handle(outcome)
     except BaseException:
-        for future in futures:
-            future.cancel()
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
+        # Let the pool's own thread cancel what has not started (cancelling futures here races
+        # with that thread: it may then fail on a cancelled future and print a traceback), then
+        # stop the workers still running a chunk. Their finished parts are already on disk.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
         raise
     pool.shutdown()
 

@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        argv = ["compare", *map(str, main_job_files()), "--out", "out/compare"]
+        argv = ["compare", *map(str, main_job_files()), "--out", "out/compare", "--pdf"]
         print("comparing the four bundled scenarios (Optus 2022 and the three lessons) ...")
     args = parser.parse_args(argv)
     if args.command is None:

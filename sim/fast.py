@@ -27,13 +27,11 @@ one ran is not part of a run's identity. ``BREACHSIM_KERNEL=numpy`` (or
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from typing import NamedTuple
 
 import numpy as np
 
-from .errors import ScenarioError
+from .kernels import KERNELS, default_kernel, numba_available
 from .measures import COUNTS, SUMS, columns_from_arrays
 from .rules import TRUST_COLUMN, Rules
 from .schema import COHORTS, SOURCES
@@ -41,26 +39,8 @@ from .world import World
 
 __all__ = ["FastEngine", "KERNELS", "default_kernel", "warm_up", "Inputs", "State", "Tally"]
 
-#: The two paths of the fast engine.
-KERNELS = ("numba", "numpy")
 #: Sending media codes (``Inputs.camp_medium``, ``Inputs.read_rate``).
 MEDIA_CODES = ("sms", "email")
-
-
-def numba_available() -> bool:
-    """True if numba is installed (then the compiled kernel is used by default)."""
-    return importlib.util.find_spec("numba") is not None
-
-
-def default_kernel() -> str:
-    """The path to use: ``BREACHSIM_KERNEL`` if set, else numba when installed."""
-    chosen = os.environ.get("BREACHSIM_KERNEL", "").strip().lower()
-    if chosen:
-        if chosen not in KERNELS:
-            raise ScenarioError("environment", "BREACHSIM_KERNEL",
-                                f"got {chosen!r}; allowed: {', '.join(KERNELS)}")
-        return chosen
-    return "numba" if numba_available() else "numpy"
 
 
 class Inputs(NamedTuple):
@@ -158,6 +138,7 @@ class Tally:
         self._first = self.INDEX[f"first_{SOURCES[0]}"]
         self._first_affected = self.INDEX[f"first_{SOURCES[0]}_affected"]
         self._cohort = self.INDEX[f"aware_{COHORTS[0]}"]
+        self._affected_cohort = self.INDEX[f"aware_affected_{COHORTS[0]}"]
 
     def __getitem__(self, name: str):
         if name in SUMS:
@@ -179,6 +160,8 @@ class Tally:
         c[self._first_affected:self._first_affected + n_sources] += np.bincount(
             source[affected], minlength=n_sources)
         c[self._cohort:self._cohort + len(COHORTS)] += np.bincount(cohort, minlength=len(COHORTS))
+        c[self._affected_cohort:self._affected_cohort + len(COHORTS)] += np.bincount(
+            cohort[affected], minlength=len(COHORTS))
 
     def record(self, row: int, spreading: int) -> None:
         self.rows_counts[row] = self.counts

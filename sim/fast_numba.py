@@ -41,6 +41,7 @@ _COHORTS = 4
 AWARE, BELIEVING, AWARE_AFFECTED, BELIEVING_AFFECTED = 0, 1, 2, 3
 FIRST, FIRST_AFFECTED, AWARE_COHORT = 4, 9, 14
 SENT, DELIVERED, READ, CONTACTED, KNEW = 18, 19, 20, 21, 22
+AWARE_AFFECTED_COHORT = 23
 SUM_SOURCE, SUM_COMPANY = 0, 1
 EXPONENTIAL, FIXED, FOREVER = 0, 1, 2
 #: Queues; the pool's header row (free-list head, free slots, slots used) and
@@ -56,8 +57,10 @@ def _check_layout() -> None:
     names += [f"first_{s}" for s in _SOURCES] + [f"first_{s}_affected" for s in _SOURCES]
     names += [f"aware_{c}" for c in COHORTS]
     names += ["direct_sent", "direct_delivered", "direct_read", "contacted", "knew_before_notice"]
+    names += [f"aware_affected_{c}" for c in COHORTS]
     ok = (tuple(SOURCES) == _SOURCES and len(COHORTS) == _COHORTS and list(COUNTS) == names
           and names.index("aware_" + COHORTS[0]) == AWARE_COHORT and names.index("knew_before_notice") == KNEW
+          and names.index("aware_affected_" + COHORTS[0]) == AWARE_AFFECTED_COHORT
           and tuple(SUMS) == ("sum_source_trust", "sum_company_trust_affected")
           and ACTIVE_KINDS == ("exponential", "fixed", "forever"))
     if not ok:
@@ -355,6 +358,7 @@ def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
             add_source += trust[chosen]
             if affected:
                 counts[AWARE_AFFECTED] += 1
+                counts[AWARE_AFFECTED_COHORT + cohort[p]] += 1
                 counts[FIRST_AFFECTED + src] += 1
                 if src != SEED:
                     before = company_trust[p]

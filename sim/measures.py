@@ -23,6 +23,7 @@ COUNTS = (
     + [f"first_{s}_affected" for s in SOURCES]
     + [f"aware_{c}" for c in COHORTS]
     + ["direct_sent", "direct_delivered", "direct_read", "contacted", "knew_before_notice"]
+    + [f"aware_affected_{c}" for c in COHORTS]
 )
 #: Running sums behind the mean columns.
 SUMS = ("sum_source_trust", "sum_company_trust_affected")
@@ -102,7 +103,8 @@ def _unaware_share_at(hours: np.ndarray, aware: np.ndarray, affected: int, at: f
 
 
 def summarise(frame, agents: int, affected: int, people_per_agent: float,
-              cohort_sizes: dict[str, int] | None = None) -> dict:
+              cohort_sizes: dict[str, int] | None = None,
+              affected_sizes: dict[str, int] | None = None) -> dict:
     """The per-run summary measures (shares of affected customers, hours).
 
     ``frame`` holds the time-series columns (a DataFrame or a dict of arrays).
@@ -139,4 +141,5 @@ def summarise(frame, agents: int, affected: int, people_per_agent: float,
         "messages_sent": float(last["direct_sent"]) * people_per_agent,
         "messages_read": float(last["direct_read"]) * people_per_agent,
         **{f"cohort_size_{c}": int(n) for c, n in (cohort_sizes or {}).items()},
+        **{f"affected_size_{c}": int(n) for c, n in (affected_sizes or {}).items()},
     }

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ScenarioError
+from .kernels import default_kernel
 from .scenario import Scenario
 
 
@@ -51,13 +52,25 @@ class Network:
         return next((l for l in self.layers if l.name == name), None)
 
 
+def compiled_network() -> bool:
+    """True when layers are built by the compiled code: numba is installed and
+    ``BREACHSIM_KERNEL`` does not choose the numpy path (both give identical arrays)."""
+    return default_kernel() == "numba"
+
+
 def layer_from_edges(name: str, size: int, u: np.ndarray, v: np.ndarray) -> Layer:
     """A CSR layer from edge end-points; drops self-loops and duplicate edges.
 
-    Linear-time placement (no sort of the doubled edge list): each person's
-    neighbours are those with a higher index, then those with a lower index,
-    each in ascending order.
+    Each person's neighbours are those with a higher index, then those with a
+    lower index, each in ascending order. With numba (see
+    :func:`compiled_network`) the compiled :mod:`sim.network_numba` builds the
+    same arrays; otherwise numpy does, with linear-time placement (no sort of
+    the doubled edge list).
     """
+    if compiled_network():
+        from .network_numba import csr_from_edges
+
+        return Layer(name, *csr_from_edges(u, v, size))
     u = np.asarray(u, dtype=np.int64)
     v = np.asarray(v, dtype=np.int64)
     keep = u != v
@@ -132,9 +145,10 @@ def social_layer(rng: np.random.Generator, cohort: np.ndarray, mean_degree: floa
     people = len(cohort)
     stubs = np.repeat(np.arange(people), rng.poisson(mean_degree, size=people))
     within = rng.random(len(stubs)) < homophily
+    cohort_of_stub = cohort[stubs]
     us, vs = [], []
     for c in np.unique(cohort):
-        mine = stubs[within & (cohort[stubs] == c)]
+        mine = stubs[within & (cohort_of_stub == c)]
         u, v = _pair_stubs(rng, mine)
         us.append(u)
         vs.append(v)

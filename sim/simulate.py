@@ -108,8 +108,10 @@ def simulate(scenario: Scenario, seed: int = 1, engine: str = "fast",
         if bar:
             bar.close()
     columns = add_clock(raw, world.scenario.start, world.scenario.step_hours)
-    cohorts = np.bincount(world.population.cohort, minlength=len(COHORTS))
-    summary = summarise(columns, world.size, int(world.population.affected.sum()),
-                        world.people_per_agent, dict(zip(COHORTS, cohorts.tolist())))
+    population = world.population
+    cohorts = np.bincount(population.cohort, minlength=len(COHORTS))
+    affected = np.bincount(population.cohort[population.affected], minlength=len(COHORTS))
+    summary = summarise(columns, world.size, int(population.affected.sum()), world.people_per_agent,
+                        dict(zip(COHORTS, cohorts.tolist())), dict(zip(COHORTS, affected.tolist())))
     frame = pd.DataFrame(columns)
     return SimulationResult(world.scenario, seed, engine, frame, summary, channel_events(world))

@@ -78,8 +78,9 @@ def test_no_arguments_runs_the_bundled_comparison(tmp_path):
     assert done.returncode == 0, done.stderr
     for name in ("Optus 2022", "Direct first", "Trusted channels", "Word of mouth"):
         assert name in done.stdout
-    assert "report: out/compare/report.html" in done.stdout
+    assert "report: out/compare/report.html and report.pdf" in done.stdout
     assert (tmp_path / "out" / "compare" / "report.html").is_file()
+    assert (tmp_path / "out" / "compare" / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_compare_writes_the_report_and_its_numbers_match_the_runs(tmp_path):

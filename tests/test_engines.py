@@ -31,6 +31,7 @@ from scipy.stats import mannwhitneyu, norm
 from sim import ScenarioError, load_scenario, simulate
 from sim.engine import prepare
 from sim.fast import FastEngine, warm_up
+from sim.network import layer_from_edges
 
 from helpers import OPTUS, SCENARIOS
 from test_properties import scenario_overrides
@@ -94,6 +95,26 @@ def test_numba_and_numpy_paths_are_identical(case):
 def test_paths_are_identical_on_any_scenario(overrides, seed):
     scenario = load_scenario(OPTUS, overrides)
     assert run_path(scenario, seed, "numba").equals(run_path(scenario, seed, "numpy"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(1, 60), pairs=st.lists(st.tuples(st.integers(0, 59), st.integers(0, 59)),
+                                                max_size=400))
+def test_both_paths_build_the_same_network_layer(size, pairs):
+    """Self-loops, duplicates, isolated people: the compiled CSR equals numpy's."""
+    u = np.array([a % size for a, _ in pairs], dtype=np.int64)
+    v = np.array([b % size for _, b in pairs], dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BREACHSIM_KERNEL", "numpy")
+        expected = layer_from_edges("social", size, u, v)
+        patch.setenv("BREACHSIM_KERNEL", "numba")
+        compiled = layer_from_edges("social", size, u, v)
+    assert np.array_equal(compiled.indptr, expected.indptr)
+    assert np.array_equal(compiled.indices, expected.indices)
+    assert compiled.indices.dtype == expected.indices.dtype
+    for person in range(size):                  # and both are the neighbour sets asked for
+        assert set(compiled.neighbours(person)) == ({b for a, b in zip(u, v) if a == person}
+                                                    | {a for a, b in zip(u, v) if b == person}) - {person}
 
 
 def test_the_path_is_chosen_by_the_environment(monkeypatch):

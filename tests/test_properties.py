@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from sim import load_scenario, simulate
 from sim.measures import COUNTS
-from sim.schema import SOURCES
+from sim.schema import COHORTS, SOURCES
 from sim.simulate import ENGINES
 
 from helpers import OPTUS
@@ -53,8 +53,13 @@ def test_invariants_hold_for_any_scenario(overrides, seed, engine):
     firsts_affected = ts[[f"first_{s}_affected" for s in SOURCES]].sum(axis=1)
     assert (firsts_affected == ts.aware_affected).all()
     assert (ts.first_direct_affected == ts.first_direct).all()      # only customers are messaged
-    cohorts = ts[[c for c in ts.columns if c.startswith("aware_") and c != "aware_affected"]].sum(axis=1)
+    cohorts = ts[[f"aware_{c}" for c in COHORTS]].sum(axis=1)
     assert (cohorts == ts.aware).all()
+    assert (ts[[f"aware_affected_{c}" for c in COHORTS]].sum(axis=1) == ts.aware_affected).all()
+    for c in COHORTS:       # affected customers of a cohort: at most all of them, at most the cohort's aware
+        assert (ts[f"aware_affected_{c}"] <= ts[f"aware_{c}"]).all()
+        assert ts[f"aware_affected_{c}"].iloc[-1] <= result.summary[f"affected_size_{c}"]
+    assert sum(result.summary[f"affected_size_{c}"] for c in COHORTS) == result.summary["affected_agents"]
     # ordering of nested counts
     assert (ts.believing <= ts.aware).all() and (ts.aware <= n).all()
     assert (ts.spreading <= ts.believing).all()

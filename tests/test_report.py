@@ -22,6 +22,7 @@ from sim.errors import ScenarioError
 from sim.plots import awareness_figure
 from sim.reporting import charts, findings, stats, text
 from sim.reporting.build import context, find_table
+from sim.schema import COHORTS
 from sim.reporting.config import ReportOptions, load_report_config
 from sim.reporting.html import render_html
 from sim.reporting.notes import clean_comment, is_assumption, is_source, scenario_notes, split_notes
@@ -390,11 +391,23 @@ def test_bar_labels_do_not_collide(results):
 
 def test_cohort_chart_says_whom_it_counts(results):
     fig = charts.cohorts_chart(results.runs, results.timeseries, results.scenarios)
-    basis = stats.cohort_basis(results.runs, results.timeseries)
-    label = fig.axes[0].get_ylabel()
-    assert ("affected customers" in label) == (basis == "affected")
+    assert stats.cohort_basis(results.runs, results.timeseries) == "affected"   # the engines record it
+    assert "affected customers" in fig.axes[0].get_ylabel()
     everyone = charts.cohorts_chart(results.runs, results.timeseries, results.scenarios, basis="everyone")
     assert "everyone in the cohort" in everyone.axes[0].get_ylabel()
+
+
+def test_cohort_shares_are_of_the_cohorts_affected_customers(results):
+    """At the last row, a cohort's share is its aware affected customers over its affected customers."""
+    end = float(results.timeseries["hours"].max())
+    shares = stats.cohort_awareness(results.runs, results.timeseries, end).set_index("run")
+    last = results.timeseries.sort_values("step").groupby("run").tail(1).set_index("run")
+    runs = results.runs.set_index("run")
+    for c in COHORTS:
+        expected = last[f"aware_affected_{c}"] / runs.loc[last.index, f"affected_size_{c}"]
+        assert np.allclose(shares.loc[last.index, c], expected)
+    everyone = stats.cohort_awareness(results.runs, results.timeseries, end, basis="everyone")
+    assert not np.allclose(everyone[list(COHORTS)].to_numpy(), shares.loc[everyone["run"], list(COHORTS)])
 
 
 def test_user_text_is_text_in_charts(results, tmp_path):
