@@ -43,7 +43,6 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 from .batchfile import BatchSpec, check_scenarios
 from .design import build_design
 from .errors import ScenarioError
@@ -211,6 +210,8 @@ def rank_assumptions(worlds: pd.DataFrame, difference: np.ndarray) -> pd.Series:
     varying = [k for k in x.columns if x[k].nunique() > 1]
     if np.nanstd(difference) == 0 or not varying:
         return pd.Series(dtype=float)
+    from scipy.stats import spearmanr     # here: scipy.stats takes a second to import
+
     rho = pd.Series({k: spearmanr(x[k], difference).statistic for k in varying}).dropna()
     return rho.reindex(rho.abs().sort_values(ascending=False).index)
 

@@ -27,7 +27,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy.stats import multivariate_normal, qmc
 
 from ..errors import ScenarioError, shorten
 from ..files import write_atomically
@@ -86,6 +85,8 @@ def _truncated_normal(rng, mean, cov, n) -> tuple[np.ndarray, float]:
 def sample_posterior(loglik: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], dims: int,
                      seed: int, n: int = 4096, rounds: int = 4, keep: int = 2000) -> Posterior:
     """Posterior samples by adaptive importance sampling (see the module docstring)."""
+    from scipy.stats import multivariate_normal, qmc     # here: scipy.stats takes a second to import
+
     rng = np.random.default_rng(seed)
     units = qmc.Sobol(dims, scramble=True, seed=rng).random(n)
     log_q = np.zeros(n)                                   # uniform proposal, density 1
