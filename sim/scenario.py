@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import errno
 import math
 import os
 import tomllib
@@ -175,13 +176,29 @@ def _claim(origins: dict[str, str], data: dict, source: str) -> None:
 
 
 def resolve_path(path: Path, source: Any, key: str) -> Path:
-    """``path.resolve()`` with a symlink loop or an unusable path as ScenarioError."""
+    """``path.resolve()`` with a symlink loop or an unusable path as ScenarioError.
+
+    (Python 3.11 raises on a loop while resolving, 3.13 returns the path: the
+    loop is looked for after resolving too, so both give the same answer.)
+    """
+    loop = ScenarioError(source, key, f"cannot use the path {shorten(str(path))} "
+                         "(a loop of symbolic links)")
     try:
-        return path.resolve()
-    except (OSError, RuntimeError, ValueError) as err:
+        resolved = path.resolve()
+    except RuntimeError:            # Python 3.11's way of saying "symlink loop"
+        raise loop from None
+    except (OSError, ValueError) as err:
         reason = getattr(err, "strerror", None) or str(err)
         raise ScenarioError(source, key, f"cannot use the path {shorten(str(path))} "
                             f"({shorten(reason)})") from None
+    try:
+        os.stat(resolved)
+    except OSError as err:          # other problems are said when the file is read
+        if err.errno == errno.ELOOP:
+            raise loop from None
+    except ValueError:
+        pass
+    return resolved
 
 
 def _layer(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
