@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,25 +33,11 @@ import urllib.request
 
 from common import OPTUS, ROOT, Timer, table
 
+sys.path.insert(0, str(ROOT / "tests"))
+from browser import AWARENESS_CHART, CHROMIUM, CHROMIUM_FLAGS, free_port, image_digest  # noqa: E402
+
 from sim import load_scenario, simulate
 from sim.batch import run_seed
-
-CHROMIUM = "/usr/bin/chromium"
-DIGEST = """async (sel) => {
-    const e = document.querySelector(sel);
-    if (!e || !e.src) return "";
-    const bytes = await (await fetch(e.src)).arrayBuffer();
-    const h = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-    return Array.from(h, b => b.toString(16).padStart(2, "0")).join("");
-}"""
-CHART = ".chart-awareness img"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def start_server(args) -> tuple[subprocess.Popen, str]:
     port = free_port()
@@ -76,7 +61,7 @@ def start_server(args) -> tuple[subprocess.Popen, str]:
 
 def wait_new_chart(page, old: str, timeout: float = 120.0) -> None:
     deadline = time.perf_counter() + timeout
-    while page.evaluate(DIGEST, CHART) in ("", old):
+    while image_digest(page, AWARENESS_CHART) in ("", old):
         if time.perf_counter() > deadline:
             raise SystemExit("the chart did not change")
         time.sleep(0.02)
@@ -89,13 +74,13 @@ def browser_times(url: str, changes: int) -> list[tuple[float, float]]:
     out = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+                                    args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
         page.goto(url)
         page.locator(".finished").wait_for(timeout=180_000)
         thumb = page.locator(".campaign-0-start .v-slider__thumb-container")
         for _ in range(changes):
-            old = page.evaluate(DIGEST, CHART)
+            old = image_digest(page, AWARENESS_CHART)
             thumb.focus()
             start = time.perf_counter()
             page.keyboard.press("ArrowLeft")

@@ -20,6 +20,7 @@ import urllib.request
 import numpy as np
 import pytest
 
+from browser import AWARENESS_CHART, CHROMIUM, CHROMIUM_FLAGS, free_port, image_digest
 from helpers import OPTUS, ROOT
 from sim import ScenarioError, load_scenario, simulate
 from sim.batch import run_seed
@@ -266,8 +267,6 @@ def test_network_view_is_the_run_of_the_same_seed():
 
 # --------------------------------------------------------------------------- the page in a browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 #: Generous ceilings (seconds) for a loaded 2-core machine (a first start may compile the
 #: fast engine's kernel).
 START_CEILING = 300
@@ -285,12 +284,6 @@ def _browser_missing() -> str:
     return ""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module", autouse=True)
 def starting_server(tmp_path_factory):
     """The module's server, started before the first test so that it warms up meanwhile."""
@@ -298,7 +291,7 @@ def starting_server(tmp_path_factory):
         yield None
         return
     out = tmp_path_factory.mktemp("saved")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     # Offline: any request the server tried to make outside this machine would fail.
     env.update(HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9",
@@ -377,20 +370,6 @@ def page(tab):
     assert outside == []
 
 
-DIGEST = """async (sel) => {
-    const e = document.querySelector(sel);
-    if (!e || !e.src) return "";
-    const bytes = await (await fetch(e.src)).arrayBuffer();
-    const h = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-    return Array.from(h, b => b.toString(16).padStart(2, "0")).join("");
-}"""
-
-
-def _image(page, selector: str) -> str:
-    """Digest of the image's content (its blob address may change without it)."""
-    return page.evaluate(DIGEST, selector)
-
-
 def _settled(page, timeout: float = UPDATE_CEILING) -> None:
     """Wait until every run of the settings in the controls is drawn."""
     page.wait_for_function("() => { const e = document.querySelector('.keys');"
@@ -406,13 +385,12 @@ def _wait_text_change(page, selector: str, old: str, timeout: float) -> None:
 
 def _wait_image_change(page, selector: str, old: str, timeout: float) -> None:
     deadline = time.time() + timeout
-    while _image(page, selector) in ("", old):
+    while image_digest(page, selector) in ("", old):
         assert time.time() < deadline, f"{selector} unchanged after {timeout} s"
         time.sleep(0.1)
 
 
 H50_NOW = "td.hours_to_50pct_affected.now b"
-CHART = ".chart-awareness img"
 
 
 def test_page_prints_its_address_and_shows_the_baseline(server, page):
@@ -421,16 +399,16 @@ def test_page_prints_its_address_and_shows_the_baseline(server, page):
     base = page.locator("td.hours_to_50pct_affected.base b").inner_text()
     assert base == page.locator(H50_NOW).inner_text()  # nothing changed yet
     assert base.endswith(" h")
-    assert _image(page, CHART)
+    assert image_digest(page, AWARENESS_CHART)
 
 
 def test_a_slider_change_updates_the_figure_and_the_chart(page):
-    before, chart = page.locator(H50_NOW).inner_text(), _image(page, CHART)
+    before, chart = page.locator(H50_NOW).inner_text(), image_digest(page, AWARENESS_CHART)
     page.locator(".campaign-0-start .v-slider__thumb-container").focus()
     page.keyboard.press("Home")  # e-mails from the announcement instead of 24 h later
     started = time.time()
     _wait_text_change(page, H50_NOW, before, UPDATE_CEILING)
-    _wait_image_change(page, CHART, chart, UPDATE_CEILING)
+    _wait_image_change(page, AWARENESS_CHART, chart, UPDATE_CEILING)
     _settled(page)
     assert time.time() - started < UPDATE_CEILING
     after = page.locator(H50_NOW).inner_text()
@@ -439,7 +417,7 @@ def test_a_slider_change_updates_the_figure_and_the_chart(page):
 
 
 def test_a_bad_value_shows_the_message_and_keeps_the_last_result(page):
-    before, chart = page.locator(H50_NOW).inner_text(), _image(page, CHART)
+    before, chart = page.locator(H50_NOW).inner_text(), image_digest(page, AWARENESS_CHART)
     box = page.locator(".campaign-0-per-hour input")
     box.fill("-5")
     box.press("Enter")
@@ -450,7 +428,7 @@ def test_a_bad_value_shows_the_message_and_keeps_the_last_result(page):
     assert page.locator(".bad-value").inner_text().strip() == cli.value.line()
     time.sleep(1.5)  # nothing may run in the meantime
     assert page.locator(H50_NOW).inner_text() == before
-    assert _image(page, CHART) == chart
+    assert image_digest(page, AWARENESS_CHART) == chart
     box.fill("68,000")
     box.press("Enter")
     page.locator(".bad-value").wait_for(state="detached", timeout=UPDATE_CEILING * 1000)
@@ -478,4 +456,4 @@ def test_export_writes_a_scenario_that_resolves_to_the_current_settings(server, 
 def test_network_view_draws_a_small_run(page):
     page.get_by_text("show 300 people", exact=False).click()
     page.locator(".network-view img").wait_for(timeout=UPDATE_CEILING * 1000)
-    assert _image(page, ".network-view img")
+    assert image_digest(page, ".network-view img")
