@@ -26,6 +26,7 @@ import os
 import re
 import signal
 import socket
+import threading
 import time
 import traceback
 import uuid
@@ -41,8 +42,8 @@ import pandas as pd
 from .batchfile import BatchSpec, load_batch
 from .design import Design, build_design
 from .errors import ScenarioError
-from .files import (FolderLock, check_folder_target, clean_stale_temporaries, make_folder,
-                    read_json_table, write_atomically, write_json)
+from .files import (FolderLock, check_claimable, claim_folder, clean_stale_temporaries,
+                    read_json_table, release_inherited_locks, write_atomically, write_json)
 from .parts import (PARTS, RunResult, drop_parts_without, part_table, read_series, scan_parts,
                     table_from_bytes, table_to_bytes, write_part)
 from .plan import SEED_RULE, Plan, RunTask, plan_runs, run_seed
@@ -98,9 +99,19 @@ class ChunkOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def _ignore_interrupts() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops them cleanly."""
+def _worker_start(parent: int) -> None:
+    """Start of a local worker process: leave Ctrl-C to the parent (which stops the
+    workers cleanly), let go of the parent's folder locks, and end once the parent is
+    gone (killed with -9, say), so no worker outlives it holding the folder."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    release_inherited_locks()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 def execute_chunk(chunk: Chunk) -> ChunkOutcome:
@@ -285,12 +296,11 @@ def connect_scheduler(address: str):
 
 
 def _check_folder(out: Path, spec: BatchSpec, resume: bool, any_batch: bool) -> dict | None:
-    """The folder's old manifest if it may be resumed; raise if the folder is not ours."""
-    check_folder_target(out)
+    """The folder's old manifest if it may be resumed; raise if the folder is not a batch
+    folder breachsim wrote (it carries the marker of kind "batch")."""
+    check_claimable(out, "batch")
     manifest = out / "manifest.json"
     if not manifest.exists():
-        if out.is_dir() and any(p.name not in (".lock", PARTS) for p in out.iterdir()):
-            raise ScenarioError(out, "", "holds other files; choose an empty or new folder for --out")
         return None
     if not resume:
         raise ScenarioError(out, "", "this folder already holds a batch; use --resume to finish it "
@@ -371,8 +381,10 @@ def run_batch(batch: str | Path | BatchSpec, out: str | Path, workers: int | Non
     _check_folder(out, spec, resume, reuse_any)          # before connecting or writing
     client = connect_scheduler(scheduler) if scheduler else None
     try:
-        make_folder(out)
-        with FolderLock(out, "batch"):
+        claim_folder(out, "batch")
+        with FolderLock(out, "batch") as lock:
+            if lock.taken_over and say:
+                say(lock.taken_over)
             return _run_locked(spec, design, plan, out, workers, client, resume, reuse_any,
                                progress, send_results, say, _execute or execute_chunk)
     finally:
@@ -386,7 +398,10 @@ def _run_locked(spec, design, plan, out, workers, client, resume, reuse_any, pro
     (out / PARTS).mkdir(exist_ok=True)
     clean_stale_temporaries(out)
     clean_stale_temporaries(out / PARTS)
-    where, _, _ = scan_parts(out)
+    where, _, damaged = scan_parts(out)
+    if damaged and say:
+        say(f"resume: {damaged} damaged part file{'s' if damaged > 1 else ''} (unreadable or "
+            "failing its checksum) discarded; their runs are run again")
     wanted = {t.run_id for t in plan.tasks}
     drop_parts_without(out, wanted)
     finished = set(where) & wanted
@@ -473,7 +488,8 @@ def _say_warning(message: str, say: Callable[[str], None] | None) -> None:
 
 
 def _on_pool(chunks: list[Chunk], workers: int, handle, execute) -> None:
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
+                               initargs=(os.getpid(),))
     futures = {pool.submit(execute, c): c for c in chunks}
     try:
         for future in as_completed(futures):

@@ -212,13 +212,23 @@ def _replay(args):
             raise ScenarioError("--from-batch", "", "needs --run KEY (a run of the batch, "
                                                     "e.g. s00-p00000-r0000)")
         replay = run_from_batch(args.from_batch, args.run_key)
-        name = f"{args.from_batch.name}-{args.run_key}"
+        name = None if args.out else _default_out_name(
+            f"{args.from_batch.resolve().name}-{args.run_key}", "--run")
     else:
         replay = run_from_manifest(args.from_manifest)
-        name = f"{Path(args.from_manifest).resolve().parent.name}-again"
+        folder = Path(args.from_manifest).resolve()
+        folder = folder if folder.is_dir() else folder.parent
+        name = None if args.out else _default_out_name(f"{folder.name}-again", "--from-manifest")
     if replay.warning:
         _say(replay.warning)
     return replay.scenario, replay.seed, replay.engine, name
+
+
+def _default_out_name(name: str, source: str) -> str:
+    """``name`` as the folder under out/ when --out is not given (checked: never a path)."""
+    from .files import safe_name
+
+    return safe_name(name, source, "default --out")
 
 
 def command_run(args) -> int:
@@ -234,7 +244,8 @@ def command_run(args) -> int:
         _check_seed(args.seed)
         path = find_scenario(args.scenario)
         scenario = load_scenario(path, dict(parse_override(text) for text in args.overrides))
-        seed, engine, name = (1 if args.seed is None else args.seed), args.engine, path.stem
+        seed, engine = (1 if args.seed is None else args.seed), args.engine
+        name = None if args.out else _default_out_name(path.stem, "scenario")
     out = args.out or Path("out") / name
     check_out_folder(out)
     result = simulate(scenario, seed=seed, engine=engine, progress=not args.quiet)

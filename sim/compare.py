@@ -14,7 +14,7 @@ from .batch import BatchResult, run_batch
 from .batchfile import MAX_RUNS, BatchSpec, check_scenarios, total_runs
 from .calibration.posterior import posterior_draws
 from .errors import ScenarioError
-from .files import check_folder_target
+from .files import FolderLock, check_claimable, claim_folder
 
 #: The main job's defaults: finishes in well under a minute on a laptop.
 DEFAULT_PEOPLE = 20_000
@@ -70,12 +70,16 @@ def compare(scenario_files: list[Path], out: str | Path, replications: int = DEF
     from .reporting import load_results, write_report
 
     out = Path(out)
-    check_folder_target(out)
+    check_claimable(out, "compare")
     spec = compare_spec(scenario_files, replications, seed, overrides or {}, engine, posterior)
-    result = run_batch(spec, out / "batch", workers=workers, resume=True, progress=progress,
-                       say=say, reuse_any=True)
-    if result.runs_path is None:
-        raise ScenarioError(out / "batch" / "manifest.json", "",
-                            f"every run failed ({result.first_error}); nothing to compare")
-    report = write_report(load_results(out), out, report_options, pdf=pdf)
+    claim_folder(out, "compare")
+    with FolderLock(out, "compare") as lock:    # the runs and the report they make, as one
+        if lock.taken_over and say:
+            say(lock.taken_over)
+        result = run_batch(spec, out / "batch", workers=workers, resume=True, progress=progress,
+                           say=say, reuse_any=True)
+        if result.runs_path is None:
+            raise ScenarioError(out / "batch" / "manifest.json", "",
+                                f"every run failed ({result.first_error}); nothing to compare")
+        report = write_report(load_results(out), out, report_options, pdf=pdf)
     return result, report

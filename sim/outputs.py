@@ -16,7 +16,7 @@ import pandas as pd
 
 from .batch import read_manifest
 from .errors import ScenarioError
-from .files import check_folder_target, read_json_table, swap_in_folder, write_atomically, write_json
+from .files import check_claimable, read_json_table, swap_in_folder, write_atomically, write_json
 from .provenance import code_digest, code_version, package_versions, run_id, scenario_digest
 from .scenario import Scenario, scenario_from_data, with_overrides
 from .simulate import ENGINES, SimulationResult
@@ -24,7 +24,7 @@ from .simulate import ENGINES, SimulationResult
 __all__ = ["Replay", "manifest", "run_from_batch", "run_from_manifest", "write_run",
            "write_atomically", "code_version", "package_versions"]
 
-#: The file that marks a folder as a run's output folder.
+#: The file of a run's output folder that records what it ran.
 RUN_MANIFEST = "manifest.json"
 
 
@@ -47,19 +47,17 @@ def manifest(result: SimulationResult) -> dict:
 
 
 def check_out_folder(out_dir: Path) -> None:
-    """Refuse, before running, an --out that names a file or someone else's folder."""
-    out_dir = Path(out_dir)
-    check_folder_target(out_dir)
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / RUN_MANIFEST).is_file():
-        raise ScenarioError(out_dir, "", f"holds other files (no {RUN_MANIFEST}); choose another "
-                                         "--out or an empty folder")
+    """Refuse, before running, an --out that names a file or a folder that is not an
+    earlier run's (a run folder carries breachsim's marker of kind "run")."""
+    check_claimable(Path(out_dir), "run")
 
 
 def write_run(result: SimulationResult, out_dir: str | Path) -> list[Path]:
     """Write timeseries.csv, summary.json, manifest.json and awareness.png as one unit.
 
-    ``out_dir`` must be absent, empty or an earlier run's folder (it is
-    replaced whole); staging folders left by killed runs are removed.
+    ``out_dir`` must be absent, empty or an earlier run's folder (marked by
+    breachsim as a run folder; it is replaced whole); staging folders left by
+    killed runs are removed.
     """
     from .plots import save_awareness_chart
 
@@ -69,7 +67,7 @@ def write_run(result: SimulationResult, out_dir: str | Path) -> list[Path]:
         write_json(staging / RUN_MANIFEST, manifest(result))
         save_awareness_chart(result, staging / "awareness.png")
 
-    return swap_in_folder(Path(out_dir), fill, RUN_MANIFEST)
+    return swap_in_folder(Path(out_dir), fill, "run")
 
 
 # ---- running a run again --------------------------------------------------------------

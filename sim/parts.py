@@ -1,11 +1,12 @@
 """Result parts of a batch: the finished runs, stored by identity.
 
-A part (``DIR/parts/<name>.parquet``) holds the results of one or more runs:
+A part (``DIR/parts/<ids>-<sha256>.parquet``) holds the results of one or more runs:
 their time series as rows (column ``run_id`` first), and in the file's
 metadata, per run id, the summary measures and the channel events. Parts are
 written by the workers themselves (or by the parent when workers share no file
 system with it), under a temporary name and then renamed, so a part that
-exists is whole.
+exists is whole; its name carries the checksum of its bytes, checked before
+it is reused, so a part damaged later is discarded and its runs run again.
 
 Parts know nothing of the batch they belong to: which runs a batch holds is
 decided by matching run ids (:mod:`sim.provenance`), so a changed scenario,
@@ -18,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +29,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .files import TMP_MARK, plain_json, write_atomically
+from .files import TMP_MARK, plain_json, temporary_name
 
-__all__ = ["RunResult", "drop_parts_without", "part_table", "read_part_index", "read_series",
+__all__ = ["PART_NAME", "RunResult", "drop_parts_without", "file_checksum", "part_is_intact", "part_table", "read_part_index", "read_series",
            "scan_parts", "table_from_bytes", "table_to_bytes", "write_part"]
 
 META_KEY = b"breachsim.results"
@@ -59,16 +62,50 @@ def part_table(results: list[RunResult]) -> pa.Table:
     return table.replace_schema_metadata({META_KEY: text.encode()})
 
 
-def _part_name(table: pa.Table) -> str:
+#: A part's name: the digest of its run ids, then the SHA-256 of the file's bytes.
+PART_NAME = re.compile(r"^(?P<ids>[0-9a-f]{24})-(?P<sha>[0-9a-f]{64})\.parquet$")
+
+
+def _ids_digest(table: pa.Table) -> str:
     ids = sorted(json.loads(table.schema.metadata[META_KEY]))
-    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:24] + ".parquet"
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:24]
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def write_part(out: Path, table: pa.Table) -> Path:
-    """Write a part into ``out/parts`` atomically; returns its path."""
-    path = Path(out) / PARTS / _part_name(table)
-    write_atomically(path, lambda p: pq.write_table(table, p, compression="zstd"))
+    """Write a part into ``out/parts`` atomically; returns its path.
+
+    The file is named by its run ids and the checksum of its bytes, both
+    written in one rename, so a part whose bytes changed later (a flipped bit,
+    a partial copy) is recognised before it is reused.
+    """
+    folder = Path(out) / PARTS
+    temporary = temporary_name(folder / "part.parquet")
+    try:
+        pq.write_table(table, temporary, compression="zstd")
+        path = folder / f"{_ids_digest(table)}-{file_checksum(temporary)}.parquet"
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
+
+
+def part_is_intact(path: Path) -> bool:
+    """Whether a part's bytes still match the checksum in its name."""
+    match = PART_NAME.match(Path(path).name)
+    try:
+        return match is not None and file_checksum(path) == match.group("sha")
+    except OSError:
+        return False
 
 
 def table_to_bytes(table: pa.Table) -> bytes:
@@ -103,7 +140,8 @@ def read_part_index(path: Path) -> dict[str, dict] | None:
 def scan_parts(out: Path) -> tuple[dict[str, Path], dict[str, dict], int]:
     """Every whole part in ``out/parts``: (run id -> part path, run id -> entry, removed).
 
-    Unreadable or truncated parts and stale temporary files are removed
+    Parts that are unreadable, truncated, fail their checksum or carry none
+    (written by an older breachsim) are removed, so their runs are run again
     (``removed`` counts them).
     """
     where: dict[str, Path] = {}
@@ -115,9 +153,9 @@ def scan_parts(out: Path) -> tuple[dict[str, Path], dict[str, dict], int]:
     for path in sorted(folder.glob("*.parquet")):
         if path.name.startswith("."):
             continue
-        runs = read_part_index(path)
+        runs = read_part_index(path) if part_is_intact(path) else None
         if runs is None:
-            path.unlink()
+            path.unlink(missing_ok=True)
             removed += 1
             continue
         for run_id, entry in runs.items():

@@ -374,7 +374,10 @@ class Comparison(Batch):
         from .batch import run_batch
         from .reporting import load_results
 
+        from .files import claim_folder
+
         out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="breachsim-"))
+        claim_folder(out, "compare")
         run_batch(self.spec, out / "batch", workers=workers, resume=True, progress=progress,
                   reuse_any=True)
         self.folder = out

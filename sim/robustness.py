@@ -46,7 +46,7 @@ import pandas as pd
 from .batchfile import BatchSpec, check_scenarios
 from .design import build_design
 from .errors import ScenarioError
-from .files import check_folder_target, make_folder, write_atomically
+from .files import claim_folder, write_atomically
 from .plan import plan_runs
 from .scenario import load_scenario
 from .schema import label_of
@@ -345,7 +345,7 @@ def run_robustness(files: list[Path], out: str | Path, samples: int = DEFAULT_SA
     spec, sampled, left_out = robustness_spec(files, samples, reps, seed, overrides, engine,
                                               ranges_file, posterior)
     check_workers(workers)
-    check_folder_target(out)
+    claim_folder(out, "robustness")
     if left_out and say:
         say(f"not varied across worlds (lessons, unused network keys, --posterior or --set keys): "
             f"{', '.join(left_out)}")
@@ -367,7 +367,6 @@ def run_robustness(files: list[Path], out: str | Path, samples: int = DEFAULT_SA
 
 
 def _write(out: Path, table, diffs, worlds, lines, baseline) -> list[Path]:
-    make_folder(out)
     paths = [out / "robustness.csv", out / "robustness_worlds.csv", out / "robustness.md"]
     write_atomically(paths[0], lambda p: table.to_csv(p, index=False, float_format="%.6g"))
     full = diffs.merge(worlds, left_on="world", right_index=True, how="left")

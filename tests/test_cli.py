@@ -23,7 +23,7 @@ def test_run_writes_the_four_files(tmp_path):
     done = cli("run", OPTUS, "--seed", 3, *SMALL, "--out", out)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "awareness.png", "manifest.json", "summary.json", "timeseries.csv"]
+        ".breachsim", "awareness.png", "manifest.json", "summary.json", "timeseries.csv"]
     ts = pd.read_csv(out / "timeseries.csv")
     assert list(ts.columns) == COLUMNS and len(ts) == 73
     summary = json.loads((out / "summary.json").read_text())

@@ -14,7 +14,7 @@ import pytest
 
 from sim.batch import run_batch
 from sim.compare import compare
-from sim.files import FolderLock
+from sim.files import FolderLock, claim_folder, write_marker
 from sim.outputs import batch_timeseries, run_from_batch
 from sim.parts import scan_parts
 from sim.simulate import simulate
@@ -157,6 +157,7 @@ def test_run_from_manifest_and_from_batch_reproduce_byte_for_byte(tmp_path):
 def test_a_second_batch_on_a_busy_folder_is_refused_naming_the_holder(tmp_path):
     batch = batch_file(tmp_path, [OPTUS], replications=1)
     out = tmp_path / "out"
+    claim_folder(out, "batch")
     with FolderLock(out, "batch"):
         refused = cli("batch", batch, "--out", out, "--quiet")
     assert refused.returncode == 2
@@ -186,8 +187,9 @@ def test_stale_temporaries_of_killed_runs_are_removed(tmp_path):
     stale.write_bytes(b"half")
     run_batch(batch, out, workers=1, progress=False, resume=True)
     assert not stale.exists()
-    staging = tmp_path / f".run.tmp-{dead}-zz"
+    staging = tmp_path / f".run.tmp-{dead}-abcd_123"        # as swap_in_folder names it
     staging.mkdir()
+    write_marker(staging, "run")
     (staging / "timeseries.csv").write_text("half")
     done = cli("run", OPTUS, "--set", "population.size=300", "--out", tmp_path / "run", "--quiet")
     assert done.returncode == 0 and not staging.exists()
@@ -203,7 +205,7 @@ def test_run_refuses_an_out_that_is_a_file_or_a_foreign_folder_before_running(tm
     folder.mkdir()
     (folder / "todo.txt").write_text("mine")
     done = cli("run", OPTUS, "--out", folder)
-    assert done.returncode == 2 and "holds other files" in done.stderr
+    assert done.returncode == 2 and "breachsim did not write" in done.stderr
     assert [p.name for p in folder.iterdir()] == ["todo.txt"]
     for command in (["batch", batch_file(tmp_path, [OPTUS])], ["compare", OPTUS]):
         done = cli(*command, "--out", file)

@@ -109,7 +109,8 @@ def test_compare_writes_every_file_and_hands_the_report_on(cmp):
     assert names == ["awareness.png", "awareness.svg", "time_to_reach.png", "first_source.png", "trust.png",
                      "cohorts.png", "summary.csv", "summary.md", "report.html", "report.pdf"]
     assert all(p.is_file() and p.stat().st_size > 0 for p in report.files)
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]      # no temporary files left
+    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert hidden == [".breachsim", ".lock"]          # the marker and the lock: no temporaries left
     for name in names[:6]:
         if name.endswith(".png"):
             width, height = _png_size((out / name).read_bytes())

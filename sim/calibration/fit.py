@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 from ..batch import run_batch
 from ..batchfile import BatchSpec
 from ..errors import ScenarioError
-from ..files import check_folder_target, make_folder
+from ..files import check_claimable, claim_folder
 from ..memory import check_work
 from ..scenario import Scenario, load_scenario, with_overrides
 from ..simulate import ENGINES
@@ -147,12 +147,8 @@ def prepare(scenario_file: str | Path, targets_file: str | Path, fits: list[FitP
 
 
 def check_out(out: Path) -> None:
-    """Refuse an --out folder that holds something other than a calibration."""
-    check_folder_target(out)
-    if out.is_dir() and any(out.iterdir()):
-        ours = {"waves", "check", "summary.json", "posterior.csv", "calibrated.toml", "fit.png"}
-        if not any(p.name in ours for p in out.iterdir()):
-            raise ScenarioError(out, "", "holds other files; choose an empty or new folder for --out")
+    """Refuse an --out folder that is not empty nor a calibration breachsim wrote."""
+    check_claimable(out, "calibrate")
 
 
 # ---- runs -------------------------------------------------------------------------
@@ -231,8 +227,7 @@ def calibrate(cal: Calibration, out: str | Path, workers: int | None = None, pro
               say: Callable[[str], None] | None = None) -> Result:
     """Run the calibration into ``out`` (waves in ``out/waves``, check runs in ``out/check``)."""
     out = Path(out)
-    check_out(out)
-    make_folder(out)
+    claim_folder(out, "calibrate")
     say = say or (lambda line: None)
     sizes, check = waves_of(cal.budget, cal.reps, cal.dims)
     units = np.empty((0, cal.dims))

@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..files import write_atomically
+from ..files import check_claimable, claim_folder, write_atomically
 from . import charts, findings, stats, sweeps
 from .config import LOGO_TYPES, ReportOptions
 from .notes import DEFAULTS_FILE, Note, clean_comment, relevant_notes, split_notes
@@ -308,13 +308,16 @@ def write_report(results: Results, out_dir: str | Path, options: ReportOptions |
     ``awareness.svg``, ``sweep_<measure>.png`` for sweeps), ``summary.csv``,
     ``summary.md``, ``report.html`` and, with ``pdf``, ``report.pdf``.
 
-    Everything is rendered in memory first; each file is then written under
-    a temporary name and renamed into place, so a failure leaves earlier
-    files as they were. Returns the :class:`Report`, ``files`` filled in.
+    ``out_dir`` must be absent, empty, or a folder breachsim wrote as a report
+    or comparison (it carries the marker), else ScenarioError: a user's own
+    folder is never written into. Everything is rendered in memory first;
+    each file is then written under a temporary name and renamed into place,
+    so a failure leaves earlier files as they were. Returns the :class:`Report`, ``files`` filled in.
     """
     from .html import render_html
 
     out = Path(out_dir)
+    check_claimable(out, "report", accept=("compare",))   # before any work: never a user's folder
     report = build_report(results, options, cohorts=cohorts)
     page = render_html(context(report), report.options.template)
     contents: dict[str, bytes] = {}
@@ -331,7 +334,7 @@ def write_report(results: Results, out_dir: str | Path, options: ReportOptions |
         contents["report.pdf"] = html_to_pdf(page)
     order = [n for n in CHART_FILES if n in contents] + sorted(n for n in contents if n.startswith("sweep_")) \
         + [n for n in (*TABLE_FILES, "report.pdf") if n in contents]
-    out.mkdir(parents=True, exist_ok=True)
+    claim_folder(out, "report", accept=("compare",))
     for name in order:
         data = contents[name]
         write_atomically(out / name, lambda p, data=data: p.write_bytes(data))

@@ -8,8 +8,10 @@ Registered in :mod:`sim.cli` with one line each; user errors raise
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
 from pathlib import Path
 
+from ..files import FolderLock, check_claimable, folder_kind
 from .config import ReportOptions, load_report_config
 
 __all__ = ["add_report_options", "add_report_parser", "options_from_args", "command_report",
@@ -63,19 +65,27 @@ def command_report(args) -> int:
     from .results import load_results
 
     folder = args.folder
-    results = load_results(folder)
     is_batch = (folder / "manifest.json").is_file()
     out = args.out or (folder / "report" if is_batch else folder)
-    if out.exists() and not out.is_dir():
-        from ..errors import ScenarioError
-
-        raise ScenarioError(out, "", "exists and is a file; --out must name a folder")
+    check_claimable(out, "report", accept=("compare",))
     options = options_from_args(args).merged(
         robustness=args.robustness.resolve() if args.robustness else None,
         sensitivity=args.sensitivity.resolve() if args.sensitivity else None)
-    report = write_report(results, out, options, pdf=args.pdf, cohorts=args.cohorts)
+    with ExitStack() as held:     # no batch or compare may change the folder while we report it
+        for place in _folders_to_lock(folder, out):
+            held.enter_context(FolderLock(place, "report"))
+        results = load_results(folder)
+        report = write_report(results, out, options, pdf=args.pdf, cohorts=args.cohorts)
     print_report(report, quiet=args.quiet)
     return 0
+
+
+def _folders_to_lock(folder: Path, out: Path) -> list[Path]:
+    """The folders ``report`` reads from and writes to that are breachsim's own."""
+    places = [p for p in (folder, folder / "batch") if folder_kind(p) in ("batch", "compare")]
+    if folder_kind(out) is not None and out.resolve() not in {p.resolve() for p in places}:
+        places.append(out)
+    return places
 
 
 def print_report(report, quiet: bool = False) -> None:
