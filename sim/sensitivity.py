@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
-from .files import write_atomically
+from .files import FolderLock, check_claimable, write_atomically
 from .reporting.findings import design_warning
 from .reporting.results import read_manifest, read_table
 
@@ -114,6 +114,7 @@ def run_sensitivity(batch_dir: str | Path) -> list[Path]:
     """
     batch_dir = Path(batch_dir)
     manifest, runs = _load(batch_dir)
+    check_claimable(batch_dir, "batch")           # it writes into the batch folder: only ours
     table = indices(manifest, runs)
     if table.empty:
         raise ScenarioError(batch_dir, "", "no measure varies across the design points")
@@ -122,8 +123,9 @@ def run_sensitivity(batch_dir: str | Path) -> list[Path]:
     first = table[table["scenario"] == table["scenario"].iloc[0]]
     warning = design_warning(first, n) if design["method"] == "sobol" else ""
     csv_path, png_path = batch_dir / "sensitivity.csv", batch_dir / "sensitivity.png"
-    write_atomically(csv_path, lambda p: table.to_csv(p, index=False))
-    chart(table, png_path, warning)
+    with FolderLock(batch_dir, "sensitivity"):
+        write_atomically(csv_path, lambda p: table.to_csv(p, index=False))
+        chart(table, png_path, warning)
     if warning:
         warnings.warn(warning, DesignWarning, stacklevel=2)
     return [csv_path, png_path]
