@@ -37,7 +37,7 @@ from ..simulate import simulate
 from . import figures
 from . import levers as lv
 from .config import DashboardConfig
-from .export import scenario_toml, slug, write_scenario
+from .export import problem_line, save_scenario, slug
 from .network_view import NETWORK_PEOPLE, network_figure, small_network
 from .runs import Outcome, Runner
 
@@ -95,6 +95,7 @@ values = solara.reactive(_initial_values(0))
 replications = solara.reactive(CONFIG.replications)
 problem = solara.reactive("")
 saved = solara.reactive(None)
+save_problem = solara.reactive("")
 export_name = solara.reactive("")
 show_network = solara.reactive(False)
 network_hour = solara.reactive(24)
@@ -125,12 +126,14 @@ def pick_start(name: str) -> None:
     choice.set(index)
     values.set(_initial_values(index))
     saved.set(None)
+    save_problem.set("")
     export_name.set("")
 
 
 def reset() -> None:
     values.set(_initial_values(choice.value))
     saved.set(None)
+    save_problem.set("")
 
 
 # --------------------------------------------------------------------------- runs
@@ -408,22 +411,43 @@ def Export(start_path: str, start_values: dict):
         solara.Text(f"{plural(len(overrides), 'setting')} changed from {Path(start_path).name}. "
                     "The file extends it and holds only those; run, compare and batch read it "
                     "as it is.")
-        solara.InputText("scenario name", value=name, on_value=export_name.set)
+        solara.InputText("scenario name", value=name, on_value=_rename)
 
         def save():
-            folder = Path(CONFIG.out)
-            text = scenario_toml(start_path, overrides, name, "Saved from the dashboard.",
-                                 folder, start_values)
-            path = write_scenario(folder / f"{slug(name)}.toml", text)
+            try:
+                path, text = save_scenario(CONFIG.out, start_path, overrides, name,
+                                           start=start_values, expected=_ran(start_path, overrides))
+            except Exception as err:  # noqa: BLE001 - the page shows one line, never a traceback
+                saved.set(None)
+                save_problem.set(problem_line(err))
+                return
+            save_problem.set("")
             saved.set((str(path.resolve()), text))
 
         solara.Button("save as scenario file", on_click=save, disabled=bool(problem.value),
                       classes=["save-scenario"])
+        if save_problem.value:
+            with solara.Error(classes=["save-problem"]):
+                solara.HTML(tag="div", unsafe_innerHTML=_escape(save_problem.value), classes=["bad-value"])
         if saved.value:
             path, text = saved.value
             solara.Text(f"saved: {path}", classes=["saved-path"])
             solara.FileDownload(text, filename=Path(path).name, label="download a copy")
             solara.HTML(tag="pre", unsafe_innerHTML=_escape(text), classes=["toml"])
+
+
+def _rename(name: str) -> None:
+    """A new name in the save box: what was said about the last save no longer holds."""
+    export_name.set(name)
+    save_problem.set("")
+
+
+def _ran(start_path: str, overrides: dict):
+    """The scenario the page runs for these settings (None if they are not allowed)."""
+    try:
+        return lv.current_scenario(start_path, overrides)
+    except ScenarioError:
+        return None
 
 
 def _escape(text: str) -> str:

@@ -4,28 +4,55 @@ The file holds only what changed (the overrides), nested as TOML tables, so
 ``run``, ``compare`` and ``batch`` read it unchanged and resolve it to the
 same scenario the dashboard ran. Each changed single value carries its
 starting value in a comment.
+
+:func:`save_scenario` is what "Save these settings" does: the name is
+checked (one line of printable text), the file is written under a
+temporary name, read back with :func:`sim.load_scenario` and compared with
+the settings the page ran; only then is it renamed into place. It never
+replaces a file the dashboard did not write, and on any failure nothing is
+left on disk. Every problem is one :class:`~sim.errors.ScenarioError`
+naming no server path.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
 import re
+import sys
+import traceback
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..errors import ScenarioError
 from ..outputs import write_atomically
+from ..reporting.config import check_text
+from ..scenario import Scenario, load_scenario
 
-__all__ = ["scenario_toml", "slug", "toml_value", "write_scenario"]
+__all__ = ["HEADER", "MAX_STEM", "check_name", "file_stem", "problem_line", "save_scenario",
+           "scenario_toml", "slug", "toml_value", "write_scenario"]
+
+#: How every file the dashboard saves begins (how it knows a file is its own).
+HEADER = "# Saved from the breachsim dashboard"
+#: Longest file name stem of a saved scenario (a long scenario name is cut).
+MAX_STEM = 60
+#: Longest scenario name checked here (the scenario schema's own limit is checked on reading back).
+MAX_NAME = 10_000
+#: Characters TOML does not allow unescaped in a string (besides the ones JSON escapes).
+_TOML_RAW = re.compile("[\x7f]")
 
 
 def toml_value(value: Any) -> str:
-    """One value as TOML: strings, booleans, numbers, lists, inline tables."""
+    """One value as TOML: strings, booleans, numbers, lists, inline tables.
+
+    Raises ScenarioError for a string TOML cannot hold (a lone surrogate).
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # JSON string escapes are valid TOML
+        return _toml_string(value)
     if isinstance(value, int):
         return f"{value:_}" if abs(value) >= 10_000 else str(value)
     if isinstance(value, float):
@@ -37,6 +64,18 @@ def toml_value(value: Any) -> str:
     if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
     raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes (valid TOML) and ``\u007F`` for DEL."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ScenarioError("scenario file", "", f"character {err.start + 1} is a lone surrogate "
+                                                 f"(U+{ord(text[err.start]):04X}); allowed: valid "
+                                                 "Unicode text") from None
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _TOML_RAW.sub(lambda m: f"\\u{ord(m.group()):04X}", quoted)
 
 
 def _nest(overrides: Mapping[str, Any]) -> dict:
@@ -85,7 +124,7 @@ def scenario_toml(start_path: str | Path, overrides: Mapping[str, Any], name: st
     except ValueError:  # another drive (Windows)
         extends = start_path.as_posix()
     stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
-    lines = [f"# Saved from the breachsim dashboard on {stamp}: {start_path.name} with "
+    lines = [f"{HEADER} on {stamp}: {start_path.name} with "
              f"{len(overrides)} change{'s' if len(overrides) != 1 else ''}.",
              "[scenario]", f"extends = {toml_value(extends)}", f"name = {toml_value(name)}",
              f"description = {toml_value(description)}"]
@@ -98,9 +137,121 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "scenario"
 
 
-def write_scenario(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (folders created); return the path."""
+def file_stem(name: str) -> str:
+    """The file name stem a scenario ``name`` is saved under: its :func:`slug`, cut to
+    :data:`MAX_STEM` characters."""
+    return slug(name)[:MAX_STEM].rstrip("_") or "scenario"
+
+
+def check_name(name: Any) -> str:
+    """``name`` if it can name a scenario: one line of printable text, not empty."""
+    return check_text(name, "scenario name", "", MAX_NAME, empty=False)
+
+
+def _plain_settings(scenario: Scenario) -> dict:
+    """A scenario's settings without its name and description."""
+    data = copy.deepcopy(scenario.data)
+    for key in ("name", "description", "short_name"):
+        data["scenario"].pop(key, None)
+    return data
+
+
+def _read_back(path: Path, expected: Scenario | None, name: str | None) -> None:
+    """Read the written file ``path`` as ``run`` would; ScenarioError unless it loads (and
+    resolves to ``expected``'s settings, under ``name``)."""
+    try:
+        saved = load_scenario(path)
+    except ScenarioError as err:
+        raise ScenarioError("saved file", err.key, f"would not load: {err.message}") from None
+    if name is not None and saved.name != name:
+        raise ScenarioError("saved file", "scenario.name", "reads back as another name")
+    if expected is not None and _plain_settings(saved) != _plain_settings(expected):
+        raise ScenarioError("saved file", "", "would not give the settings the page ran")
+
+
+def write_scenario(path: str | Path, text: str, expected: Scenario | None = None,
+                   name: str | None = None) -> Path:
+    """Write ``text`` to ``path`` atomically (folders created) after reading it back under
+    a temporary name (see :func:`_read_back`); return the path. On failure nothing is left."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
+    created = _make_folders(path.parent)
+
+    def write(temporary: Path) -> None:
+        temporary.write_text(text, encoding="utf-8")
+        _read_back(temporary, expected, name)
+
+    try:
+        write_atomically(path, write)
+    except BaseException as err:
+        _remove_folders(created)
+        if isinstance(err, OSError):
+            raise ScenarioError("save folder", "", f"cannot write {path.name} "
+                                                   f"({err.strerror or err})") from None
+        raise
     return path
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` and missing parents; the folders created, outermost first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()][::-1]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        _remove_folders(missing)
+        raise ScenarioError("save folder", "", f"cannot create {folder.name} "
+                                               f"({err.strerror or err})") from None
+    return missing
+
+
+def _remove_folders(created: list[Path]) -> None:
+    """Remove the (empty) folders ``created``, innermost first."""
+    for folder in reversed(created):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _check_target(path: Path) -> None:
+    """ScenarioError if ``path`` exists and is not a scenario file the dashboard saved."""
+    if not os.path.lexists(path):
+        return
+    if path.is_symlink() or not path.is_file():
+        raise ScenarioError("save", "", f"{path.name} exists and is not a file the dashboard saved; "
+                                        "choose another scenario name")
+    try:
+        with path.open("rb") as fh:
+            first = fh.read(len(HEADER.encode()))
+    except OSError as err:
+        raise ScenarioError("save", "", f"cannot read {path.name} ({err.strerror})") from None
+    if first != HEADER.encode():
+        raise ScenarioError("save", "", f"{path.name} exists and was not saved by the dashboard; "
+                                        "choose another scenario name")
+
+
+def save_scenario(folder: str | Path, start_path: str | Path, overrides: Mapping[str, Any],
+                  name: Any, description: str = "Saved from the dashboard.",
+                  start: Mapping[str, Any] | None = None, expected: Scenario | None = None
+                  ) -> tuple[Path, str]:
+    """Save the page's settings as ``folder/<file_stem(name)>.toml``; return (path, text).
+
+    ``expected``: the scenario the page ran (the saved file must resolve to
+    its settings). Raises ScenarioError (one line, no server path) for a bad
+    name, a file in the way that the dashboard did not save, a folder that
+    cannot be written, or a file that would not read back as it should.
+    """
+    name = check_name(name)
+    folder = Path(folder)
+    text = scenario_toml(start_path, overrides, name, description, folder, start)
+    path = folder / f"{file_stem(name)}.toml"
+    _check_target(path)
+    return write_scenario(path, text, expected, name), text
+
+
+def problem_line(err: BaseException) -> str:
+    """The one line the page shows when saving failed. An unexpected error's traceback goes
+    to the server's log, never to the page."""
+    if isinstance(err, ScenarioError):
+        return f"Not saved: {err.line().removeprefix('error: ')}"
+    traceback.print_exception(err, file=sys.stderr)
+    return f"Not saved: an unexpected error ({type(err).__name__}); the server's log has the details"

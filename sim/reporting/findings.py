@@ -17,14 +17,15 @@ import pandas as pd
 
 from ..schema import COHORTS
 from . import stats
+from .escape import markdown_text, spreadsheet_safe
 from .stats import BY_KEY, COHORT_WORDS, Measure, Paired
 from .text import (NO_DATA, fmt_change, fmt_hours, fmt_pct, fmt_people, fmt_trust, join_words,
                    plural)
 
 __all__ = ["awareness_title", "time_to_reach_title", "first_source_title", "trust_title",
            "cohorts_title", "last_cohorts", "Recommendation", "recommend", "executive_summary",
-           "uncertainty", "format_measure", "headline_text", "summary_markdown", "sensitivity_notes",
-           "SensitivityNote", "design_warning"]
+           "uncertainty", "format_measure", "headline_text", "summary_markdown", "summary_csv",
+           "sensitivity_notes", "SensitivityNote", "design_warning"]
 
 
 def _median(q: dict[str, list[float]], name: str) -> float:
@@ -191,13 +192,18 @@ def headline_text(summary: pd.DataFrame, short: dict[str, str] | None = None) ->
 
 
 def summary_markdown(summary: pd.DataFrame) -> str:
-    """The summary as a Markdown table: one row per scenario, "median (p10 to p90)" cells."""
+    """The summary as a Markdown table: one row per scenario, "median (p10 to p90)" cells.
+
+    Scenario names are shown as literal text: HTML escaped and Markdown markup
+    (``|``, brackets, backticks, line breaks) neutralised, see
+    :func:`~sim.reporting.escape.markdown_text`.
+    """
     ms = stats.table_measures(summary)
     head = ["scenario", "runs"] + [m.label for m in ms]
     lines = ["| " + " | ".join(_md(h) for h in head) + " |",
              "|" + "|".join([" --- "] + [" ---: "] * (len(head) - 1)) + "|"]
     for _, row in summary.iterrows():
-        cells = [_md(row["scenario"]), str(int(row["runs"]))]
+        cells = [markdown_text(row["scenario"]), str(int(row["runs"]))]
         for m in ms:
             mid, interval = format_measure(row, m)
             cells.append(_md(f"{mid} ({interval})"))
@@ -209,7 +215,15 @@ def summary_markdown(summary: pd.DataFrame) -> str:
 
 
 def _md(text) -> str:
+    """Text of ours (a label, a formatted number) in a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def summary_csv(summary: pd.DataFrame) -> str:
+    """The summary table as CSV, its text cells safe to open in a spreadsheet (a name
+    beginning with ``=``, ``+``, ``-`` or ``@`` gets a single quote in front, as OWASP
+    advises); numbers are written as numbers."""
+    return spreadsheet_safe(summary).to_csv(index=False)
 
 
 # --------------------------------------------------------------------------- recommendation
