@@ -325,7 +325,7 @@ def write_report(results: Results, out_dir: str | Path, options: ReportOptions |
         contents[f"{stem}.png"] = report.page_images[stem]
         if stem == "awareness":
             contents["awareness.svg"] = _svg(fig)
-    contents["summary.csv"] = report.summary.to_csv(index=False).encode("utf-8")
+    contents["summary.csv"] = findings.summary_csv(report.summary).encode("utf-8")
     contents["summary.md"] = findings.summary_markdown(report.summary).encode("utf-8")
     contents["report.html"] = page.encode("utf-8")
     if pdf:
