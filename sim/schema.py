@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
@@ -110,10 +111,20 @@ def boolean(label: str) -> Field:
     return Field("true or false", lambda v: isinstance(v, bool), bool, label)
 
 
+#: Unicode categories never allowed in a text value: control characters (they reach
+#: terminals as escape sequences), lone surrogates, line and paragraph separators.
+REFUSED_IN_TEXT = ("Cc", "Cs", "Zl", "Zp")
+
+
+def _plain_text(value: Any, max_len: int) -> bool:
+    return (isinstance(value, str) and len(value) <= max_len
+            and not any(unicodedata.category(c) in REFUSED_IN_TEXT for c in value))
+
+
 def text(label: str, max_len: int) -> Field:
-    """A string of at most ``max_len`` characters."""
-    return Field(f"a string of at most {max_len:,} characters",
-                 lambda v: isinstance(v, str) and len(v) <= max_len, str, label)
+    """A string of at most ``max_len`` characters, on one line, without control characters."""
+    return Field(f"a string of at most {max_len:,} characters, on one line, without control "
+                 "characters", lambda v: _plain_text(v, max_len), str, label)
 
 
 def choice(label: str, options: tuple[str, ...]) -> Field:

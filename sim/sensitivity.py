@@ -22,6 +22,7 @@ import pandas as pd
 
 from .errors import ScenarioError
 from .files import FolderLock, check_claimable, write_atomically
+from .reporting.escape import spreadsheet_safe
 from .reporting.findings import design_warning
 from .reporting.results import read_manifest, read_table
 
@@ -124,7 +125,7 @@ def run_sensitivity(batch_dir: str | Path) -> list[Path]:
     warning = design_warning(first, n) if design["method"] == "sobol" else ""
     csv_path, png_path = batch_dir / "sensitivity.csv", batch_dir / "sensitivity.png"
     with FolderLock(batch_dir, "sensitivity"):
-        write_atomically(csv_path, lambda p: table.to_csv(p, index=False))
+        write_atomically(csv_path, lambda p: spreadsheet_safe(table).to_csv(p, index=False))
         chart(table, png_path, warning)
     if warning:
         warnings.warn(warning, DesignWarning, stacklevel=2)

@@ -21,9 +21,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..files import check_claimable, claim_folder, write_atomically
+from ..files import check_claimable, claim_folder, clean_stale_temporaries, write_atomically
 from . import charts, findings, stats, sweeps
-from .config import LOGO_TYPES, ReportOptions
+from .config import ReportOptions, logo_data_uri
 from .notes import DEFAULTS_FILE, Note, clean_comment, relevant_notes, split_notes
 from .results import Results
 from .scenarios import campaign_rows, key_label, note_value, other_differences, timeline
@@ -117,6 +117,7 @@ def build_report(results: Results, options: ReportOptions | None = None,
     chart's basis, ``"affected"`` or ``"everyone"``.
     """
     options = options or ReportOptions()
+    options.check("options")
     runs, ts, infos = results.runs, results.timeseries, results.scenarios
     summary = stats.summary_table(runs, infos, ts, cohorts)
     rec = findings.recommend(summary, runs)
@@ -252,9 +253,7 @@ def context(report: Report) -> dict[str, Any]:
     names = list(report.summary["scenario"])
     colours = scenario_colours([s.name for s in infos] + names)
     root = _project_root(infos)
-    logo = None
-    if opts.logo is not None:
-        logo = _data_uri(Path(opts.logo).read_bytes(), LOGO_TYPES[Path(opts.logo).suffix.lower()])
+    logo = logo_data_uri(opts.logo) if opts.logo is not None else None
     figures = []
     for stem in [*charts.CHART_STEMS[1:], *[k for k in report.page_images if k.startswith("sweep_")]]:
         if stem in report.page_images:
@@ -335,6 +334,7 @@ def write_report(results: Results, out_dir: str | Path, options: ReportOptions |
     order = [n for n in CHART_FILES if n in contents] + sorted(n for n in contents if n.startswith("sweep_")) \
         + [n for n in (*TABLE_FILES, "report.pdf") if n in contents]
     claim_folder(out, "report", accept=("compare",))
+    clean_stale_temporaries(out)                # of a report killed while writing, if any
     for name in order:
         data = contents[name]
         write_atomically(out / name, lambda p, data=data: p.write_bytes(data))
