@@ -21,6 +21,12 @@ in Jupyter::
     batch.timeseries              # with the sweep's parameters as columns
     batch.plot("response")        # for a sweep: the response of a measure to its parameters
 
+Every argument is checked before any work: a wrong type, a missing file, an
+out path that is a file, ``reps=0`` or an unknown chart is one
+:class:`~sim.ScenarioError` line naming the argument (``error: sim.Run: seed:
+got -1; allowed: ...``), never an error from deep inside (see
+:mod:`sim.arguments`).
+
 Tidy frames: one row per run and step; ``time`` is a timezone-aware
 timestamp (the scenario's offset); every count (in agents, as the engines
 keep them) has a ``<count>_people`` twin scaled by the run's people per
@@ -39,8 +45,13 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from .arguments import (MAX_RUN_SEED, MAX_WORKERS, check_choice, check_engine, check_flag, check_folder,
+                        check_out_folder, check_overrides, check_path, check_seed, check_whole, refuse,
+                        shown)
 from .bundled import find_scenario
+from .errors import ScenarioError
 from .measures import COUNTS
+from .readers import check_regular_file
 from .scenario import Scenario, load_scenario
 from .simulate import SimulationResult, simulate
 
@@ -154,20 +165,20 @@ class Run:
     Raises
     ------
     ScenarioError
-        For a missing or bad scenario file or override (one line, as the CLI).
+        For a missing or bad scenario file or override, a seed or engine that
+        is not allowed (one line naming the argument, as the CLI).
     """
 
     def __init__(self, scenario: str | Path | Scenario, seed: int = 1, engine: str = "fast",
                  overrides: Mapping[str, Any] | None = None):
-        if isinstance(scenario, Scenario):
-            self.scenario = scenario if not overrides else load_scenario(scenario.path, overrides)
-        else:
-            self.scenario = load_scenario(find_scenario(scenario), overrides)
-        self.seed, self.engine = seed, engine
+        self.seed = check_seed("sim.Run", seed, largest=MAX_RUN_SEED)
+        self.engine = check_engine("sim.Run", engine)
+        self.scenario = _scenario_of(scenario, check_overrides("sim.Run", overrides))
         self._result: SimulationResult | None = None
 
     def run(self, progress: bool = False) -> "Run":
         """Run the simulation (once; later calls keep the result). Returns the run."""
+        check_flag("sim.Run.run", "progress", progress)
         if self._result is None:
             self._result = simulate(self.scenario, seed=self.seed, engine=self.engine,
                                     progress=progress)
@@ -213,6 +224,7 @@ class Run:
 
     def plot(self, chart: str = "awareness", size: str = "page"):
         """A chart of the report (:data:`sim.reporting.charts.CHART_STEMS`) for this run."""
+        _check_chart("sim.Run.plot", chart, size)
         return _chart(self._results(), chart, size)
 
     def _repr_html_(self) -> str:
@@ -232,6 +244,34 @@ class Run:
         return f"Run({self.scenario.name!r}, seed={self.seed}, engine={self.engine!r}; {state})"
 
 
+def _scenario_of(scenario: Any, overrides: dict) -> Scenario:
+    """The scenario a Run runs: ``scenario`` itself, or its file read again with ``overrides``."""
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        if scenario.path is None:
+            raise ScenarioError("sim.Run", "overrides", "this scenario has no file to read them on top of; "
+                                "allowed: a scenario file or name, or no overrides "
+                                "(sim.scenario.with_overrides applies them to a resolved scenario)")
+        return load_scenario(scenario.path, overrides)
+    path = check_path("sim.Run", "scenario", scenario,
+                      "a scenario file, the name of a bundled one, or a sim.Scenario")
+    return load_scenario(find_scenario(path), overrides)
+
+
+#: Charts a run or batch draws (:data:`sim.reporting.charts.CHART_STEMS`).
+CHARTS = ("awareness", "time_to_reach", "first_source", "trust", "cohorts")
+
+
+def _check_chart(where: str, chart: Any, size: Any, charts: Sequence[str] = CHARTS) -> None:
+    """Refuse an unknown chart or size before any work (ScenarioError naming the argument)."""
+    if not (isinstance(chart, str) and chart in charts):
+        raise ScenarioError(where, "chart", f"unknown chart {shown(chart)}; allowed: {', '.join(charts)}")
+    from .reporting.tables import check_size
+
+    check_size(where, size)
+
+
 def _chart(results, chart: str, size: str, **kw):
     from .reporting import charts
 
@@ -245,8 +285,6 @@ def _chart(results, chart: str, size: str, **kw):
                                                   results.scenarios, size=size),
               "cohorts": lambda: charts.cohorts_chart(results.runs, results.timeseries,
                                                       results.scenarios, size=size)}
-    if chart not in makers:
-        raise ValueError(f"unknown chart {chart!r}; allowed: {', '.join(makers)}")
     return _shown_in_notebooks(makers[chart]())
 
 
@@ -259,14 +297,16 @@ class Batch:
     Raises
     ------
     ScenarioError
-        For a folder that is not a finished batch (one line, as the CLI).
+        For a source that is not a folder, a folder that is not a finished
+        batch (one line, as the CLI); in ``run_file`` and ``plot``, for any
+        argument that is not allowed, naming it.
     """
 
     def __init__(self, source):
         from .reporting import load_results
 
-        folder = getattr(source, "out", source)
-        self.folder = Path(folder)
+        name = "source.out" if hasattr(source, "out") else "source"
+        self.folder = check_folder("sim.Batch", name, getattr(source, "out", source))
         self.results = load_results(self.folder)
 
     @classmethod
@@ -275,34 +315,45 @@ class Batch:
         """Run a batch file into folder ``out`` (resuming what is there) and load it."""
         from .batch import run_batch
 
+        where = "sim.Batch.run_file"
+        batch_file = check_path(where, "batch_file", batch_file, "a batch file path (str or Path)")
+        out = check_out_folder(where, "out", out)
+        _check_workers(where, workers)
+        check_flag(where, "resume", resume)
+        check_flag(where, "progress", progress)
         return cls(run_batch(batch_file, out, workers=workers, resume=resume, progress=progress))
+
+    def _loaded(self):
+        """The results (a batch is loaded when made)."""
+        return self.results
 
     @property
     def params(self) -> list[str]:
         """The design's parameters (dotted scenario keys), empty without a design."""
-        return list(self.results.design.get("keys", []) or []) if self.results.has_design else []
+        results = self._loaded()
+        return list(results.design.get("keys", []) or []) if results.has_design else []
 
     @property
     def runs(self) -> pd.DataFrame:
         """One row per run: scenario, point, replication, seed, parameters, summary measures."""
-        return self.results.runs
+        return self._loaded().runs
 
     @property
     def timeseries(self) -> pd.DataFrame:
         """Tidy time series of every run (see :func:`tidy_timeseries`), parameters merged in."""
-        return tidy_timeseries(self.results.timeseries, self.results.runs, self.params)
+        return tidy_timeseries(self._loaded().timeseries, self._loaded().runs, self.params)
 
     def summary(self) -> pd.DataFrame:
         """Medians and 10-90% ranges across replications: one row per scenario, and per
         design point when the batch has a design (its parameters as columns)."""
         from .reporting.stats import summary_table
 
-        runs, ts = self.results.runs, self.results.timeseries
+        runs, ts = self._loaded().runs, self._loaded().timeseries
         if not self.params:
-            return summary_table(runs, self.results.scenarios, ts)
+            return summary_table(runs, self._loaded().scenarios, ts)
         parts = []
         for point, group in runs.groupby("point", sort=True):
-            table = summary_table(group, self.results.scenarios,
+            table = summary_table(group, self._loaded().scenarios,
                                   ts[ts["run"].isin(group["run"])])
             for key in self.params:
                 table.insert(1, key, group[key].iloc[0])
@@ -314,15 +365,21 @@ class Batch:
         """A chart of the report (:data:`sim.reporting.charts.CHART_STEMS`); for a batch with
         a design also ``"response"``: how ``measure`` (default: hours to 50% of affected
         customers) responds to the design's parameters."""
+        where = f"sim.{type(self).__name__}.plot"
+        _check_chart(where, chart, size, (*CHARTS, "response"))
+        results = self._loaded()
         if chart == "response":
             from .reporting import sweeps
+            from .reporting.stats import BY_KEY
 
+            measure = "hours_to_50pct_affected" if measure is None else measure
+            check_choice(where, "measure", measure, tuple(BY_KEY))
             if not self.params:
-                raise ValueError("this batch has no design: no response to draw")
-            return _shown_in_notebooks(sweeps.response_chart(
-                self.runs, self.results.scenarios, self.params,
-                measure or "hours_to_50pct_affected", size))
-        return _chart(self.results, chart, size)
+                raise ScenarioError(where, "chart", "'response' needs a batch with a design ([grid] or "
+                                                    "[sample]); this batch has no design: no response to draw")
+            return _shown_in_notebooks(sweeps.response_chart(self.runs, results.scenarios, self.params,
+                                                             measure, size))
+        return _chart(results, chart, size)
 
     def _repr_html_(self) -> str:
         from .reporting.scenarios import key_label
@@ -343,6 +400,23 @@ class Batch:
         return f"{type(self).__name__}({str(self.folder)!r}; {len(self.runs):,} runs)"
 
 
+def _check_workers(where: str, workers: Any) -> None:
+    """None (one per core) or a whole number of local worker processes."""
+    if workers is not None:
+        check_whole(where, "workers", workers, 1, MAX_WORKERS)
+
+
+def _scenario_paths(where: str, scenarios: Any) -> list[Path]:
+    """The compared scenarios as paths: a non-empty list of files or bundled names."""
+    allowed = 'a non-empty list of scenario files or bundled names, e.g. ["optus_2022", "direct_first"]'
+    if isinstance(scenarios, (str, bytes, Mapping)) or not isinstance(scenarios, Sequence) or not scenarios:
+        refuse(where, "scenarios", scenarios, allowed)
+    paths = [find_scenario(check_path(where, f"scenarios[{i}]", s, allowed)) for i, s in enumerate(scenarios)]
+    for i, path in enumerate(paths):
+        check_regular_file(path, f"scenarios[{i}]", "a scenario file")
+    return paths
+
+
 class Comparison(Batch):
     """Scenarios compared over the same replications (the ``compare`` command's runs).
 
@@ -350,14 +424,26 @@ class Comparison(Batch):
     :meth:`run` runs it (reusing finished runs of the same folder) and loads
     it; ``Comparison.load(folder)`` opens a finished ``compare`` folder.
     The first scenario is the baseline.
+
+    Raises
+    ------
+    ScenarioError
+        For scenarios that are not a non-empty list of files or bundled names,
+        ``reps`` outside 1-100,000 (or too many runs in all), a seed outside
+        0 to 2**63 - 1, bad overrides or engine; ``run``, ``report``,
+        ``summary`` and ``plot`` before the comparison has run.
     """
 
     def __init__(self, scenarios: Sequence[str | Path], reps: int = 20, seed: int = 2022,
                  overrides: Mapping[str, Any] | None = None, engine: str = "fast"):
-        from .compare import compare_spec
+        from .compare import MAX_REPLICATIONS, compare_spec
 
-        self.files = [find_scenario(s) for s in scenarios]
-        self.spec = compare_spec(self.files, reps, seed, dict(overrides or {}), engine)
+        where = "sim.Comparison"
+        self.files = _scenario_paths(where, scenarios)
+        reps = check_whole(where, "reps", reps, 1, MAX_REPLICATIONS)
+        seed = check_seed(where, seed)
+        overrides = check_overrides(where, overrides)
+        self.spec = compare_spec(self.files, reps, seed, overrides, check_engine(where, engine))
         self.results = None
         self.folder = None
 
@@ -365,17 +451,21 @@ class Comparison(Batch):
     def load(cls, folder: str | Path) -> "Comparison":
         """A finished comparison (a ``compare`` output folder, or its ``batch`` folder)."""
         self = cls.__new__(cls)
-        Batch.__init__(self, folder)
+        Batch.__init__(self, check_folder("sim.Comparison.load", "folder", folder))
         return self
 
     def run(self, out: str | Path | None = None, workers: int | None = None,
             progress: bool = False) -> "Comparison":
         """Run every scenario ``reps`` times into ``out`` (default: a new temporary folder)."""
         from .batch import run_batch
+        from .files import claim_folder
         from .reporting import load_results
 
-        from .files import claim_folder
-
+        where = "sim.Comparison.run"
+        if out is not None:
+            out = check_out_folder(where, "out", out)
+        _check_workers(where, workers)
+        check_flag(where, "progress", progress)
         out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="breachsim-"))
         claim_folder(out, "compare")
         run_batch(self.spec, out / "batch", workers=workers, resume=True, progress=progress,
@@ -388,16 +478,17 @@ class Comparison(Batch):
         """Write the client report (as ``compare`` does) into ``out`` (default: the run folder)."""
         from .reporting import write_report
 
-        return write_report(self._need(), Path(out) if out else self.folder, pdf=pdf)
+        results = self._loaded()
+        where = "sim.Comparison.report"
+        out = self.folder if out is None else check_out_folder(where, "out", out)
+        return write_report(results, out, pdf=check_flag(where, "pdf", pdf))
 
-    def _need(self):
+    def _loaded(self):
+        """The results, or ScenarioError if the comparison has not run."""
         if self.results is None:
-            raise RuntimeError("the comparison has not run yet: call .run() first")
+            raise ScenarioError("sim.Comparison", "", "has not run yet; call .run() first "
+                                                      "(or sim.Comparison.load(folder) for a finished one)")
         return self.results
-
-    @property
-    def runs(self) -> pd.DataFrame:
-        return self._need().runs
 
     def _repr_html_(self) -> str:
         if self.results is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .arguments import MAX_RUN_SEED, check_engine, check_flag, check_seed
 from .engine import ENGINES, engine_class, prepare
 from .errors import ScenarioError
 from .measures import add_clock, summarise
@@ -69,15 +70,14 @@ def channel_events(world: World) -> list[dict]:
     return sorted(events, key=lambda e: e["start"])
 
 
-def _check_arguments(scenario, seed, engine) -> None:
+def _check_arguments(scenario, seed, engine, progress) -> None:
     """Refuse bad arguments with a ScenarioError (one line, naming the argument)."""
     if not isinstance(scenario, Scenario):
         raise ScenarioError("simulate", "scenario",
                             f"got {type(scenario).__name__}; allowed: a Scenario from sim.load_scenario")
-    if not isinstance(engine, str) or engine not in ENGINES:
-        raise ScenarioError("simulate", "engine", f"got {engine!r}; allowed: {', '.join(ENGINES)}")
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ScenarioError("simulate", "seed", f"got {seed!r}; allowed: a whole number >= 0")
+    check_engine("simulate", engine)
+    check_seed("simulate", seed, largest=MAX_RUN_SEED)
+    check_flag("simulate", "progress", progress)
 
 
 def simulate(scenario: Scenario, seed: int = 1, engine: str = "fast",
@@ -86,12 +86,12 @@ def simulate(scenario: Scenario, seed: int = 1, engine: str = "fast",
 
     Every engine runs the same model from the same population, network and
     channels (docs/MODEL.md); the result depends only on the resolved
-    scenario, the seed (a whole number >= 0) and the engine. ``progress``
+    scenario, the seed (a whole number from 0 to 2**64 - 1) and the engine. ``progress``
     shows a bar of steps done and time left (stderr). Bad arguments raise
     :class:`sim.ScenarioError`; a step long against the run's fastest process
     gives a one-line :class:`sim.rules.StepLengthWarning`.
     """
-    _check_arguments(scenario, seed, engine)
+    _check_arguments(scenario, seed, engine, progress)
     check_fits(scenario, engine)
     world, rules, rng = prepare(scenario, int(seed))
     advice = step_length_advice(world, rules)

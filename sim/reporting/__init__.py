@@ -26,7 +26,10 @@ Tables already in memory (e.g. ``pd.read_parquet("runs.parquet")``) go through
 - :mod:`.style`, :mod:`.charts`, :mod:`.sweeps`, :mod:`.sensitivity_chart`: drawing;
 - :mod:`.results`: reading a folder; :mod:`.build`: computing and writing the report;
 - :mod:`.html`, :mod:`.pdf`, ``templates/``: the page; :mod:`.config`: cover details;
-- :mod:`.cli`: the ``report`` command and the report options of ``compare``.
+- :mod:`.cli`: the ``report`` command and the report options of ``compare``;
+- :mod:`.tables`, :mod:`.entry`: the checks of the tables and arguments given
+  to these functions (a wrong one is one :class:`~sim.errors.ScenarioError`
+  naming the argument, table and column, never an error from deep inside).
 """
 
 import importlib
@@ -35,10 +38,11 @@ __all__ = ["charts", "sweeps", "Report", "build_report", "write_report", "Report
            "load_report_config", "Results", "load_results", "results_from_frames", "ScenarioInfo"]
 
 #: Where each public name lives; imported on first use, so that the command line
-#: can register the ``report`` command without loading matplotlib.
-_HOME = {"charts": ".charts", "sweeps": ".sweeps", "Report": ".build", "build_report": ".build",
-         "write_report": ".build", "ReportOptions": ".config", "load_report_config": ".config",
-         "Results": ".results", "load_results": ".results", "results_from_frames": ".results",
+#: can register the ``report`` command without loading matplotlib. The functions
+#: come through :mod:`.entry`, which checks their arguments first.
+_HOME = {"charts": ".charts", "sweeps": ".sweeps", "Report": ".build", "build_report": ".entry",
+         "write_report": ".entry", "ReportOptions": ".config", "load_report_config": ".entry",
+         "Results": ".results", "load_results": ".entry", "results_from_frames": ".entry",
          "ScenarioInfo": ".scenarios"}
 
 

@@ -34,7 +34,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
-from . import findings, stats
+from ..arguments import check_hours
+from ..errors import ScenarioError
+from ..schema import COHORTS
+from . import findings, stats, tables
 from .scenarios import MEDIUM_WORDS, ScenarioInfo
 from .stats import COHORT_WORDS, ok_runs, scenario_quantiles
 from .style import (BAND_ALPHA, GREY, Size, declutter_labels, new_figure, one_line_title,
@@ -73,6 +76,48 @@ class _Context:
         return plural(lo, "run") if lo == hi else f"{lo}-{hi} runs"
 
 
+# --------------------------------------------------------------------------- what each chart reads
+
+#: Columns of the runs that scale a time series to people (joined onto it).
+SCALE = ("people_per_agent", "affected_agents")
+#: The columns each chart reads: ``(runs, time series)``; None: no time series. What each
+#: column may hold is said by :func:`sim.reporting.tables.column_kind`.
+READS = {
+    "awareness_chart": ((*SCALE, "hours_to_50pct_affected"), ("aware_affected",)),
+    "display_hours": (SCALE, ("aware_affected",)),
+    "time_to_reach_chart": (("hours_to_50pct_affected", "hours_to_90pct_affected"), None),
+    "first_source_chart": ((*SCALE, "share_affected_first_from_company", "unaware_affected_share_end"),
+                           ("aware", *(f"first_{s}" for s in stats.SOURCES))),
+    "trust_chart": ((*SCALE, "initial_company_trust_affected", "final_company_trust_affected"),
+                    ("aware_affected", "mean_company_trust_affected")),
+    "cohorts_chart": (SCALE, ()),
+}
+
+
+def _checked(chart: str, runs, timeseries, scenarios, size, hours=None) -> list[ScenarioInfo]:
+    """The chart's scenarios, once its tables, scenarios, size and hours are checked
+    (:mod:`.tables`: one ScenarioError naming the argument, table and column)."""
+    where = f"charts.{chart}"
+    run_columns, series_columns = READS[chart]
+    optional = [c for c in getattr(runs, "columns", ()) if str(c).startswith("share_affected_first_from_")]
+    tables.check_runs(where, runs, run_columns, optional if chart == "first_source_chart" else ())
+    if series_columns is not None:
+        tables.check_timeseries(where, timeseries, runs, series_columns)
+    scenarios = tables.check_scenarios(where, scenarios)
+    tables.check_size(where, size)
+    check_hours(where, "hours", hours)
+    return scenarios
+
+
+def _check_affected(where: str, runs: pd.DataFrame) -> None:
+    """Refuse runs with no affected customers in half or more of them (nothing to show)."""
+    good = ok_runs(runs)
+    if not float(np.median(good["affected_agents"] * good["people_per_agent"])) > 0:
+        raise ScenarioError(where, "runs.affected_agents", "0 in half or more of the finished runs: no "
+                                                          "affected customers to chart; allowed: runs "
+                                                          "with affected customers")
+
+
 # --------------------------------------------------------------------------- time axis
 
 def _tz(scenarios: Sequence[ScenarioInfo], times: Sequence[str]) -> dt.tzinfo:
@@ -80,7 +125,9 @@ def _tz(scenarios: Sequence[ScenarioInfo], times: Sequence[str]) -> dt.tzinfo:
     for s in scenarios:
         if s.start:
             return s.start_time.tzinfo or dt.timezone.utc
-    return dt.datetime.fromisoformat(times[0]).tzinfo or dt.timezone.utc
+    first = times[0]
+    first = dt.datetime.fromisoformat(first) if isinstance(first, str) else pd.Timestamp(first).to_pydatetime()
+    return first.tzinfo or dt.timezone.utc
 
 
 def _tzname(tz: dt.tzinfo, when: dt.datetime) -> str:
@@ -193,7 +240,7 @@ def display_hours(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seque
     Hours since the baseline's start. ``hours`` if given; else until affected
     awareness stops changing: the same window for every time chart.
     """
-    ctx = _Context(runs, scenarios)
+    ctx = _Context(runs, _checked("display_hours", runs, timeseries, scenarios, "slide", hours))
     bands = stats.step_bands(runs, timeseries, "aware_affected")
     start = _start_num(ctx.scenarios, bands)
     return _display_hours(_at(bands, start), ctx, hours, start)
@@ -300,6 +347,8 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
     stops changing, see :func:`display_hours`). Title: the scenario that
     informs half of the affected customers soonest, against the baseline.
     """
+    scenarios = _checked("awareness_chart", runs, timeseries, scenarios, size, hours)
+    _check_affected("charts.awareness_chart", runs)
     sz, ctx = size_of(size), _Context(runs, scenarios)
     bands = stats.step_bands(runs, timeseries, lambda t: t["aware_affected"] * t["people_per_agent"])
     good = ok_runs(runs)
@@ -350,6 +399,7 @@ def time_to_reach_chart(runs: pd.DataFrame, scenarios: Sequence[ScenarioInfo],
     the median is drawn as an arrow to the right edge. Title: the scenario
     that reaches 90% soonest, against the baseline.
     """
+    scenarios = _checked("time_to_reach_chart", runs, None, scenarios, size)
     sz, ctx = size_of(size), _Context(runs, scenarios)
     levels = [("hours_to_50pct_affected", "50%", "o", 0.17), ("hours_to_90pct_affected", "90%", "D", -0.17)]
     q = {col: scenario_quantiles(runs, col, censored=True) for col, *_ in levels}
@@ -448,6 +498,7 @@ def first_source_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: 
     (value on top, in %), whiskers: 10-90%. Title: the scenario in which the
     company itself tells the largest share of affected customers first.
     """
+    scenarios = _checked("first_source_chart", runs, timeseries, scenarios, size)
     sz, ctx = size_of(size), _Context(runs, scenarios)
     affected, everyone = stats.first_source_shares(runs, timeseries)
     fig = new_figure(sz)
@@ -475,6 +526,8 @@ def trust_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequenc
     shown and a break mark at its foot shows it does not start at 0. The same
     time window as :func:`awareness_chart`. Title: where trust ends highest.
     """
+    scenarios = _checked("trust_chart", runs, timeseries, scenarios, size, hours)
+    tables.check_some_values("charts.trust_chart", timeseries, runs, "mean_company_trust_affected")
     sz, ctx = size_of(size), _Context(runs, scenarios)
     bands = stats.step_bands(runs, timeseries, "mean_company_trust_affected")
     tz = _tz(ctx.scenarios, bands["time"].tolist())
@@ -522,14 +575,21 @@ def cohorts_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seque
     panel per time; bars: median across runs, whiskers: 10-90%. Title: the
     cohort that knows least at the last time, or that all keep pace.
     """
+    where = "charts.cohorts_chart"
+    tables.check_basis(where, "basis", basis)
+    at_hours = tables.check_at_hours(where, at_hours)
+    scenarios = _checked("cohorts_chart", runs, timeseries, scenarios, size)
     sz, ctx = size_of(size), _Context(runs, scenarios)
     used = stats.cohort_basis(runs, timeseries, basis)
+    sizes, aware = ("affected_size", "aware_affected") if used == "affected" else ("cohort_size", "aware")
+    tables.check_runs(where, runs, [f"{sizes}_{c}" for c in COHORTS])
+    tables.check_timeseries(where, timeseries, runs, [f"{aware}_{c}" for c in COHORTS])
     whom = "affected customers" if used == "affected" else "everyone"
-    tables = [stats.cohort_awareness(runs, timeseries, h, used) for h in at_hours]
+    shares = [stats.cohort_awareness(runs, timeseries, h, used) for h in at_hours]
     fig = new_figure(sz)
     axes = np.atleast_1d(fig.subplots(1, len(at_hours), sharey=True))
     texts = []
-    for ax, h, table in zip(axes, at_hours, tables):
+    for ax, h, table in zip(axes, at_hours, shares):
         texts += _grouped_bars(ax, table, ctx, COHORT_WORDS, sz)
         ax.set_title(f"{h:.0f} hours after the announcement", loc="left", fontsize=sz.label + 1.5)
     axes[0].set_ylim(0, 1.08)
@@ -537,7 +597,7 @@ def cohorts_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seque
     of = "the cohort's affected customers" if used == "affected" else "everyone in the cohort"
     axes[0].set_ylabel(f"share who know, % of {of}\n(median; whisker: 10-90% of runs)", fontsize=sz.label)
     scenario_legend(fig, ctx.order, ctx.colours, ctx.short, sz)
-    one_line_title(fig, findings.cohorts_title(ctx.order, tables[-1], at_hours[-1], ctx.short, whom), sz)
+    one_line_title(fig, findings.cohorts_title(ctx.order, shares[-1], at_hours[-1], ctx.short, whom), sz)
     declutter_labels(fig, texts, sz)
     return fig
 
@@ -549,6 +609,8 @@ CHART_STEMS = ("awareness", "time_to_reach", "first_source", "trust", "cohorts")
 def all_charts(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequence[ScenarioInfo],
                size: str | Size = "slide", cohorts: str = "affected") -> dict[str, Figure]:
     """Every comparison chart, keyed by file stem (:data:`CHART_STEMS`), in report order."""
+    tables.check_basis("charts.all_charts", "cohorts", cohorts)
+    tables.check_size("charts.all_charts", size)
     return {
         "awareness": awareness_chart(runs, timeseries, scenarios, size=size),
         "time_to_reach": time_to_reach_chart(runs, scenarios, size=size),

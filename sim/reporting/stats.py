@@ -20,6 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import ScenarioError
 from ..schema import COHORTS
 
 __all__ = ["QUANTILES", "Measure", "MEASURES", "COHORT_HOURS", "ok_runs", "scenario_order",
@@ -317,8 +318,10 @@ def summary_table(runs: pd.DataFrame, scenarios: Sequence | None = None,
     got there is in ``share_of_runs_reaching_50pct`` / ``90pct``. With
     ``timeseries``, also ``aware_share_<24|72>h_<cohort>`` (over affected
     customers when recorded, see :func:`cohort_basis`; the table's attribute
-    ``attrs["cohort_basis"]`` says which).
+    ``attrs["cohort_basis"]`` says which). Tables of the wrong shape raise
+    :class:`~sim.errors.ScenarioError` naming the table and column.
     """
+    _check_summary_inputs(runs, scenarios, timeseries, cohorts)
     r = _derived(runs)
     order = scenario_order(runs, scenarios)
     basis = cohort_basis(runs, timeseries, cohorts) if timeseries is not None and all(
@@ -345,6 +348,30 @@ def summary_table(runs: pd.DataFrame, scenarios: Sequence | None = None,
     table = pd.DataFrame(rows)
     table.attrs["cohort_basis"] = basis or ""
     return table
+
+
+#: Measures :func:`_derived` computes from other columns of the runs.
+DERIVED_MEASURES = ("affected_people", "unaware_affected_people_24h", "unaware_affected_people_72h",
+                    "unaware_affected_people_end", "company_trust_change_affected")
+#: Columns of the runs the derived measures are computed from (:func:`_derived`).
+DERIVED_READS = ("people_per_agent", "affected_agents", "unaware_affected_share_24h", "unaware_affected_share_72h",
+                 "unaware_affected_share_end", "initial_company_trust_affected", "final_company_trust_affected")
+#: Columns of the runs the summary table reads (the others of :data:`MEASURES` are optional).
+SUMMARY_READS = (*DERIVED_READS, "hours_to_50pct_affected", "hours_to_90pct_affected")
+
+
+def _check_summary_inputs(runs, scenarios, timeseries, cohorts) -> None:
+    """Refuse arguments :func:`summary_table` cannot use (ScenarioError naming the argument)."""
+    from .tables import check_basis, check_runs, check_timeseries
+
+    where = "stats.summary_table"
+    check_runs(where, runs, SUMMARY_READS, [m.key for m in MEASURES])
+    if scenarios is not None and not isinstance(scenarios, (list, tuple)):
+        raise ScenarioError(where, "scenarios", f"got a {type(scenarios).__name__}; allowed: None or a "
+                                                "list of scenario names or ScenarioInfo")
+    if timeseries is not None:
+        check_timeseries(where, timeseries, runs)
+    check_basis(where, "cohorts", cohorts)
 
 
 def table_measures(summary: pd.DataFrame) -> list[Measure]:
