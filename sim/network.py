@@ -9,14 +9,26 @@ layers (spreaders contact uniformly random people).
 
 from __future__ import annotations
 
+import io
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ScenarioError
+from .errors import ScenarioError, shorten
 from .kernels import default_kernel
+from .readers import MAX_TABLE_BYTES, read_user_bytes, read_user_text
 from .scenario import Scenario
+
+#: What an edge list is, in error lines.
+EDGE_LIST = "an edge list (two node labels per line) or a .graphml file"
+#: Column names recognised on an edge list's first line (that line is then skipped).
+HEADER_WORDS = frozenset({"source", "target", "from", "to", "src", "dst", "u", "v", "node1",
+                          "node2", "node_1", "node_2", "id1", "id2", "i", "j"})
+#: A whole-number node label (ASCII digits, optional sign).
+WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass
@@ -177,26 +189,73 @@ def read_network_file(path: str | Path) -> tuple[int, Layer]:
     """Read an edge list (two node labels per line, ``#`` comments) or GraphML.
 
     Node labels are mapped to people 0..n-1 in order of first appearance
-    (GraphML: in node order). Raises ScenarioError on a malformed file.
+    (GraphML: in node order). The file is read like a scenario file
+    (:func:`sim.readers.read_user_text`: regular files only, at most
+    :data:`sim.readers.MAX_TABLE_BYTES`, UTF-8). An edge list's labels are
+    whole numbers or names: when the first edge's labels are whole numbers,
+    every label must be one (a stray word is refused naming its line). A
+    first line of column names (``source,target``, ``from to``, ...: see
+    :data:`HEADER_WORDS`, or any two words followed by whole-number labels)
+    is a header and skipped, not read as two extra people. Raises
+    ScenarioError on a malformed file.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ScenarioError("network.path", "", f"got {type(path).__name__}; allowed: a file path")
     path = Path(path)
     if path.suffix.lower() in (".graphml", ".xml"):
         return _read_graphml(path)
-    labels: dict[str, int] = {}
-    us, vs = [], []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(path, "network.path", f"cannot read the network file ({err})") from None
-    for number, line in enumerate(lines, start=1):
+    text = read_user_text(path, "network.path", EDGE_LIST, MAX_TABLE_BYTES)
+    return _numbered(path, _labelled_edges(path, text))
+
+
+def _labelled_edges(path: Path, text: str) -> list[tuple[int, str, str]]:
+    """(line number, label, label) of each edge line, a header line left out and
+    whole-number labels checked (see :func:`read_network_file`)."""
+    edges = []
+    for number, line in enumerate(text.splitlines(), start=1):
         fields = line.split("#", 1)[0].replace(",", " ").split()
         if not fields:
             continue
         if len(fields) < 2:
             raise ScenarioError(path, "network.path",
-                                f"line {number}: expected two node labels per edge, got {line.strip()!r}")
-        us.append(labels.setdefault(fields[0], len(labels)))
-        vs.append(labels.setdefault(fields[1], len(labels)))
+                                f"line {number}: expected two node labels per edge, got "
+                                f"{shorten(repr(line.strip()), 60)}")
+        edges.append((number, fields[0], fields[1]))
+    if edges and _is_header(edges):
+        edges = edges[1:]
+    if edges and all(map(_whole, edges[0][1:])):
+        for number, a, b in edges:
+            bad = next((x for x in (a, b) if not _whole(x)), None)
+            if bad is not None:
+                raise ScenarioError(path, "network.path",
+                                    f"line {number}: node label {shorten(repr(bad), 40)} is not a "
+                                    "whole number, unlike the labels before it; allowed: whole-number "
+                                    "labels throughout (or names throughout)")
+    return edges
+
+
+def _whole(label: str) -> bool:
+    return WHOLE.fullmatch(label) is not None
+
+
+def _is_header(edges: list[tuple[int, str, str]]) -> bool:
+    """The first line names the columns: two known header words, or two words
+    followed by a line of whole-number labels."""
+    _, a, b = edges[0]
+    if _whole(a) or _whole(b):
+        return False
+    if a.lower() in HEADER_WORDS and b.lower() in HEADER_WORDS:
+        return True
+    return len(edges) > 1 and all(map(_whole, edges[1][1:]))
+
+
+def _numbered(path: Path, edges: list[tuple[int, str, str]]) -> tuple[int, Layer]:
+    """People 0..n-1 for the labels in order of first appearance, and the layer."""
+    labels: dict[str, int] = {}
+    us, vs = [], []
+    for _, a, b in edges:
+        us.append(labels.setdefault(a, len(labels)))
+        vs.append(labels.setdefault(b, len(labels)))
     if not labels:
         raise ScenarioError(path, "network.path", "no edges in the network file")
     return len(labels), layer_from_edges("social", len(labels), np.array(us), np.array(vs))
@@ -205,10 +264,15 @@ def read_network_file(path: str | Path) -> tuple[int, Layer]:
 def _read_graphml(path: Path) -> tuple[int, Layer]:
     import networkx as nx
 
+    data = read_user_bytes(path, "network.path", "a GraphML file", MAX_TABLE_BYTES)
+    if b"<!ENTITY" in data:
+        raise ScenarioError(path, "network.path", "declares XML entities; allowed: GraphML without "
+                                                  "entity declarations")
     try:
-        graph = nx.read_graphml(path)
+        graph = nx.read_graphml(io.BytesIO(data))
     except Exception as err:  # networkx raises several kinds for bad XML
-        raise ScenarioError(path, "network.path", f"not a readable GraphML file ({err})") from None
+        raise ScenarioError(path, "network.path", f"not a readable GraphML file "
+                                                  f"({shorten(str(err), 120)})") from None
     if graph.number_of_nodes() == 0:
         raise ScenarioError(path, "network.path", "no nodes in the GraphML file")
     index = {node: i for i, node in enumerate(graph.nodes())}

@@ -47,6 +47,7 @@ from .batchfile import BatchSpec, check_scenarios
 from .design import build_design
 from .errors import ScenarioError
 from .files import claim_folder, write_atomically
+from .reporting.escape import spreadsheet_safe
 from .plan import plan_runs
 from .scenario import load_scenario
 from .schema import label_of
@@ -105,13 +106,26 @@ KIND_ONLY = {
 
 
 # ---- the batch ------------------------------------------------------------------------
-def _fixed_keys(files: list[Path], overrides: dict, keys: list[str]) -> list[str]:
+def _fixed_keys(scenarios: list, keys: list[str]) -> list[str]:
     """Range keys not to vary: those whose value differs between the scenarios
     (lessons, not assumptions) and those no compared scenario's network uses."""
-    scenarios = [load_scenario(f, overrides) for f in files]
     kinds = {s.get("network.kind") for s in scenarios}
-    return [k for k in keys if len({repr(s.get(k)) for s in scenarios}) > 1
+    return [k for k in keys if len({repr(_value_at(s, k)) for s in scenarios}) > 1
             or (k in KIND_ONLY and not kinds & set(KIND_ONLY[k]))]
+
+
+def _value_at(scenario, key: str) -> Any:
+    """The value of a dotted key; a key below a single value (a cohort of a trust
+    key given once for all) is that value."""
+    node: Any = scenario.data
+    for part in key.split("."):
+        if isinstance(node, list):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node[part]
+        else:
+            return node
+    return node
 
 
 def robustness_spec(files: list[Path], samples: int, reps: int, seed: int, overrides: dict[str, Any],
@@ -119,8 +133,8 @@ def robustness_spec(files: list[Path], samples: int, reps: int, seed: int, overr
                     posterior: str | Path | None = None) -> tuple[BatchSpec, dict, list[str]]:
     """The batch (scenarios x worlds x replications), the ranges sampled, and the
     range keys left out (lessons and posterior keys)."""
-    from .calibration.posterior import posterior_draws, read_posterior
-    from .ranges import plausible_ranges
+    from .calibration.posterior import check_posterior, posterior_draws
+    from .ranges import check_applicable, plausible_ranges
 
     files = [Path(f).resolve() for f in files]
     if len(files) < 2:
@@ -132,8 +146,11 @@ def robustness_spec(files: list[Path], samples: int, reps: int, seed: int, overr
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ScenarioError(name, "", f"got {value!r}; allowed: a whole number from {low} to {high:,}")
     ranges = plausible_ranges(ranges_file)
-    left_out = _fixed_keys(files, overrides, list(ranges))
-    left_out += [k for k in (read_posterior(posterior).columns if posterior else []) if k in ranges]
+    scenarios = [load_scenario(f, overrides) for f in files]
+    check_applicable(ranges, scenarios)
+    left_out = _fixed_keys(scenarios, list(ranges))
+    left_out += [k for k in (check_posterior(posterior, scenarios).columns if posterior else [])
+                 if k in ranges]
     left_out += [k for k in overrides if k in ranges and k not in left_out]
     sampled = {k: r for k, r in ranges.items() if k not in left_out}
     if not sampled:
@@ -368,9 +385,11 @@ def run_robustness(files: list[Path], out: str | Path, samples: int = DEFAULT_SA
 
 def _write(out: Path, table, diffs, worlds, lines, baseline) -> list[Path]:
     paths = [out / "robustness.csv", out / "robustness_worlds.csv", out / "robustness.md"]
-    write_atomically(paths[0], lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+    write_atomically(paths[0], lambda p: spreadsheet_safe(table).to_csv(p, index=False,
+                                                                       float_format="%.6g"))
     full = diffs.merge(worlds, left_on="world", right_index=True, how="left")
-    write_atomically(paths[1], lambda p: full.to_csv(p, index=False, float_format="%.6g"))
+    write_atomically(paths[1], lambda p: spreadsheet_safe(full).to_csv(p, index=False,
+                                                                      float_format="%.6g"))
     text = "\n".join(f"- {line}" for line in lines) + "\n"
     write_atomically(paths[2], lambda p: p.write_text(text, encoding="utf-8"))
     for measure in HEADLINES:

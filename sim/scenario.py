@@ -96,21 +96,17 @@ class Scenario:
         return Scenario(copy.deepcopy(self.data), self.path, dict(self.origins))
 
 
-def read_text_file(path: Path, key: str = "") -> str:
-    """The UTF-8 text of a user's file, or a ScenarioError naming it (never OSError)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(path, key, "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(path, key, "a folder, not a file") from None
-    except (OSError, ValueError) as err:   # too long, a symlink loop, no permission, NUL
-        reason = getattr(err, "strerror", None) or str(err)
-        raise ScenarioError(path, key, f"cannot read the file ({reason})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(path, key, "not a UTF-8 text file") from None
+def read_text_file(path: Path, key: str = "", what: str = "a text file",
+                   max_bytes: int | None = None) -> str:
+    """The UTF-8 text of a user's file, or a ScenarioError naming it (never OSError).
+
+    Delegates to :func:`sim.readers.read_user_text`: special files (FIFOs,
+    devices, folders) are refused before opening and the size is bounded
+    (``max_bytes``, default :data:`sim.readers.MAX_TEXT_BYTES`).
+    """
+    from .readers import MAX_TEXT_BYTES, read_user_text
+
+    return read_user_text(path, key, what, MAX_TEXT_BYTES if max_bytes is None else max_bytes)
 
 
 def read_toml_file(path: Path) -> dict:

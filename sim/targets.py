@@ -14,6 +14,13 @@ sources there)::
 :data:`DEFAULT_SD`); ``weight`` (default 1) multiplies the point's say in the
 fit. The measures (:data:`MEASURES`) are read off one run's time series,
 linearly interpolated between rows.
+
+The file is read like a scenario file (:func:`sim.readers.read_user_text`:
+regular files only, at most :data:`MAX_TARGET_BYTES`, UTF-8) and holds at most
+:data:`MAX_TARGETS` rows: each target point is one emulator fitted in every
+wave (about 0.2 s each), so a long series would run for many minutes.
+Every problem is one :class:`~sim.errors.ScenarioError` naming the file, the
+line and what is allowed.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +37,8 @@ import pandas as pd
 from .errors import ScenarioError, shorten
 from .scenario import Scenario, read_text_file
 
-__all__ = ["MEASURES", "DEFAULT_SD", "Target", "load_targets", "check_horizon", "run_values"]
+__all__ = ["MEASURES", "DEFAULT_SD", "MAX_TARGETS", "MAX_TARGET_BYTES", "Target", "load_targets",
+           "check_horizon", "run_values"]
 
 #: Measure -> (numerator column, denominator, meaning). The denominator is a
 #: time-series column, or "agents" / "affected" (fixed counts of the run).
@@ -51,6 +59,12 @@ MEASURES: dict[str, tuple[str, str, str]] = {
 #: share near 50% in a survey of about 600 people.
 DEFAULT_SD = 0.02
 COLUMNS = ("measure", "hours", "value", "weight", "sd")
+#: Most target rows in a file: each is one emulator per wave (about 0.2 s each).
+MAX_TARGETS = 200
+#: Largest target file read (bytes): 1 MB holds thousands of rows with comments.
+MAX_TARGET_BYTES = 1024 * 1024
+#: What a target file is, in error lines.
+WHAT = "a target file (CSV: measure,hours,value[,weight,sd])"
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,7 @@ class Target:
     value: float
     sd: float = DEFAULT_SD
     weight: float = 1.0
+    line: int = field(default=0, compare=False)      # line in its file (0: not from a file)
 
     @property
     def label(self) -> str:
@@ -81,7 +96,8 @@ def _number(text: str, path: Path, where: str) -> float:
 
 def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line number, cells) of the data lines, comments and blank lines skipped."""
-    lines = [(n, line) for n, line in enumerate(read_text_file(path).splitlines(), start=1)
+    text = read_text_file(path, "", WHAT, MAX_TARGET_BYTES)
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
              if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         raise ScenarioError(path, "", "no header line; expected the columns measure,hours,value")
@@ -112,6 +128,11 @@ def load_targets(path: str | Path) -> list[Target]:
                                             "once each (optional: weight, sd)")
     if not rows:
         raise ScenarioError(path, "", "no target rows")
+    if len(rows) > MAX_TARGETS:
+        raise ScenarioError(path, f"line {rows[MAX_TARGETS][0]}",
+                            f"{len(rows):,} target rows; allowed: at most {MAX_TARGETS} (each is "
+                            "one emulator fitted in every wave, about 0.2 s each): keep fewer "
+                            "points, e.g. one every few hours")
     return [_target(path, n, dict(zip(header, (c.strip() for c in cells))), len(cells), len(header))
             for n, cells in rows]
 
@@ -136,16 +157,23 @@ def _target(path: Path, line: int, cells: dict[str, str], got: int, want: int) -
         raise ScenarioError(path, f"{where}: sd", f"got {sd:g}; allowed: a share in (0, 1]")
     if not 0.0 < weight <= 1e6:
         raise ScenarioError(path, f"{where}: weight", f"got {weight:g}; allowed: a number in (0, 1e6]")
-    return Target(measure, hours, value, sd, weight)
+    return Target(measure, hours, value, sd, weight, line)
 
 
-def check_horizon(targets: list[Target], scenario: Scenario, path: str | Path) -> None:
-    """Every target lies within the scenario's run (``scenario.hours``)."""
-    hours = scenario.data["scenario"]["hours"]
+def check_horizon(targets: list[Target], scenario: Scenario, path: str | Path,
+                  hours: float | None = None) -> None:
+    """Every target lies within the run: ``hours`` (default the scenario's
+    ``scenario.hours``; a calibration fitting that key gives its lowest value).
+
+    Raises ScenarioError naming the target's line and the allowed range.
+    """
+    hours = float(scenario.data["scenario"]["hours"]) if hours is None else float(hours)
     for target in targets:
         if target.hours > hours + 1e-9:
-            raise ScenarioError(path, target.label, f"the scenario runs {hours:g} hours; "
-                                                    "allowed: hours within the run")
+            where = f"line {target.line}: hours" if target.line else target.label
+            raise ScenarioError(path, where, f"got {target.hours:g} ({target.measure}); the run "
+                                             f"lasts {hours:g} hours; allowed: hours within the "
+                                             f"run, 0 to {hours:g}")
 
 
 def run_values(series: pd.DataFrame, targets: list[Target], agents: int, affected: int) -> np.ndarray:

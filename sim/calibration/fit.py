@@ -53,6 +53,10 @@ CREDIBLE = (0.05, 0.95)
 #: Share of a later wave's sets drawn from the current posterior (the rest: whole box).
 FROM_POSTERIOR = 0.75
 MAX_BUDGET = 100_000
+#: With this many target points or more, each wave says that it is fitting the emulators.
+SAY_EMULATORS = 25
+#: Time to fit one target's emulator and sample the posterior on it, per wave (measured).
+SECONDS_PER_EMULATOR = 0.2
 
 
 @dataclass
@@ -131,8 +135,8 @@ def prepare(scenario_file: str | Path, targets_file: str | Path, fits: list[FitP
     scenario = load_scenario(scenario_file, overrides)
     targets_file = Path(targets_file)
     targets = load_targets(targets_file)
-    check_horizon(targets, scenario, targets_file)
     fits = check_fits([f if isinstance(f, FitParam) else parse_fit(f) for f in fits], scenario)
+    check_horizon(targets, scenario, targets_file, _shortest_run(scenario, fits))
     budget = _whole(budget, "--budget", 1, MAX_BUDGET)
     reps = _whole(reps, "--reps", 1, 1000)
     _whole(seed, "--seed", 0, 2**63 - 1)
@@ -144,6 +148,13 @@ def prepare(scenario_file: str | Path, targets_file: str | Path, fits: list[FitP
             check_work(with_overrides(scenario, {fit.key: fit.value(fit.unit(bound))}), engine)
     return Calibration(scenario_file, scenario, overrides, targets_file, targets, fits, budget, reps,
                        seed, engine)
+
+
+def _shortest_run(scenario: Scenario, fits: list[FitParam]) -> float:
+    """The shortest run of the calibration (hours): ``scenario.hours``, or the low
+    end of its range when it is fitted."""
+    hours = float(scenario.data["scenario"]["hours"])
+    return min([hours] + [f.low for f in fits if f.key == "scenario.hours"])
 
 
 def check_out(out: Path) -> None:
@@ -249,6 +260,9 @@ def calibrate(cal: Calibration, out: str | Path, workers: int | None = None, pro
         with warnings_off():
             chance = np.nanmean(wave_var, axis=0) if cal.reps > 1 else np.zeros(len(cal.targets))
         chance_var = np.nan_to_num(chance, nan=0.0)
+        if len(cal.targets) >= SAY_EMULATORS:
+            say(f"wave {k}: fitting {len(cal.targets)} emulators, one per target point "
+                f"(about {SECONDS_PER_EMULATOR * len(cal.targets):.0f} s)")
         posterior = _posterior(cal, units, means, mean_var, chance_var)
     return _finish(cal, out, posterior, units, sizes, check, chance_var, workers, progress, say)
 

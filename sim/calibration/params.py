@@ -2,7 +2,9 @@
 
 A fitted key is any scenario key holding a number (dotted; list items by
 index, e.g. ``channels.media.releases.0.reach``; a trust key fits the one
-value every cohort gets). Its range must lie within what the schema allows.
+value every cohort gets). Its range must lie within what the schema allows
+and be wide enough to sample (:func:`sim.ranges.width_problem`: a denormal or
+one-ulp range is refused); a whole-number key needs whole-number bounds.
 The prior is uniform over the box of ranges.
 """
 
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ScenarioError, shorten
+from ..ranges import MIN_RELATIVE_WIDTH, MIN_WIDTH, width_problem
 from ..scenario import Scenario, with_overrides
 from ..schema import Field, Invalid, OneOrPerCohort, lookup_spec
 
@@ -70,9 +73,21 @@ def parse_fit(text: str) -> FitParam:
         raise ScenarioError("--fit", shorten(str(text), 80), "allowed: KEY=LO:HI, e.g. "
                                                              "word_of_mouth.social=0.001:0.02")
     lo, hi = _number(low.strip(), key), _number(high.strip(), key)
+    _check_bounds(key, lo, hi)
+    return FitParam(key, lo, hi)
+
+
+def _check_bounds(key: str, lo: float, hi: float) -> None:
+    """Finite bounds, LO < HI, and a range wide enough to fit (else ScenarioError)."""
+    if not all(isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b)
+               for b in (lo, hi)):
+        raise ScenarioError("--fit", key, f"got {lo!r}:{hi!r}; allowed: finite numbers LO < HI")
     if lo >= hi:
         raise ScenarioError("--fit", key, f"got {lo:g}:{hi:g}; allowed: LO < HI")
-    return FitParam(key, lo, hi)
+    if width_problem(lo, hi):
+        raise ScenarioError("--fit", key, f"got {lo!r}:{hi!r}, too narrow to fit; allowed: LO < HI "
+                                          f"with HI - LO at least {MIN_WIDTH:g} and at least "
+                                          f"{MIN_RELATIVE_WIDTH:.2%} of max(|LO|, |HI|)")
 
 
 def _field_of(key: str) -> Field:
@@ -103,11 +118,15 @@ def check_fits(fits: list[FitParam], scenario: Scenario) -> list[FitParam]:
         if fit.key in seen:
             raise ScenarioError("--fit", fit.key, "given twice")
         seen.add(fit.key)
+        _check_bounds(fit.key, fit.low, fit.high)
         field = _field_of(fit.key)
         whole = field.convert is int
         for bound in (fit.low, fit.high):
             value = int(round(bound)) if whole else bound
-            if not field.test(value) or (whole and value != bound):
+            if whole and value != bound:
+                raise ScenarioError("--fit", fit.key, f"got {bound:g}; the key holds whole numbers; "
+                                                      f"allowed: whole-number bounds ({field.allowed})")
+            if not field.test(value):
                 raise ScenarioError("--fit", fit.key, f"range {fit.low:g}:{fit.high:g} is outside "
                                                       f"what the key allows ({field.allowed})")
             try:

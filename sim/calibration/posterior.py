@@ -20,7 +20,9 @@ them back for ``compare --posterior`` and ``robustness --posterior``.
 
 from __future__ import annotations
 
+import csv
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -30,13 +32,18 @@ import pandas as pd
 
 from ..errors import ScenarioError, shorten
 from ..files import write_atomically
+from ..readers import read_user_text
 from ..schema import Field, Invalid, OneOrPerCohort, lookup_spec
 
 __all__ = ["Posterior", "log_likelihood", "sample_posterior", "write_posterior", "read_posterior",
-           "posterior_draws"]
+           "posterior_draws", "check_posterior", "MAX_POSTERIOR_BYTES"]
 
 #: Mixture weight of the uniform part of each proposal.
 DEFENSIVE = 0.2
+#: Largest posterior file read (bytes): a calibration writes about 100 kB.
+MAX_POSTERIOR_BYTES = 64 * 1024 * 1024
+#: What a posterior file is, in error lines.
+WHAT = "a posterior file (the posterior.csv of a calibration)"
 
 
 @dataclass
@@ -127,30 +134,89 @@ def _numeric_field(key: str) -> Field | None:
 def read_posterior(path: str | Path) -> pd.DataFrame:
     """The parameter columns of a posterior file (one row per sample), checked.
 
-    Raises ScenarioError for a missing or unreadable file, no parameter
-    columns, a column that is not a number-valued scenario key, or a value
-    the key does not allow.
+    The file is read like a scenario file (:func:`sim.readers.read_user_text`:
+    regular files only, at most :data:`MAX_POSTERIOR_BYTES`, UTF-8); lines
+    starting with ``#`` are comments. Raises ScenarioError (naming the file,
+    the line and the column) for no parameter columns or no rows, a column
+    given twice, a column that is not a number-valued scenario key, a row
+    with the wrong number of cells, or a value the key does not allow (a
+    whole-number key given 2.7 is refused, not truncated).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ScenarioError("posterior", "", f"got {type(path).__name__}; allowed: the path of a "
+                                             "posterior.csv")
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(path, "", "no such file (give the posterior.csv of a calibration)")
-    try:
-        table = pd.read_csv(path, comment="#")
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise ScenarioError(path, "", f"not a readable CSV file ({shorten(str(err), 80)})") from None
-    keys = [c for c in table.columns if "." in str(c)]
-    if not keys or table.empty:
+    header, rows = _csv_rows(path, read_user_text(path, "", WHAT, MAX_POSTERIOR_BYTES))
+    keys = [c for c in header if "." in c]
+    if not keys or not rows:
         raise ScenarioError(path, "", "no parameter columns (dotted scenario keys) or no rows")
+    fields = {}
     for key in keys:
-        field = _numeric_field(key)
-        if field is None:
-            raise ScenarioError(path, shorten(str(key)), "not a scenario key holding a number")
-        column = pd.to_numeric(table[key], errors="coerce")
-        bad = [v for v in column if not (math.isfinite(v) and field.test(field.convert(v)))]
-        if bad:
-            raise ScenarioError(path, key, f"got {bad[0]!r}; allowed: {field.allowed}")
-        table[key] = column.astype(int if field.convert is int else float)
-    return table[keys]
+        fields[key] = _numeric_field(key)
+        if fields[key] is None:
+            raise ScenarioError(path, shorten(key), "not a scenario key holding a number")
+    columns = {key: [] for key in keys}
+    for line, cells in rows:
+        if len(cells) != len(header):
+            raise ScenarioError(path, f"line {line}", f"{len(cells)} cells; the header has {len(header)}")
+        for key, text in zip(header, cells):
+            if key in columns:
+                columns[key].append(_value(path, line, key, text, fields[key]))
+    return pd.DataFrame({key: pd.Series(values, dtype=int if fields[key].convert is int else float)
+                         for key, values in columns.items()})
+
+
+def _csv_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header (each name once) and (line number, cells) of the data lines of a CSV text."""
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise ScenarioError(path, "", "no header line; expected the posterior.csv of a calibration")
+    try:
+        rows = [(n, [c.strip() for c in next(csv.reader([line]))]) for n, line in lines]
+    except csv.Error as err:
+        raise ScenarioError(path, "", f"not a readable CSV file ({shorten(str(err), 80)})") from None
+    header = rows[0][1]
+    twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
+    if twice is not None:
+        raise ScenarioError(path, f"line {rows[0][0]}", f"column {shorten(repr(twice), 60)} given "
+                                                        "twice; allowed: each column once")
+    return header, rows[1:]
+
+
+def _value(path: Path, line: int, key: str, text: str, field: Field) -> float | int:
+    """One cell of a parameter column, checked against the key's field."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    whole = field.convert is int
+    if not math.isfinite(value) or (whole and value != round(value)):
+        raise ScenarioError(path, f"line {line}: {key}", f"got {shorten(repr(text), 40)}; allowed: "
+                                                         f"{field.allowed}")
+    value = int(round(value)) if whole else value
+    if not field.test(value):
+        raise ScenarioError(path, f"line {line}: {key}", f"got {shorten(repr(text), 40)}; allowed: "
+                                                         f"{field.allowed}")
+    return value
+
+
+def check_posterior(path: str | Path, scenarios: list) -> pd.DataFrame:
+    """The posterior table of ``path``, its keys checked against every scenario
+    (a list item the scenario has; tried with the first row's values). Raises
+    ScenarioError naming the posterior file, the key and the scenario."""
+    from ..scenario import with_overrides
+
+    table = read_posterior(path)
+    first = {k: (v.item() if hasattr(v, "item") else v) for k, v in table.iloc[0].items()}
+    for scenario in scenarios:
+        for key, value in first.items():
+            try:
+                with_overrides(scenario, {key: value})
+            except ScenarioError as err:
+                name = scenario.path.name if scenario.path else scenario.name
+                raise ScenarioError(path, key, f"cannot be set in {name}: {err.message}") from None
+    return table
 
 
 def posterior_draws(path: str | Path, n: int, seed: int) -> list[dict]:

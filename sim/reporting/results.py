@@ -13,22 +13,55 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, shorten
+from ..readers import MAX_TABLE_BYTES, check_regular_file, read_user_text
 from .scenarios import ScenarioInfo, info_from_data
 from .stats import ok_runs
 from .text import short_names
 
 __all__ = ["Results", "load_results", "results_from_frames", "batch_folder", "read_manifest",
-           "read_table"]
+           "read_table", "check_tables", "find_analysis_table", "read_analysis_table",
+           "AnalysisTableWarning"]
 
 #: Columns every runs table needs.
 RUN_COLUMNS = ("run", "scenario", "people_per_agent", "affected_agents", "hours_to_50pct_affected")
+#: Columns every time series needs.
+SERIES_COLUMNS = ("run", "step", "hours", "time", "aware_affected")
+#: Largest batch manifest read (bytes): about 300 bytes per run and design point.
+MAX_MANIFEST_BYTES = MAX_TABLE_BYTES
+#: What a report is made from, in error lines.
+FOLDERS = "a compare folder (of `compare`) or a batch folder (of `batch`)"
+#: The files of a run folder (of `run`).
+RUN_FILES = ("manifest.json", "summary.json", "timeseries.csv")
+#: Columns of a runs table that hold text (the others, but design keys, hold numbers).
+TEXT_COLUMNS = ("run", "run_id", "scenario", "scenario_file", "engine", "events", "start", "status",
+                "error")
+#: Columns a robustness.csv or a (Sobol) sensitivity.csv needs to be quoted in a report.
+ANALYSIS_COLUMNS = {
+    "robustness": ("scenario", "measure", "share_better", "diff_median", "diff_p10", "diff_p90"),
+    "sensitivity": ("scenario", "measure", "parameter", "S1", "S1_conf", "ST", "ST_conf"),
+}
+#: Columns of a Morris sensitivity.csv.
+SENSITIVITY_MORRIS = ("scenario", "measure", "parameter", "mu_star", "mu_star_conf")
+#: Columns of those tables that hold text.
+ANALYSIS_TEXT = ("scenario", "measure", "parameter")
+#: Largest robustness or sensitivity table read (bytes).
+MAX_ANALYSIS_BYTES = 64 * 1024 * 1024
+#: Sources of the errors about tables in memory (renamed to the file by :func:`load_results`).
+TABLE_SOURCES = ("runs", "timeseries", "results_from_frames")
+#: Other kinds of breachsim folder, named in error lines.
+OTHER_KINDS = {"run": "a run folder (of `run`)", "report": "a report folder (of `report`)",
+               "calibrate": "a calibration folder (of `calibrate`; its runs are in waves/wave1, ...)"}
 
 
 @dataclass
@@ -61,33 +94,145 @@ class Results:
 
 
 def batch_folder(folder: str | Path) -> Path:
-    """The batch folder of a compare folder (``DIR/batch``) or a batch folder itself."""
+    """The batch folder of a compare folder (``DIR/batch``) or a batch folder itself.
+
+    Raises ScenarioError naming what ``folder`` is when it is neither: missing,
+    a file, a run folder (of ``run``), another breachsim folder, or a folder
+    without a batch manifest.
+    """
+    if not isinstance(folder, (str, os.PathLike)):
+        raise ScenarioError("folder", "", f"got {type(folder).__name__}; allowed: the path of {FOLDERS}")
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ScenarioError(folder, "", "no such folder")
-    if (folder / "manifest.json").is_file():
-        return folder
-    if (folder / "batch" / "manifest.json").is_file():
-        return folder / "batch"
-    raise ScenarioError(folder, "", "not a batch or compare folder (no manifest.json, nor batch/manifest.json)")
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        raise ScenarioError(folder, "", f"no such folder; expected {FOLDERS}") from None
+    except (OSError, ValueError) as err:
+        raise ScenarioError(folder, "", f"cannot read the folder ({getattr(err, 'strerror', None) or err})") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise ScenarioError(folder, "", f"is a file, not a folder; expected {FOLDERS}")
+    for place in (folder, folder / "batch"):
+        if os.path.lexists(place / "manifest.json") and _kind_of(place) not in OTHER_KINDS:
+            return place
+    kind = _kind_of(folder)
+    if kind in OTHER_KINDS:
+        raise ScenarioError(folder, "", f"is {OTHER_KINDS[kind]}, not a compare or batch folder; "
+                                        f"expected {FOLDERS}")
+    raise ScenarioError(folder, "", f"not a batch or compare folder (no manifest.json, nor "
+                                    f"batch/manifest.json); expected {FOLDERS}")
+
+
+def _kind_of(folder: Path) -> str | None:
+    """The kind of breachsim folder ``folder`` is: its marker, else a run folder by its files."""
+    from ..files import folder_kind
+
+    kind = folder_kind(folder)
+    if kind is None and all(os.path.lexists(folder / n) for n in RUN_FILES):
+        return "run"
+    return kind
 
 
 def read_manifest(path: Path) -> dict:
-    """A batch manifest as a dict; one ScenarioError line if it is not one."""
+    """A batch manifest as a dict, its parts that reports read checked; one
+    ScenarioError line naming the file and key if it is not one.
+
+    Read like a user's file (:func:`sim.readers.read_user_text`: a regular
+    file of at most :data:`MAX_MANIFEST_BYTES`, UTF-8).
+    """
+    path = Path(path)
+    text = read_user_text(path, "", "a batch manifest (the manifest.json of a batch)", MAX_MANIFEST_BYTES)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ScenarioError(path, "", f"not a readable manifest ({type(err).__name__}); "
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ScenarioError(path, "", f"not a readable manifest (not JSON: {err.msg} at line {err.lineno}, "
+                                      f"column {err.colno}); rerun the batch") from None
+    except (ValueError, RecursionError):
+        raise ScenarioError(path, "", "not a readable manifest (not JSON, or nested too deeply); "
                                       "rerun the batch") from None
-    if not isinstance(data, dict) or not isinstance(data.get("batch"), dict):
-        raise ScenarioError(path, "batch", "missing; not a batch manifest (rerun the batch)")
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", f"a JSON {_json_kind(data)}, not a batch manifest (a JSON object "
+                                      "with a batch table); rerun the batch")
+    if "batch" not in data and {"run_id", "seed", "scenario"} <= set(data):
+        raise ScenarioError(path, "batch", "missing: the manifest of one run (of `run`), not of a batch")
+    for key, kind, item, allowed in MANIFEST_SHAPES:
+        problem = _shape_problem(_at(data, key), kind, item, required=key == "batch")
+        if problem:
+            raise ScenarioError(path, key, f"{problem}; allowed: {allowed} (rerun the batch)")
+    _check_resolved(path, data.get("scenarios") or [])
     return data
 
 
+def _check_resolved(path: Path, entries: list[dict]) -> None:
+    """The resolved scenarios a manifest holds have the layout of a scenario."""
+    from ..schema import SCHEMA, Invalid, check
+
+    for i, entry in enumerate(entries):
+        data = entry.get("data")
+        if data is None:
+            continue
+        try:
+            check(data, SCHEMA, complete=True)
+        except Invalid as err:
+            where = f"scenarios.{i}.data" + (f".{err.key}" if err.key else "")
+            raise ScenarioError(path, where, f"{err} (rerun the batch)") from None
+        except RecursionError:
+            raise ScenarioError(path, f"scenarios.{i}.data", "nested too deeply (rerun the batch)") from None
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON word for a parsed value's type."""
+    return {dict: "object", list: "list", str: "string", bool: "true/false", type(None): "null",
+            int: "number", float: "number"}.get(type(value), type(value).__name__)
+
+
+def _at(data: dict, key: str) -> Any:
+    """The value at a dotted key, or :data:`_ABSENT` (also below a part that is not a table)."""
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def _shape_problem(value: Any, kind: type, item: type | None, required: bool) -> str:
+    """What is wrong with a manifest part (empty text if nothing): absent though
+    required, not of ``kind`` (null allowed for tables), or a list item not of ``item``."""
+    if value is _ABSENT:
+        return "missing" if required else ""
+    if value is None and kind is dict and not required:
+        return ""
+    if not isinstance(value, kind):
+        return f"got a {_json_kind(value)}"
+    bad = next((x for x in value if not isinstance(x, item)), _ABSENT) if item else _ABSENT
+    return "" if bad is _ABSENT else f"got a list holding a {_json_kind(bad)}"
+
+
+_ABSENT = object()
+#: The parts of a batch manifest that reports read: (dotted key, type, type of list
+#: items, what is allowed). Only ``batch`` is required; a part that is there must
+#: have its shape (a table may be null).
+MANIFEST_SHAPES = (
+    ("batch", dict, None, "a table describing the batch"),
+    ("batch.scenarios", list, str, "a list of scenario file names"),
+    ("batch.set", dict, None, "a table of overrides"),
+    ("batch.draws", list, dict, "a list of parameter tables"),
+    ("design", dict, None, "a table describing the design"),
+    ("design.method", str, None, "the design's method name"),
+    ("design.keys", list, str, "a list of scenario keys"),
+    ("design.points", list, dict, "a list of tables, one per design point"),
+    ("design.options", dict, None, "a table of the design's options"),
+    ("scenarios", list, dict, "a list of tables, one per scenario"),
+)
+
+
 def read_table(path: Path, columns: Sequence[str] = ()) -> pd.DataFrame:
-    """A Parquet table; one ScenarioError line if it is missing, damaged or lacks ``columns``."""
-    if not path.is_file():
+    """A Parquet table; one ScenarioError line if it is missing, not a regular file,
+    damaged, or lacks ``columns``."""
+    path = Path(path)
+    if not os.path.lexists(path):
         raise ScenarioError(path, "", "no such file: the batch has not finished (rerun it with --resume)")
+    check_regular_file(path, "", "a Parquet table written by a batch")
     try:
         table = pd.read_parquet(path)
     except Exception as err:  # noqa: BLE001 - any reader error means a damaged file
@@ -99,18 +244,39 @@ def read_table(path: Path, columns: Sequence[str] = ()) -> pd.DataFrame:
     return table
 
 
+def check_tables(batch: Path, runs: pd.DataFrame, timeseries: pd.DataFrame) -> None:
+    """The values of a batch's tables, read from ``batch``: every number column of
+    the finished runs holds what its kind allows (:func:`sim.reporting.tables.column_kind`:
+    no NaN where a count belongs, no infinities, shares in [0, 1]) and every
+    finished run has its time series. Raises ScenarioError naming the file."""
+    from ..measures import COLUMNS
+    from .tables import check_runs, check_timeseries
+
+    numbers = [c for c in runs.columns if c not in TEXT_COLUMNS and "." not in str(c)]
+    check_runs(str(batch / "runs.parquet"), runs, RUN_COLUMNS, optional=numbers)
+    check_timeseries(str(batch / "timeseries.parquet"), timeseries, runs,
+                     [c for c in COLUMNS if c in timeseries.columns])
+
+
 def load_results(folder: str | Path, scenarios: Sequence[Any] | None = None) -> Results:
     """The results of a ``compare`` or batch folder.
 
     ``scenarios`` (optional) are already resolved :class:`sim.Scenario`
     objects, in batch order, to use instead of reading the scenario files.
     """
-    folder = Path(folder)
     batch = batch_folder(folder)
+    folder = Path(folder)
     manifest = read_manifest(batch / "manifest.json")
     runs = read_table(batch / "runs.parquet", RUN_COLUMNS)
-    timeseries = read_table(batch / "timeseries.parquet", ("run", "step", "hours", "time", "aware_affected"))
-    return results_from_frames(runs, timeseries, scenarios, manifest, folder)
+    timeseries = read_table(batch / "timeseries.parquet", SERIES_COLUMNS)
+    check_tables(batch, runs, timeseries)
+    try:
+        return results_from_frames(runs, timeseries, scenarios, manifest, folder)
+    except ScenarioError as err:        # name the file a table came from
+        table = err.key.split(".", 1)[0] if err.source in TABLE_SOURCES else ""
+        if table not in ("runs", "timeseries"):
+            raise
+        raise ScenarioError(batch / f"{table}.parquet", err.key, err.message) from None
 
 
 def results_from_frames(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequence[Any] | None = None,
@@ -147,6 +313,99 @@ def results_from_frames(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios:
     return Results(runs, timeseries, infos, design, manifest, Path(folder) if folder else None)
 
 
+# --------------------------------------------------------------------------- analysis tables
+
+class AnalysisTableWarning(UserWarning):
+    """A robustness or sensitivity table found beside the results is left out of the report."""
+
+
+def find_analysis_table(results: Results, name: str, given: str | Path | None = None) -> pd.DataFrame | None:
+    """The table ``given`` (named by the user: refused in one line if damaged),
+    else ``name`` (``robustness.csv``, ``sensitivity.csv``) beside the results
+    (in the folder or its ``batch/``; a damaged one is left out with one
+    warning line); only the rows of the compared scenarios; None if there is none."""
+    if given is not None:
+        return read_analysis_table(given, name, True, results.names)
+    folders = [results.folder, results.folder / "batch"] if results.folder is not None else []
+    for path in (f / name for f in folders):
+        if os.path.lexists(path):
+            return read_analysis_table(path, name, False, results.names)
+    return None
+
+
+def read_analysis_table(path: str | Path, name: str, explicit: bool,
+                        names: Sequence[str] | None = None) -> pd.DataFrame | None:
+    """A robustness or sensitivity CSV (by ``name``), checked (:data:`ANALYSIS_COLUMNS`),
+    with only the rows of the scenarios ``names``.
+
+    Read like a user's file (:func:`sim.readers.read_user_text`). A problem
+    is a ScenarioError when the user named the file (``explicit``), else a
+    warning line and None; so is a table with no row for these scenarios.
+    """
+    path = Path(path)
+    kind = "robustness" if name.startswith("robustness") else "sensitivity"
+    try:
+        table = _analysis_table(path, kind)
+    except ScenarioError as err:
+        if explicit:
+            raise
+        warnings.warn(AnalysisTableWarning(f"{err.line().removeprefix('error: ')}; left out of the "
+                                           "report"), stacklevel=2)
+        return None
+    if names is not None:
+        table = table[table["scenario"].isin(list(names))]
+    if table.empty:
+        warnings.warn(AnalysisTableWarning(f"{path}: no rows for the compared scenarios "
+                                           f"({', '.join(names or [])}); left out of the report"),
+                      stacklevel=2)
+        return None
+    return table
+
+
+def _analysis_table(path: Path, kind: str) -> pd.DataFrame:
+    """The CSV at ``path`` as a table with the columns of a ``kind`` table and allowed values."""
+    import io
+
+    text = read_user_text(path, "", f"a {kind}.csv (of `{kind}`)", MAX_ANALYSIS_BYTES)
+    try:
+        table = pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError) as err:
+        raise ScenarioError(path, "", f"not a readable CSV file ({shorten(str(err), 80)}); expected "
+                                      f"the {kind}.csv of `{kind}`") from None
+    need = ANALYSIS_COLUMNS[kind]
+    if kind == "sensitivity" and "ST" not in table and "mu_star" in table:
+        need = SENSITIVITY_MORRIS
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise ScenarioError(path, missing[0], f"no such column; allowed: a {kind}.csv with the "
+                                              f"columns {', '.join(need)}")
+    for column in need:
+        _check_analysis_column(path, table, column)
+    return table
+
+
+def _check_analysis_column(path: Path, table: pd.DataFrame, column: str) -> None:
+    """Text columns hold text in every row; number columns numbers (NaN allowed, no
+    infinities); ``share_better`` shares in [0, 1]."""
+    col = table[column]
+    if column in ANALYSIS_TEXT:
+        bad = ~col.map(lambda x: isinstance(x, str) and x != "").to_numpy(dtype=bool)
+        allowed = "text in every row"
+    elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        values = col.to_numpy(dtype=float)
+        bad = np.isinf(values)
+        if column == "share_better":
+            bad |= ~((values >= 0) & (values <= 1))
+        allowed = "a share in [0, 1]" if column == "share_better" else "a finite number (or empty)"
+    else:
+        raise ScenarioError(path, column, f"a column of {col.dtype}, not numbers; allowed: numbers")
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        value = col.iloc[i].item() if hasattr(col.iloc[i], "item") else col.iloc[i]
+        raise ScenarioError(path, f"line {i + 2}: {column}", f"got {shorten(repr(value), 40)}; "
+                                                             f"allowed: {allowed}")
+
+
 def _inferred_design(runs: pd.DataFrame) -> dict:
     """Without a manifest: the varied scenario keys are the dotted columns that vary."""
     keys = [c for c in runs.columns if "." in str(c) and runs[c].nunique(dropna=True) > 1]
@@ -177,9 +436,23 @@ def _resolved_from_manifest(manifest: dict, file: str) -> dict | None:
     return None
 
 
+def _events(row: pd.Series) -> list | None:
+    """The channel events of a run (the ``events`` column: JSON of a list of tables)."""
+    events = row.get("events")
+    if isinstance(events, str):
+        try:
+            events = json.loads(events)
+        except (ValueError, RecursionError):
+            events = None
+        if not (isinstance(events, list) and all(isinstance(e, dict) for e in events)):
+            raise ScenarioError("runs", "runs.events", f"run {row['run']!r}: not a JSON list of events; "
+                                                  "allowed: the events a batch wrote (rerun the batch)")
+    return events if isinstance(events, list) else None
+
+
 def _info(row: pd.Series, given, manifest: dict, timeseries: pd.DataFrame) -> ScenarioInfo:
     file = str(row["scenario_file"]) if "scenario_file" in row and pd.notna(row["scenario_file"]) else None
-    events = row.get("events")
+    events = _events(row)
     name = str(row["scenario"])
     if isinstance(given, ScenarioInfo):
         return given
@@ -189,8 +462,7 @@ def _info(row: pd.Series, given, manifest: dict, timeseries: pd.DataFrame) -> Sc
     if data is None and file and Path(file).is_file():
         data = _load(file, manifest)
     data = data or {"scenario": {"name": name, "start": row.get("start")}}
-    info = info_from_data(data, name=name, file=file,
-                          events=events if isinstance(events, (str, list)) else None)
+    info = info_from_data(data, name=name, file=file, events=events)
     if row.get("start"):
         info.start = str(row["start"])
     if not math.isfinite(info.hours):
