@@ -33,6 +33,7 @@ import uuid
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -50,7 +51,7 @@ from .plan import SEED_RULE, Plan, RunTask, plan_runs, run_seed
 from .provenance import code_version, package_versions, scenario_digest
 from .scenario import Scenario
 
-__all__ = ["BatchResult", "Interrupted", "run_batch", "run_seed", "execute_chunk"]
+__all__ = ["BatchResult", "ClusterLost", "Interrupted", "run_batch", "run_seed", "execute_chunk"]
 
 #: Most runs handed to a worker at once (a chunk is one task and one part file).
 MAX_CHUNK = 64
@@ -280,19 +281,102 @@ def check_workers(workers: Any) -> None:
         raise ScenarioError("--workers", "", f"got {workers!r}; allowed: a whole number from 1 to 4096")
 
 
+#: Seconds to connect to a Dask scheduler and hear it answer.
+CONNECT_TIMEOUT = 10.0
+
+
 def connect_scheduler(address: str):
-    """A Dask client for ``address``, or ScenarioError (one line) if it is malformed or
-    unreachable."""
+    """A Dask client for ``address``, or ScenarioError (one line) if it is malformed,
+    unreachable, or not a Dask scheduler: a service that accepts the connection and then
+    says nothing, or answers in another protocol, is refused within about
+    :data:`CONNECT_TIMEOUT` seconds."""
     if not isinstance(address, str) or not SCHEDULER_ADDRESS.match(address.strip()):
         raise ScenarioError("--scheduler", "", f"got {address!r}; allowed: an address such as "
                                                "tcp://HOST:8786")
     from distributed import Client
 
+    address = address.strip()
+    error = _handshake_error(address)
+    if error is not None:
+        raise ScenarioError("--scheduler", "", f"cannot reach {address}: "
+                                               f"{_handshake_failure(error)}")
     try:
-        return Client(address.strip(), timeout="10s")
-    except (OSError, TimeoutError, ValueError) as err:
-        reason = str(err).splitlines()[0][:160] if str(err) else err.__class__.__name__
-        raise ScenarioError("--scheduler", "", f"cannot reach {address}: {reason}") from None
+        return Client(address, timeout=f"{CONNECT_TIMEOUT}s")
+    except Exception as err:  # any failure to connect is one line, not a traceback
+        raise ScenarioError("--scheduler", "", f"cannot reach {address}: "
+                                               f"{_first_line(err)}") from None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return " ".join(text.splitlines()[0].split())[:160] if text else err.__class__.__name__
+
+
+async def _shake_hands(address: str) -> None:
+    """Open one Dask connection to ``address`` (its handshake included) and close it.
+
+    ``connect`` gives up by itself after :data:`CONNECT_TIMEOUT`, saying why, but
+    waits for the other side's handshake with no limit: the outer limit cuts that.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT + 1)
+    await comm.close()
+
+
+def _handshake_error(address: str) -> BaseException | None:
+    """What went wrong completing Dask's handshake with ``address``, or None.
+
+    Dask's client waits for the handshake with no time limit, so a service that
+    accepts and stays silent would hang it. Only plain TCP addresses are tried
+    (TLS needs security settings that the client reads itself). It runs in its
+    own thread and event loop, so it works inside a running loop (a notebook) too.
+    """
+    if "://" in address and not address.startswith("tcp://"):
+        return None
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        import asyncio
+
+        try:
+            asyncio.run(_shake_hands(address))
+            outcome.append(None)
+        except BaseException as err:  # handed to the caller's thread
+            outcome.append(err)
+
+    thread = threading.Thread(target=run, name="dask-handshake", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT + 10)
+    return outcome[0] if outcome else TimeoutError()
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """``error`` and the errors that led to it (a few levels)."""
+    chain = [error]
+    while len(chain) < 8 and (chain[-1].__cause__ or chain[-1].__context__) is not None:
+        chain.append(chain[-1].__cause__ or chain[-1].__context__)
+    return chain
+
+
+def _handshake_failure(error: BaseException) -> str:
+    """Why the handshake with a supposed Dask scheduler failed, in words."""
+    from distributed.comm import CommClosedError
+
+    if isinstance(error, TimeoutError):
+        return f"no Dask answer within {CONNECT_TIMEOUT:g} s (is it a Dask scheduler?)"
+    if not isinstance(error, OSError):
+        return f"it answered, but not as a Dask scheduler ({error.__class__.__name__})"
+    chain = _causes(error)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "connection refused (is a Dask scheduler running there?)"
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return "cannot find that host"
+    if any(isinstance(e, CommClosedError) for e in chain):
+        return "it closed the connection without answering as a Dask scheduler"
+    return _first_line(error)
 
 
 def _check_folder(out: Path, spec: BatchSpec, resume: bool, any_batch: bool) -> dict | None:
@@ -512,20 +596,172 @@ def _on_pool(chunks: list[Chunk], workers: int, handle, execute) -> None:
     pool.shutdown()
 
 
+class ClusterLost(Exception):
+    """A Dask batch cannot go on: no worker has been left for :data:`NO_WORKER_GRACE`
+    seconds, or the scheduler is gone. Finished runs are kept (their parts are
+    written); ``--resume`` continues once the cluster is back (``remedy`` says when)."""
+
+    def __init__(self, address: str, reason: str, remedy: str):
+        self.address, self.reason, self.remedy = address, reason, remedy
+        super().__init__(f"{address}: {reason}")
+
+
+#: Seconds a Dask batch waits with no worker (one may be restarting) before it stops.
+NO_WORKER_GRACE = 60.0
+#: Seconds between looks at the cluster's workers.
+DASK_LOOK_EVERY = 1.0
+#: Seconds between checks for completed chunks while none is ready.
+DASK_POLL = 0.05
+
+
+def _scheduler_lost(address: str) -> ClusterLost:
+    return ClusterLost(address, "lost the connection to the Dask scheduler",
+                       "once the scheduler is back")
+
+
+class _WorkerWatch:
+    """Raises ClusterLost once the cluster has had no worker for :data:`NO_WORKER_GRACE`
+    seconds, or its scheduler is gone."""
+
+    def __init__(self, client):
+        self.client = client
+        self.address = getattr(client.scheduler, "address", None) or "the Dask scheduler"
+        self.since: float | None = None
+        self.next_look = 0.0
+
+    def _workers(self) -> int:
+        if self.client.status in ("closing", "closed"):
+            raise _scheduler_lost(self.address)
+        if self.client.status != "running":       # reconnecting: counts as no worker
+            return 0
+        try:
+            return len(self.client.nthreads())
+        except Exception:  # the scheduler went away mid-call: counts as no worker
+            return 0
+
+    def look(self) -> None:
+        now = time.monotonic()
+        if now < self.next_look:
+            return
+        workers = self._workers()
+        self.next_look = time.monotonic() + DASK_LOOK_EVERY
+        if workers:
+            self.since = None
+        elif self.since is None:
+            self.since = now
+        elif now - self.since >= NO_WORKER_GRACE:
+            raise ClusterLost(self.address, f"no Dask worker left for {NO_WORKER_GRACE:g} s",
+                              "once it has workers again")
+
+
+#: Seconds to fetch one finished chunk's outcome before asking again (its worker may be gone).
+DASK_FETCH_TIMEOUT = 30.0
+
+
+def _dask_outcome(future, chunk: Chunk, client, address: str) -> ChunkOutcome | None:
+    """A completed chunk's outcome, or None if it went with a worker that died (Dask
+    computes it again). A chunk whose workers kept dying is recorded failed (as on the
+    process pool); a worker's error writing its part (a full disk) is raised as it was;
+    a chunk cancelled on the cluster stops the batch."""
+    from distributed import KilledWorker
+
+    if future.status == "error":
+        error = future.exception()
+        if isinstance(error, KilledWorker):
+            return ChunkOutcome([(r[0], False, 0.0, f"worker process died: {_first_line(error)}")
+                                 for r in chunk.runs], "lost")
+        raise error
+    if future.status == "cancelled":
+        if client.status != "running":
+            raise _scheduler_lost(address)
+        raise ClusterLost(address, "the cluster cancelled the batch's tasks",
+                          "once the cluster is free")
+    if future.status != "finished":
+        return None
+    try:
+        return future.result(timeout=DASK_FETCH_TIMEOUT)
+    except (OSError, TimeoutError):   # its worker died while sending it: it is computed again
+        return None
+
+
 def _on_dask(client, chunks: list[Chunk], handle, execute) -> None:
-    """One Dask task per chunk; outcomes streamed back as they complete and released."""
+    """One Dask task per chunk; outcomes fetched as they complete and released.
+
+    Raises ClusterLost when no worker has been left for :data:`NO_WORKER_GRACE`
+    seconds or the scheduler is gone (the batch would otherwise wait for ever);
+    the chunks finished before are handled, so their runs are recorded.
+    """
     from distributed import as_completed as dask_completed
 
     batch = uuid.uuid4().hex[:12]           # keys unique per batch: Dask must never reuse a result
     futures = client.map(execute, chunks, key=[f"breachsim-{batch}-{i}" for i in range(len(chunks))],
                          pure=False)
+    chunk_of = {f.key: c for f, c in zip(futures, chunks)}
+    pending = dask_completed(futures)
+    watch = _WorkerWatch(client)
+    _drop_cut_short_fetches(client)
+    with _quiet_client_log():
+        try:
+            while not pending.is_empty():
+                handled = 0
+                for future in pending.next_batch(block=False):
+                    outcome = _dask_outcome(future, chunk_of[future.key], client, watch.address)
+                    if outcome is None:                 # computed again: wait for it again
+                        pending.add(future)
+                        continue
+                    handle(outcome)
+                    future.release()
+                    handled += 1
+                watch.look()
+                if not handled:
+                    time.sleep(DASK_POLL)
+        except ClusterLost:
+            client.close()                  # stops its attempts to reconnect (and their log)
+            raise
+        except BaseException:
+            _cancel_quietly(client, futures)
+            raise
+
+
+def _drop_cut_short_fetches(client) -> None:
+    """A fetch cut short (its worker died while sending) leaves Dask's internal waits of
+    that fetch unread; asyncio would print each with a traceback when it is collected.
+    Those alone are dropped, on the client's own event loop."""
     try:
-        for future, outcome in dask_completed(futures, with_results=True):
-            handle(outcome)
-            future.release()
-    except BaseException:
-        client.cancel(futures)
-        raise
+        from distributed.client import AllExit
+        loop = client.loop.asyncio_loop
+    except (ImportError, AttributeError):   # another Dask: nothing to drop
+        return
+
+    def handler(loop, context) -> None:
+        if not isinstance(context.get("exception"), AllExit):
+            loop.default_exception_handler(context)
+
+    loop.call_soon_threadsafe(loop.set_exception_handler, handler)
+
+
+@contextmanager
+def _quiet_client_log():
+    """Dask's client logs lost results and failed reconnections on stderr; the batch
+    says what happened itself (one line), so those are held back while it runs."""
+    import logging
+
+    log = logging.getLogger("distributed.client")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _cancel_quietly(client, futures) -> None:
+    """Cancel what is left on the cluster; a cluster already gone is no second error."""
+    try:
+        if client.status == "running":
+            client.cancel(futures)
+    except Exception:  # the scheduler went away: nothing left to cancel
+        pass
 
 
 def _progress_bar(total: int, already: int, enabled: bool):

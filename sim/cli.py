@@ -256,6 +256,16 @@ def command_run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return its exit status.
+
+    0 done; 1 a run failed or the machine stopped the command (a full disk, a
+    read-only folder, a lost Dask cluster: one line saying what is kept and how
+    to continue); 2 a user error (one line); 130 Ctrl-C, 128 + N for SIGTERM
+    (143) and SIGHUP (129), which stop a command the way Ctrl-C does.
+    """
+    from .batch import ClusterLost
+    from .faults import cluster_line, exit_status, fault_line, stop_on_signals, stopped_line
+
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
@@ -271,17 +281,46 @@ def main(argv: list[str] | None = None) -> int:
                 "robustness": robustness.command, "dashboard": dashboard.command,
                 "report": report_cli.command_report}
     warnings.showwarning = _one_line_warning
+    with stop_on_signals() as stopped:
+        try:
+            return commands[args.command](args)
+        except ScenarioError as err:
+            _error_line(err.line())
+            return 2
+        except Interrupted as stop:
+            _error_line(stopped_line(stop.line(), stopped))
+            return exit_status(stopped, INTERRUPTED)
+        except KeyboardInterrupt:
+            _error_line(stopped_line("interrupted", stopped))
+            return exit_status(stopped, INTERRUPTED)
+        except ClusterLost as lost:
+            _error_line(cluster_line(lost, args.command, _output_folder(args)))
+            return 1
+        except OSError as err:
+            _error_line(fault_line(err, args.command, _output_folder(args)))
+            return 1
+
+
+def _error_line(line: str) -> None:
+    """Print ``line`` on stderr; a closed terminal (after SIGHUP) is not an error."""
     try:
-        return commands[args.command](args)
-    except ScenarioError as err:
-        print(err.line(), file=sys.stderr)
-        return 2
-    except Interrupted as stop:
-        print(stop.line(), file=sys.stderr)
-        return INTERRUPTED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return INTERRUPTED
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _output_folder(args) -> Path | None:
+    """The folder the command was writing into, where the options tell it."""
+    out = getattr(args, "out", None)
+    if args.command == "report":
+        return out or args.folder
+    if args.command == "sensitivity":
+        return args.batch_dir
+    if args.command == "calibrate" and out is None:
+        return Path("out") / "calibrate" / Path(args.scenario).stem
+    if args.command == "run" and out is None:
+        return Path("out")
+    return out
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
