@@ -215,15 +215,22 @@ def test_run_refuses_an_out_that_is_a_file_or_a_foreign_folder_before_running(tm
 # ---- Ctrl-C and schedulers ------------------------------------------------------------------
 def test_ctrl_c_keeps_finished_runs_and_says_how_to_resume(tmp_path):
     batch = batch_file(tmp_path, [OPTUS], replications=60)
-    batch.write_text(batch.read_text().replace('"population.size" = 800', '"population.size" = 4000'))
     out = tmp_path / "out"
-    proc = subprocess.Popen([*RUN, "batch", batch, "--out", out, "--workers", "2", "--quiet"],
-                            cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and not any((out / "parts").glob("[!.]*.parquet")):
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGINT)      # as a terminal does: the whole process group
-    code = proc.wait(timeout=120)
+    # two chunks may run, the rest wait: the batch cannot finish before the signal arrives
+    held = [sys.executable, str(ROOT / "tests" / "held_batch.py"), "2"]
+    proc = subprocess.Popen([*held, "batch", batch, "--out", out, "--workers", "2", "--quiet"],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "HELD_BATCH_TOKENS": str(tmp_path / "tokens")})
+    try:
+        deadline = time.monotonic() + 300        # only turns a hang into a failure
+        while len(list((out / "parts").glob("[!.]*.parquet"))) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)      # as a terminal does: the whole process group
+        code = proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
     err = proc.stderr.read().strip()
     assert code == 130, err
     assert "Traceback" not in err and len(err.splitlines()) == 1
