@@ -10,10 +10,12 @@ layers (spreaders contact uniformly random people).
 from __future__ import annotations
 
 import io
+import itertools
 import os
-import re
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -27,8 +29,6 @@ EDGE_LIST = "an edge list (two node labels per line) or a .graphml file"
 #: Column names recognised on an edge list's first line (that line is then skipped).
 HEADER_WORDS = frozenset({"source", "target", "from", "to", "src", "dst", "u", "v", "node1",
                           "node2", "node_1", "node_2", "id1", "id2", "i", "j"})
-#: A whole-number node label (ASCII digits, optional sign).
-WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass
@@ -208,11 +208,10 @@ def read_network_file(path: str | Path) -> tuple[int, Layer]:
     return _numbered(path, _labelled_edges(path, text))
 
 
-def _labelled_edges(path: Path, text: str) -> list[tuple[int, str, str]]:
-    """(line number, label, label) of each edge line, a header line left out and
-    whole-number labels checked (see :func:`read_network_file`)."""
-    edges = []
-    for number, line in enumerate(text.splitlines(), start=1):
+def _edge_lines(path: Path, text: str) -> Iterator[tuple[int, str, str]]:
+    """(line number, label, label) of each edge line, comments and blank lines skipped
+    (read lazily: an edge list may have millions of lines)."""
+    for number, line in enumerate(io.StringIO(text, newline=None), start=1):
         fields = line.split("#", 1)[0].replace(",", " ").split()
         if not fields:
             continue
@@ -220,45 +219,56 @@ def _labelled_edges(path: Path, text: str) -> list[tuple[int, str, str]]:
             raise ScenarioError(path, "network.path",
                                 f"line {number}: expected two node labels per edge, got "
                                 f"{shorten(repr(line.strip()), 60)}")
-        edges.append((number, fields[0], fields[1]))
-    if edges and _is_header(edges):
-        edges = edges[1:]
-    if edges and all(map(_whole, edges[0][1:])):
-        for number, a, b in edges:
-            bad = next((x for x in (a, b) if not _whole(x)), None)
-            if bad is not None:
-                raise ScenarioError(path, "network.path",
-                                    f"line {number}: node label {shorten(repr(bad), 40)} is not a "
-                                    "whole number, unlike the labels before it; allowed: whole-number "
-                                    "labels throughout (or names throughout)")
-    return edges
+        yield number, fields[0], fields[1]
+
+
+def _labelled_edges(path: Path, text: str) -> Iterator[tuple[int, str, str]]:
+    """The edge lines, a header line left out and whole-number labels checked
+    (see :func:`read_network_file`)."""
+    lines = _edge_lines(path, text)
+    first, second = next(lines, None), next(lines, None)
+    head = [e for e in (first, second) if e is not None]
+    if first is not None and _is_header(first, second):
+        head = head[1:]
+    numeric = bool(head) and _whole(head[0][1]) and _whole(head[0][2])
+    for number, a, b in itertools.chain(head, lines):
+        if numeric and not (_whole(a) and _whole(b)):
+            bad = b if _whole(a) else a
+            raise ScenarioError(path, "network.path",
+                                f"line {number}: node label {shorten(repr(bad), 40)} is not a "
+                                "whole number, unlike the labels before it; allowed: whole-number "
+                                "labels throughout (or names throughout)")
+        yield number, a, b
 
 
 def _whole(label: str) -> bool:
-    return WHOLE.fullmatch(label) is not None
+    """``label`` is a whole number: ASCII digits, with an optional sign."""
+    digits = label[1:] if label[:1] in ("-", "+") else label
+    return digits.isdigit() and digits.isascii()
 
 
-def _is_header(edges: list[tuple[int, str, str]]) -> bool:
-    """The first line names the columns: two known header words, or two words
+def _is_header(first: tuple[int, str, str], second: tuple[int, str, str] | None) -> bool:
+    """The first edge line names the columns: two known header words, or two words
     followed by a line of whole-number labels."""
-    _, a, b = edges[0]
+    _, a, b = first
     if _whole(a) or _whole(b):
         return False
     if a.lower() in HEADER_WORDS and b.lower() in HEADER_WORDS:
         return True
-    return len(edges) > 1 and all(map(_whole, edges[1][1:]))
+    return second is not None and _whole(second[1]) and _whole(second[2])
 
 
-def _numbered(path: Path, edges: list[tuple[int, str, str]]) -> tuple[int, Layer]:
+def _numbered(path: Path, edges: Iterable[tuple[int, str, str]]) -> tuple[int, Layer]:
     """People 0..n-1 for the labels in order of first appearance, and the layer."""
     labels: dict[str, int] = {}
-    us, vs = [], []
+    us, vs = array("q"), array("q")
     for _, a, b in edges:
         us.append(labels.setdefault(a, len(labels)))
         vs.append(labels.setdefault(b, len(labels)))
     if not labels:
         raise ScenarioError(path, "network.path", "no edges in the network file")
-    return len(labels), layer_from_edges("social", len(labels), np.array(us), np.array(vs))
+    return len(labels), layer_from_edges("social", len(labels), np.array(us, dtype=np.int64),
+                                         np.array(vs, dtype=np.int64))
 
 
 def _read_graphml(path: Path) -> tuple[int, Layer]:

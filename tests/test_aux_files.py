@@ -27,6 +27,7 @@ import pytest
 from sim.calibration.posterior import read_posterior
 from sim.cli import main
 from sim.errors import ScenarioError
+from sim.files import write_marker
 from sim.network import read_network_file
 from sim.ranges import MIN_WIDTH
 from sim.reporting.results import (AnalysisTableWarning, find_analysis_table, load_results,
@@ -139,6 +140,17 @@ def test_a_long_target_file_names_the_first_row_beyond_the_limit(tmp_path):
         load_targets(path)
     assert info.value.key == f"line {MAX_TARGETS + 2}"
     assert len(load_targets(write(tmp_path / "ok.csv", _rows(MAX_TARGETS)))) == MAX_TARGETS
+
+
+def test_a_calibration_with_many_targets_says_it_is_fitting_them(tmp_path, capsys):
+    """From 25 target points on, each wave says it is fitting one emulator per point."""
+    target = write(tmp_path / "targets.csv", "measure,hours,value\n"
+                   + "".join(f"aware,{1 + i},0.3\n" for i in range(25)))
+    argv = calibrate_argv(target, extra=("--set", "scenario.hours=30", "--budget", "52",
+                                         "--workers", "1", "--out", str(tmp_path / "out")))
+    argv[argv.index("population.size=300")] = "population.size=200"
+    assert main(argv) == 0
+    assert "wave 1: fitting 25 emulators, one per target point" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("rows, extra, fits, needle", [
@@ -475,6 +487,15 @@ def test_a_path_that_is_not_a_results_folder_is_named_as_such(tmp_path, capsys, 
     assert "results" in info.value.line() and needle in info.value.line()
 
 
+def test_another_breachsim_folder_is_named_as_such(tmp_path):
+    folder = tmp_path / "calibration"
+    folder.mkdir()
+    write_marker(folder, "calibrate")
+    write(folder / "summary.json", "garbage")
+    with pytest.raises(ScenarioError, match="is a calibration folder"):
+        load_results(folder)
+
+
 def test_a_run_folder_is_named_as_one(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["run", str(OPTUS), "--set", "population.size=200", "--set", "scenario.hours=6",
@@ -483,6 +504,10 @@ def test_a_run_folder_is_named_as_one(tmp_path, capsys):
     code = main(["report", str(run), "--out", str(tmp_path / "rep"), "--quiet"])
     one_error_line(code, capsys.readouterr().err, "is a run folder (of `run`)", "run")
     assert not (tmp_path / "rep").exists()
+    write(run / "summary.json", "{garbage")                 # a run folder however damaged
+    (run / ".breachsim").unlink()
+    with pytest.raises(ScenarioError, match="is a run folder"):
+        load_results(run)
 
 
 # ---- robustness and sensitivity tables quoted in a report -------------------------------------
