@@ -218,14 +218,20 @@ def runs_on_disk(out: Path | None) -> RunsOnDisk | None:
 def written_name(name: str | os.PathLike | None) -> Path | None:
     """The final path of ``name``: temporary files and staging folders in it are
     named as what they were becoming (``.summary.tmp-41-0a1b2c3d.json`` ->
-    ``summary.json``)."""
+    ``summary.json``); a part being written, whose name is not known until it is
+    whole, by its ``parts`` folder."""
     if name is None or isinstance(name, int):
         return None
-    parts = []
+    parts, temporary = [], False
     for part in Path(os.fsdecode(name)).parts:
         match = _TEMPORARY.match(part)
+        temporary = match is not None
         parts.append(match.group("name") + match.group("suffix") if match else part)
-    return Path(*parts) if parts else None
+    if not parts:
+        return None
+    path = Path(*parts)
+    # a part is named by the checksum of its bytes once written: name its folder
+    return path.parent if temporary and path.parent.name == "parts" else path
 
 
 def _size(n: int) -> str:

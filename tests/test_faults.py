@@ -321,7 +321,7 @@ def test_read_only_parts_folder_mid_resume(tmp_path, mounts, whole):
     batch = grown_batch(tmp_path, out)
     read_only(mounts, out / "parts")
     done = cli("batch", batch, "--out", out, "--resume", "--workers", "2", "--quiet")
-    one_error_line(done, 1, f"{out}", "read-only file system", "8 of 20 runs are kept",
+    one_error_line(done, 1, f"{out / 'parts'}: ", "read-only file system", "8 of 20 runs are kept",
                    "make the folder writable", "--resume")
     assert_nothing_half_written(out)
     subprocess.run(["umount", str(out / "parts")], check=True)
@@ -391,7 +391,8 @@ def test_quota_and_unknown_errors_get_one_line_too(tmp_path):
 
 
 def test_temporary_names_are_shown_as_what_they_were_becoming():
-    assert written_name("/o/parts/.ab-12.tmp-99-0a1b2c3d.parquet") == Path("/o/parts/ab-12.parquet")
+    assert written_name("/o/.summary.tmp-99-0a1b2c3d.json") == Path("/o/summary.json")
+    assert written_name("/o/parts/.part.tmp-99-0a1b2c3d.parquet") == Path("/o/parts")
     assert written_name("/o/.run1.tmp-99-k2_9zq1x/summary.json") == Path("/o/run1/summary.json")
     assert written_name("/o/.thesis.tmp-backup") == Path("/o/.thesis.tmp-backup")
     assert written_name(None) is None
