@@ -578,8 +578,11 @@ def test_a_scheduler_address_that_is_not_dask_gets_one_line_in_time(tmp_path, be
 
 
 def _start(args):
+    """A Dask process that can import this test module (for a test's own execute function)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"),
+                                                        os.environ.get("PYTHONPATH", "")])}
     return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
 
 
 def _stop(procs) -> None:
@@ -676,3 +679,34 @@ def test_losing_the_dask_scheduler_ends_the_batch_with_one_line(tmp_path, schedu
     assert resumed.returncode == 0, resumed.stderr
     same_results(whole[0], out)
     assert_nothing_half_written(out)
+
+
+def die_on_the_first_run(chunk):
+    """A worker's execute that kills its process on the chunk holding the batch's first run
+    (as a segfault or the out-of-memory killer would) and runs every other chunk as usual."""
+    from sim.batch import execute_chunk
+
+    if any(run[0] == os.environ.get("BREACHSIM_TEST_DIE_ON") for run in chunk.runs):
+        os._exit(70)
+    return execute_chunk(chunk)
+
+
+def test_a_chunk_whose_dask_workers_keep_dying_is_recorded_failed(tmp_path, scheduler,
+                                                                   monkeypatch):
+    from sim.batch import run_batch
+    from sim.batchfile import load_batch
+    from sim.design import build_design
+    from sim.plan import plan_runs
+
+    address, workers, _ = scheduler
+    batch = write_batch(tmp_path, replications=2)
+    spec = load_batch(batch)
+    first = plan_runs(spec, build_design(spec)).tasks[0]
+    monkeypatch.setenv("BREACHSIM_TEST_DIE_ON", first.run_id)     # inherited by the workers
+    workers(1)
+    result = run_batch(batch, tmp_path / "b", scheduler=address, progress=False,
+                       say=lambda line: None, _execute=die_on_the_first_run)
+    assert 0 < result.failed < result.total == 4 and result.done == result.total - result.failed
+    assert "worker process died" in result.first_error
+    runs = json.loads((tmp_path / "b" / "manifest.json").read_text())["runs"]
+    assert runs[first.key]["status"] == "failed"
