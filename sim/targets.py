@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,6 +117,8 @@ def load_targets(path: str | Path) -> list[Target]:
     unknown column, an unknown measure, a value outside [0, 1], negative
     hours, a non-positive sd or weight, a wrong number of cells, or no rows.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ScenarioError("--target", "", f"got {type(path).__name__}; allowed: the path of {WHAT}")
     path = Path(path)
     header, rows = _rows(path)
     for name in header:
