@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 from .batch import BatchResult, run_batch
 from .batchfile import MAX_RUNS, BatchSpec, check_scenarios, total_runs
-from .calibration.posterior import posterior_draws
+from .calibration.posterior import check_posterior, posterior_draws
+from .scenario import load_scenario
 from .errors import ScenarioError
 from .files import FolderLock, check_claimable, claim_folder
 
@@ -41,6 +42,8 @@ def compare_spec(scenario_files: list[Path], replications: int, seed: int,
             and 1 <= replications <= MAX_REPLICATIONS):
         raise ScenarioError("--reps", "", f"got {replications!r}; allowed: a whole number from 1 "
                                           f"to {MAX_REPLICATIONS:,}")
+    if posterior is not None:       # its keys named against the posterior file, not the scenario
+        check_posterior(posterior, [load_scenario(f, overrides) for f in files])
     draws = posterior_draws(posterior, replications, seed) if posterior is not None else []
     spec = BatchSpec(files[0], "compare", files, replications, seed, engine, dict(overrides),
                      draws=draws)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ScenarioError, shorten
+from .readers import check_regular_file
 from .schema import (COHORTS, CUSTOMER_GROUPS, SCHEMA, Invalid, OneOrPerCohort,
                      check, is_index, lookup_spec)
 
@@ -429,11 +430,9 @@ def _check_network(scenario: Scenario) -> None:
         if not net["path"]:
             _fail(scenario, "network.path", "kind = \"file\" needs a path to an edge list or GraphML file")
         try:
-            exists = Path(net["path"]).is_file()
-        except (OSError, ValueError):
-            exists = False
-        if not exists:
-            _fail(scenario, "network.path", f"no such file: {shorten(net['path'])}")
+            check_regular_file(Path(net["path"]), "network.path", "an edge list or GraphML file")
+        except ScenarioError as err:
+            _fail(scenario, "network.path", f"{err.message}: {shorten(net['path'])}")
     elif net["kind"] == "watts_strogatz":
         k = max(2, round(net["mean_degree"]))
         if size <= k:

@@ -566,8 +566,6 @@ def test_sound_tables_are_read_with_the_compared_scenarios_rows(compared, tmp_pa
             read_analysis_table(path, "robustness.csv", True, ["Optus 2022"])
 
 
-@pytest.mark.xfail(strict=True, reason="needs sim/reporting/build.py find_table to call "
-                                       "sim.reporting.results.find_analysis_table (lead's change)")
 def test_report_refuses_a_damaged_robustness_file_it_was_given(compared, tmp_path, capsys):
     path = tmp_path / "robustness.csv"
     path.write_bytes(BAD_TABLES["infinite"][0])

@@ -81,19 +81,12 @@ class Report:
 
 
 def find_table(results: Results, name: str, given: Path | None = None) -> pd.DataFrame | None:
-    """The table ``given``, else ``name`` (``sensitivity.csv``, ``robustness.csv``) beside
-    the results; only the rows of the compared scenarios; None if there is none."""
-    folders = [results.folder, results.folder / "batch"] if results.folder is not None else []
-    for path in ([Path(given)] if given is not None else []) + [f / name for f in folders]:
-        if path.is_file():
-            try:
-                table = pd.read_csv(path)
-            except Exception:  # noqa: BLE001 - a damaged extra table is left out, not fatal
-                return None
-            if "scenario" in table:
-                table = table[table["scenario"].isin(results.names)]
-            return table if not table.empty else None
-    return None
+    """The table ``given`` (refused in one line if damaged), else ``name``
+    (``sensitivity.csv``, ``robustness.csv``) beside the results (left out with a
+    warning line if damaged); only the rows of the compared scenarios; None if none."""
+    from .results import find_analysis_table
+
+    return find_analysis_table(results, name, given)
 
 
 def _png(fig: Figure) -> bytes:

@@ -64,7 +64,10 @@ def command_report(args) -> int:
     from .build import write_report
     from .results import load_results
 
+    from .results import batch_folder
+
     folder = args.folder
+    batch_folder(folder)                 # a file, a run folder, ...: named as what it is
     is_batch = (folder / "manifest.json").is_file()
     out = args.out or (folder / "report" if is_batch else folder)
     check_claimable(out, "report", accept=("compare",))
