@@ -44,7 +44,7 @@ from .batchfile import BatchSpec, load_batch
 from .design import Design, build_design
 from .errors import ScenarioError
 from .files import (FolderLock, check_claimable, claim_folder, clean_stale_temporaries,
-                    read_json_table, release_inherited_locks, write_atomically, write_json)
+                    read_json_table, release_inherited_locks, write_json, write_pair_atomically)
 from .parts import (PARTS, RunResult, drop_parts_without, part_table, read_series, scan_parts,
                     table_from_bytes, table_to_bytes, write_part)
 from .plan import SEED_RULE, Plan, RunTask, plan_runs, run_seed
@@ -105,6 +105,7 @@ def _worker_start(parent: int) -> None:
     workers cleanly), let go of the parent's folder locks, and end once the parent is
     gone (killed with -9, say), so no worker outlives it holding the folder."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)     # a hangup goes to the parent, which stops us
     release_inherited_locks()
 
     def watch() -> None:
@@ -268,8 +269,9 @@ def merge_results(out: Path, plan: Plan, done: set[str]) -> tuple[Path, Path]:
                           "run_id": [t.run_id for t in tasks]})
     timeseries = index.merge(series, on="run_id", how="left", sort=False) if len(series) else index
     runs_path, ts_path = out / "runs.parquet", out / "timeseries.parquet"
-    write_atomically(runs_path, lambda p: runs.to_parquet(p, index=False, compression="zstd"))
-    write_atomically(ts_path, lambda p: timeseries.to_parquet(p, index=False, compression="zstd"))
+    write_pair_atomically(
+        (runs_path, lambda p: runs.to_parquet(p, index=False, compression="zstd")),
+        (ts_path, lambda p: timeseries.to_parquet(p, index=False, compression="zstd")))
     return runs_path, ts_path
 
 
@@ -454,7 +456,13 @@ def run_batch(batch: str | Path | BatchSpec, out: str | Path, workers: int | Non
     ScenarioError
         Bad batch file or options, a folder that is not this batch's, a busy folder.
     Interrupted
-        On Ctrl-C, after the finished runs are saved.
+        On Ctrl-C (or SIGTERM, SIGHUP), after the finished runs are saved.
+    ClusterLost
+        On Dask, when the cluster has had no worker for a while or its scheduler is gone
+        (finished runs are kept).
+    OSError
+        When a file cannot be written (a full disk, a read-only folder); the runs whose
+        parts are whole are recorded and kept for ``--resume``.
     """
     spec = batch if isinstance(batch, BatchSpec) else load_batch(batch)
     out = Path(out)
@@ -504,10 +512,11 @@ def _run_locked(spec, design, plan, out, workers, client, resume, reuse_any, pro
         _execute_all(plan, todo, out, manifest, workers, client, progress, send_results, execute,
                      say)
     except KeyboardInterrupt:
-        on_disk = set(scan_parts(out)[0]) & wanted      # workers may have written more than we heard
-        manifest.mark_done(on_disk)
-        manifest.save(force=True)
+        _record_what_is_on_disk(out, manifest, wanted)
         raise Interrupted(manifest.count("done"), len(plan.tasks)) from None
+    except OSError:                          # a full disk, a read-only folder: keep what is whole
+        _record_what_is_on_disk(out, manifest, wanted)
+        raise
     manifest.save(force=True)
     done = {t.run_id for t in plan.tasks
             if manifest.data["runs"][t.key]["status"] == "done"}
@@ -517,6 +526,18 @@ def _run_locked(spec, design, plan, out, workers, client, resume, reuse_any, pro
     errors = [e["error"] for e in manifest.data["runs"].values() if e.get("error")]
     return BatchResult(out, len(plan.tasks), manifest.count("done"), manifest.count("failed"),
                        runs_path, ts_path, reused, note, errors[0] if errors else "")
+
+
+def _record_what_is_on_disk(out: Path, manifest: "Manifest", wanted: set[str]) -> None:
+    """After a stop: the runs whose parts are whole on disk are done (workers may have
+    written more than the parent heard of), temporaries of the stopped workers go, and
+    the manifest says so if it can still be written."""
+    clean_stale_temporaries(out / PARTS)
+    manifest.mark_done(set(scan_parts(out)[0]) & wanted)
+    try:
+        manifest.save(force=True)
+    except OSError:
+        pass                                 # the disk is full: the parts alone are enough to resume
 
 
 def _execute_all(plan, todo, out, manifest, workers, client, progress, send_results, execute,
@@ -592,6 +613,8 @@ def _on_pool(chunks: list[Chunk], workers: int, handle, execute) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
+        for process in processes:            # gone before their temporaries are cleaned up
+            process.join(timeout=30)
         raise
     pool.shutdown()
 

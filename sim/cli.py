@@ -2,8 +2,10 @@
 ``python -m sim``).
 
 User errors (bad scenario files, bad options) print one line on stderr and
-exit with status 2, without a traceback; Ctrl-C prints one line saying what
-was kept and exits with status 130.
+exit with status 2, without a traceback; faults of the machine (a full disk, a
+read-only folder, a lost Dask cluster) one line and status 1; Ctrl-C, SIGTERM
+and SIGHUP one line saying what was kept and status 128 + the signal number
+(130, 143, 129).
 """
 
 from __future__ import annotations

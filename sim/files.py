@@ -39,7 +39,8 @@ from .errors import ScenarioError, shorten
 __all__ = ["FOLDER_KINDS", "MARKER", "FolderLock", "check_claimable", "check_folder_target",
            "claim_folder", "clean_stale_staging", "clean_stale_temporaries", "folder_kind",
            "make_folder", "plain_json", "read_json_table", "release_inherited_locks", "safe_name",
-           "swap_in_folder", "temporary_name", "write_atomically", "write_json", "write_marker"]
+           "swap_in_folder", "temporary_name", "write_atomically", "write_json", "write_marker",
+           "write_pair_atomically"]
 
 #: Marker in every temporary name, so stale ones can be found and removed.
 TMP_MARK = ".tmp-"
@@ -69,6 +70,24 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_pair_atomically(*files: tuple[Path, Callable[[Path], None]]) -> None:
+    """Write every ``(path, write)`` to its temporary name first, then rename them all,
+    so a failure while writing (a full disk) leaves every target as it was."""
+    written: list[tuple[Path, Path]] = []
+    try:
+        for path, write in files:
+            temporary = temporary_name(Path(path))
+            written.append((temporary, Path(path)))
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666))
+            write(temporary)
+        for temporary, path in written:
+            os.replace(temporary, path)
+    except BaseException:
+        for temporary, _ in written:
+            temporary.unlink(missing_ok=True)
         raise
 
 

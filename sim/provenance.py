@@ -35,8 +35,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 #: Sub-folders of sim/ whose code cannot change a run's results.
 NOT_MODEL_CODE = ("reporting", "dashboard", "calibration", "templates", "__pycache__")
 #: Modules of sim/ that only read, present or plan: they cannot change a run's results.
-NOT_MODEL_MODULES = ("__main__.py", "arguments.py", "bundled.py", "cli.py", "compare.py", "plots.py",
-                     "readers.py", "results.py", "robustness.py", "sensitivity.py", "targets.py")
+NOT_MODEL_MODULES = ("__main__.py", "arguments.py", "bundled.py", "cli.py", "compare.py", "faults.py",
+                     "plots.py", "readers.py", "results.py", "robustness.py", "sensitivity.py",
+                     "targets.py")
 PACKAGES = ("breachsim", "mesa", "numpy", "numba", "pandas", "pyarrow", "networkx", "matplotlib")
 DIGEST_CHARS = 20
 

@@ -200,10 +200,7 @@ def test_disk_full_while_parts_are_written_then_resume_finishes(tmp_path, disk, 
     kept, total = kept_of(line)
     assert 0 < kept < total == 20
     assert not (out / "runs.parquet").exists()
-    if workers == 1:
-        assert_nothing_half_written(out)
-    else:   # a worker the pool stops mid-write may leave its temporary (the resume removes it)
-        assert_final_names_whole(out)
+    assert_nothing_half_written(out)        # also the temporaries of workers stopped mid-write
     filler.unlink()
     resumed = cli("batch", batch, "--out", out, "--resume", "--quiet")
     assert resumed.returncode == 0, resumed.stderr
