@@ -176,31 +176,20 @@ def _note_row(n: Note, root: Path | None, info) -> dict[str, str]:
             "text": clean_comment(n.text), "file": _rel(n.file, root)}
 
 
-def _notes_context(infos, root: Path | None) -> dict[str, Any]:
-    """Calibration sources and assumptions: those common to every scenario, and each one's own."""
-    per = {s.name: relevant_notes(s.file, s.get("network.kind")) if s.file and Path(s.file).is_file() else []
-           for s in infos}
-    ident = lambda n: (n.key, n.value, n.text)  # noqa: E731
-    sets = [set(map(ident, v)) for v in per.values() if v]
-    common_ids = set.intersection(*sets) if sets else set()
-    if len(infos) == 1:  # one scenario: only the model's defaults are "common"
-        common_ids = {i for i in common_ids for n in per[infos[0].name]
-                      if ident(n) == i and Path(n.file).resolve() == DEFAULTS_FILE}
-    common: list[Note] = []
-    for notes in per.values():
-        for n in notes:
-            if ident(n) in common_ids and ident(n) not in {ident(c) for c in common}:
-                common.append(n)
-    assumptions, sources = split_notes(common)
-    specific = []
-    for s in infos:
-        own = [n for n in per[s.name] if ident(n) not in common_ids]
-        a, src = split_notes(own)
-        specific.append({"name": s.name, "short": s.short, "assumptions": [_note_row(n, root, s) for n in a],
-                         "sources": [_note_row(n, root, s) for n in src]})
-    base = infos[0] if infos else None
-    return {"sources": [_note_row(n, root, base) for n in sources],
-            "assumptions": [_note_row(n, root, base) for n in assumptions], "specific": specific}
+def _notes_context(infos, root: Path | None, varied: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """Calibration sources and assumptions: those common to every scenario, and each one's own.
+
+    Built from the resolved scenarios (:func:`sim.reporting.appendix.appendix_notes`):
+    every value that differs from the model's defaults, with its file's comment or
+    "set by the user, no source given", and the defaults' notes where they apply.
+    ``root`` is not used (kept for custom callers); ``varied`` names keys that
+    change between runs (:func:`sim.reporting.appendix.varied_keys`).
+    """
+    from .appendix import appendix_notes
+
+    notes = appendix_notes(infos, varied)
+    notes.pop("settings")
+    return notes
 
 
 def _table(summary: pd.DataFrame, measures: Sequence[stats.Measure]) -> list[dict[str, Any]]:
@@ -218,24 +207,41 @@ BODY_MEASURES = ("hours_to_50pct_affected", "hours_to_90pct_affected", "unaware_
 
 
 def _methods(report: Report) -> dict[str, Any]:
+    """What Appendix A says of the method, and the rows of Appendices B and C (``notes``),
+    all from the runs and the resolved scenarios."""
+    from . import appendix
+
     res = report.results
     base = res.scenarios[0]
     good = stats.ok_runs(res.runs)
     agents = int(good["agents"].median()) if "agents" in good else base.get("population.size")
     ppa = float(good["people_per_agent"].median())
     manifest = res.manifest
+    batch = manifest.get("batch") or {}
+    design = res.design.get("method", "none") if res.has_design else "none"
+    posterior = bool(batch.get("draws"))
+    shown = [s for s in res.scenarios if s.name in set(report.summary["scenario"])] or res.scenarios
+    notes = appendix.appendix_notes(shown, appendix.varied_keys(res.design if res.has_design else None,
+                                                                batch.get("draws")))
+    engine = batch.get("engine", "fast")
     return {
         "agents": f"{agents:,}", "represents": f"{agents * ppa:,.0f}", "people_per_agent": f"{ppa:,.0f}",
         "step_minutes": f"{base.get('scenario.step_minutes', 60):g}",
         "hours": f"{base.hours:,.0f}", "days": f"{base.hours / 24:.0f}",
-        "runs": int(good.groupby("scenario").size().min()),
+        "runs": int(good.groupby(["scenario", "point"] if design != "none" and "point" in good
+                                 else "scenario").size().min()),
         "scenarios": len(res.scenarios),
-        "engine": (manifest.get("batch") or {}).get("engine", "fast"),
-        "design": res.design.get("method", "none"),
+        "engine": engine, "engine_words": appendix.engine_words(engine),
+        "design": design,
         "points": len(res.design.get("points", [])),
         "sweep_keys": [key_label(k) for k in report.sweep_keys],
         "code": str(manifest.get("code_version", "")),
-        "seed": (manifest.get("batch") or {}).get("seed"),
+        "seed": batch.get("seed"),
+        "posterior": posterior,
+        "network": appendix.network_words(shown),
+        "attention": appendix.attention_words(shown),
+        "limitations": appendix.limitations(shown, notes.pop("settings"), posterior, design != "none"),
+        "notes": notes,
     }
 
 

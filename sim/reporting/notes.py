@@ -6,6 +6,12 @@ comments that cite a source (e.g. "(ABS 2021 Census)", "Kwak et al. 2010")
 are calibration sources. :func:`scenario_notes` collects the notes that apply
 to a scenario, following ``extends`` and then the bundled defaults; a more
 specific file's value or note on a key hides a less specific one.
+
+:func:`scenario_settings` starts from the other end, the resolved scenario a
+run used: for every setting it says where the value comes from (the model's
+defaults, a scenario file, these runs only, or varied between runs) and which
+comments give its reason, and only if that comment is about the value used.
+Every file is read with :func:`sim.readers.read_user_text`.
 """
 
 from __future__ import annotations
@@ -14,12 +20,16 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
+from ..errors import ScenarioError
+from ..readers import read_user_text
 from ..schema import NETWORK_KINDS
 
-__all__ = ["DEFAULTS_FILE", "Note", "file_notes", "scenario_notes", "relevant_notes", "split_notes",
-           "is_assumption", "is_source", "clean_comment", "defaults_notes"]
+__all__ = ["DEFAULTS_FILE", "Note", "file_notes", "text_notes", "scenario_notes", "relevant_notes", "split_notes",
+           "is_assumption", "is_source", "clean_comment", "defaults_notes", "Setting", "scenario_settings",
+           "scenario_layers", "setting_keys", "same_value", "value_at", "NO_SOURCE", "FOR_THESE_RUNS",
+           "MODEL_DEFAULT"]
 
 #: The bundled defaults every scenario is read on top of.
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "defaults.toml"
@@ -33,6 +43,7 @@ class Note:
     value: str    # the value as written (shortened)
     text: str     # the comment
     file: str     # the file it is in
+    item: int | None = None   # for a comment on one item of an array: its index (from 0)
 
 
 _SOURCE_WORDS = re.compile(r"seed article|census|calendar|et al\.", re.I)
@@ -105,7 +116,13 @@ def _split_code(line: str) -> tuple[str, str]:
 
 
 def _bracket_depth(code: str) -> int:
-    depth, quote = 0, None
+    return _scan_brackets(code, 0)[0]
+
+
+def _scan_brackets(code: str, depth: int) -> tuple[int, int]:
+    """``(change of bracket depth, commas at depth 1)`` of a line of TOML code that
+    starts at ``depth`` (strings skipped): the commas separate an array's items."""
+    start, quote, commas = depth, None, 0
     for ch in code:
         if quote:
             if ch == quote:
@@ -116,7 +133,9 @@ def _bracket_depth(code: str) -> int:
             depth += 1
         elif ch in "]}":
             depth -= 1
-    return depth
+        elif ch == "," and depth == 1:
+            commas += 1
+    return depth - start, commas
 
 
 def _short(text: str, n: int = 90) -> str:
@@ -130,22 +149,32 @@ _CONTINUES = re.compile(r"^(\(|plus\b|and\b|or\b|but\b|with\b|then\b|which\b)")
 def file_notes(path: str | Path) -> tuple[list[Note], dict[str, str], str | None]:
     """Commented settings of one TOML file, the values it sets, and what it ``extends``.
 
+    Returns ``(notes, values, extends)`` (see :func:`text_notes`). The file is
+    read with :func:`sim.readers.read_user_text` (a regular UTF-8 file of
+    bounded size, else ScenarioError naming it).
+    """
+    return text_notes(read_user_text(path, "", "a scenario file"), path)
+
+
+def text_notes(text: str, path: str | Path = "") -> tuple[list[Note], dict[str, str], str | None]:
+    """Commented settings of the TOML ``text`` of the file ``path``.
+
     Returns ``(notes, values, extends)``: ``values`` maps each dotted key the
     file sets (tables, keys, arrays) to its value text, for telling whether a
     later file changes it. Comment lines before the first table or key (the
     file's preamble) are not notes; a comment block directly above a key
     belongs to it; a trailing comment that continues the previous line's
-    (starting with "(" or "plus", "and"..., or after a ";") joins it.
+    (starting with "(" or "plus", "and"..., or after a ";") joins it. A
+    comment on (or directly above) an item of a multi-line array is a note on
+    the array with ``item`` set to the item's index.
     """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
     notes: list[dict] = []
     values: dict[str, str] = {}
     table = ""
     pending: list[str] = []
     seen_code = False
     in_string: str | None = None
-    array: dict | None = None     # open multi-line array: {"key", "depth", "parts"}
+    array: dict | None = None     # open multi-line array: {"key", "depth", "parts", "items"}
     last_trailing: dict | None = None
     table_values: dict[str, list[str]] = {}
     for raw in text.splitlines():
@@ -167,12 +196,15 @@ def file_notes(path: str | Path) -> tuple[list[Note], dict[str, str], str | None
             if stripped.count(q) % 2 == 1:
                 in_string = q
         if array is not None:
+            index = array["items"]
+            change, commas = _scan_brackets(stripped, array["depth"])
             array["parts"].append(stripped)
-            array["depth"] += _bracket_depth(stripped)
+            array["depth"] += change
+            array["items"] += commas
             item = stripped.rstrip(",").strip()
             if (pending or comment) and item not in ("]", ""):
                 for c in ([" ".join(pending)] if pending else []) + ([comment] if comment else []):
-                    notes.append({"key": array["key"], "value": _short(item), "text": c})
+                    notes.append({"key": array["key"], "value": _short(item), "text": c, "item": index})
                 pending = []
             if array["depth"] <= 0:
                 values[array["key"]] = _short(" ".join(array["parts"]), 400)
@@ -190,11 +222,12 @@ def file_notes(path: str | Path) -> tuple[list[Note], dict[str, str], str | None
             if not m:
                 continue
             key = f"{table}.{m.group(1)}" if table else m.group(1)
+            key = key.replace('"', "")
             value = m.group(2)
             table_values.setdefault(table, []).append(f"{m.group(1)} = {_short(value, 30)}")
-            depth = _bracket_depth(value)
+            depth, commas = _scan_brackets(value, 0)
             if depth > 0:
-                array = {"key": key, "depth": depth, "parts": [value]}
+                array = {"key": key, "depth": depth, "parts": [value], "items": commas}
             else:
                 values[key] = _short(value, 400)
         if pending:
@@ -217,7 +250,7 @@ def file_notes(path: str | Path) -> tuple[list[Note], dict[str, str], str | None
             value = values.get(n["key"], "")
         elif n["key"] in values and value.rstrip().startswith("[") and _bracket_depth(value) > 0:
             value = values[n["key"]]
-        out.append(Note(n["key"], _short(value or "", 90), n["text"].strip(), str(path)))
+        out.append(Note(n["key"], _short(value or "", 90), n["text"].strip(), str(path), n.get("item")))
     extends = None
     try:
         extends = tomllib.loads(text).get("scenario", {}).get("extends")
@@ -286,3 +319,220 @@ def split_notes(notes: Sequence[Note]) -> tuple[list[Note], list[Note]]:
 def defaults_notes() -> list[Note]:
     """The notes of ``sim/defaults.toml`` alone (the model's own calibration facts)."""
     return file_notes(DEFAULTS_FILE)[0]
+
+
+# --------------------------------------------------------------------------- settings in use
+
+#: Keys never listed as settings (names and text, inheritance).
+UNLISTED_KEYS = ("scenario.name", "scenario.short_name", "scenario.description", "scenario.extends")
+#: What a setting without a comment says.
+NO_SOURCE = "Set by the user, no source given"
+#: What a setting changed for the runs (an override, not the scenario file) says.
+FOR_THESE_RUNS = "Set for these runs (not as in the scenario file), no source given"
+#: What the note of the model's own defaults says where it comes from.
+MODEL_DEFAULT = "model default"
+#: Files followed through ``extends`` at most (as the scenario reader allows).
+_MAX_LAYERS = 32
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a compared scenario, as the appendices list it.
+
+    ``key`` is a value, a table of parts (one per cohort or group) or a list
+    (dotted); ``value`` the resolved value (a Python value); ``notes`` the
+    comments that give its reason; ``origin`` says where the value comes
+    from: ``"default"`` (the model's defaults), ``"file"`` (the scenario file
+    or one it extends), ``"run"`` (set for these runs only, e.g. with
+    ``--set``) or ``"varied"`` (it changes between runs: a sweep or
+    posterior draws, described by ``varied``); ``file`` the file holding the
+    notes or value (None for the model's defaults and for run settings).
+    """
+
+    key: str
+    value: Any
+    notes: tuple[Note, ...]
+    origin: str
+    file: str | None = None
+    varied: str = ""
+    differs: bool = False      # the value is not the model's default
+
+    @property
+    def source(self) -> bool:
+        """Whether a comment on it cites a source (it is in no way varied)."""
+        return self.origin != "varied" and any(is_source(n.text) for n in self.notes)
+
+    @property
+    def assumption(self) -> bool:
+        return any(is_assumption(n.text) for n in self.notes)
+
+
+@dataclass
+class _Layer:
+    """One file of a scenario's chain: what it writes, its notes, and the scenario
+    as resolved up to it (None if it cannot be resolved on its own)."""
+
+    file: str | None            # None: the model's defaults
+    raw: dict
+    notes: list[Note]
+    effective: dict | None
+
+
+def setting_keys() -> tuple[str, ...]:
+    """Every setting of a scenario: the schema's values, tables of parts and lists."""
+    from ..schema import SCHEMA, Table
+
+    keys: list[str] = []
+
+    def walk(spec: Any, prefix: str) -> None:
+        if isinstance(spec, Table) and not spec.per_key:
+            for name, child in spec.fields.items():
+                walk(child, f"{prefix}.{name}" if prefix else name)
+        elif prefix not in UNLISTED_KEYS:
+            keys.append(prefix)
+
+    walk(SCHEMA, "")
+    return tuple(keys)
+
+
+def value_at(data: Any, dotted: str) -> Any:
+    """The value of ``dotted`` in nested tables and lists, or None."""
+    node = data
+    for part in dotted.split("."):
+        try:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return None
+    return node
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` with whole numbers as floats and one value per cohort spread to every
+    cohort, so that equal settings compare equal however they were written."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def same_value(key: str, a: Any, b: Any) -> bool:
+    """Whether two values of the setting ``key`` are the same setting."""
+    from ..schema import COHORTS, OneOrPerCohort, lookup_spec
+
+    try:
+        per_cohort = isinstance(lookup_spec(key), OneOrPerCohort)
+    except Exception:  # noqa: BLE001 - an unknown key is compared as it is
+        per_cohort = False
+    if per_cohort:
+        a, b = ({c: x for c in COHORTS} if isinstance(x, (int, float)) and not isinstance(x, bool) else x
+                for x in (a, b))
+    return _canonical(a) == _canonical(b)
+
+
+def _read_layer(path: Path) -> _Layer:
+    from ..scenario import load_scenario, parse_toml
+
+    text = read_user_text(path, "", "a scenario file")
+    raw = parse_toml(text, path)
+    notes = text_notes(text, path)[0]
+    try:
+        effective = load_scenario(path).data
+    except ScenarioError:       # a base file that is not a whole scenario on its own
+        effective = None
+    return _Layer(str(path), raw, notes, effective)
+
+
+def _defaults_layer() -> _Layer:
+    from ..scenario import default_data
+
+    text = read_user_text(DEFAULTS_FILE, "", "the model's defaults")
+    return _Layer(None, tomllib.loads(text), text_notes(text, DEFAULTS_FILE)[0], default_data())
+
+
+def scenario_layers(path: str | Path | None) -> list[_Layer]:
+    """The files of a scenario, most specific first (the file, what it ``extends``, ...),
+    then the model's defaults. A file that cannot be read ends the chain there."""
+    layers: list[_Layer] = []
+    seen: set[Path] = set()
+    current = Path(path) if path else None
+    while current is not None and len(layers) < _MAX_LAYERS:
+        try:
+            resolved = current.resolve()
+            if resolved in seen:
+                break
+            seen.add(resolved)
+            layer = _read_layer(current)
+        except (ScenarioError, OSError, RuntimeError, ValueError):
+            break
+        layers.append(layer)
+        parent = (layer.raw.get("scenario") or {}).get("extends")
+        current = current.parent / parent if isinstance(parent, str) and parent else None
+    return layers + [_defaults_layer()]
+
+
+def _notes_on(key: str, notes: Sequence[Note]) -> tuple[Note, ...]:
+    """The notes of one file on ``key``: on it, on a part of it, or on a table holding it."""
+    return tuple(n for n in notes
+                 if n.key == key or n.key.startswith(key + ".") or key.startswith(n.key + "."))
+
+
+def _reason(key: str, value: Any, layers: Sequence[_Layer]) -> tuple[tuple[Note, ...], _Layer | None]:
+    """The notes that give ``value`` of ``key`` its reason, and the file they are in.
+
+    The most specific file that writes the key (or a part of it) and
+    comments on it, provided the value it gives is ``value``; a file that
+    writes the same value without a comment leaves the reason to the files
+    below it. ``((), None)`` if no comment gives this value.
+    """
+    for layer in layers:
+        if value_at(layer.raw, key) is None:
+            continue
+        if layer.effective is not None and not same_value(key, value, value_at(layer.effective, key)):
+            return (), None
+        notes = _notes_on(key, layer.notes)
+        if notes:
+            return notes, layer
+    return (), None
+
+
+def scenario_settings(data: dict, path: str | Path | None,
+                      varied: dict[str, str] | None = None) -> list[Setting]:
+    """Every setting of a resolved scenario ``data`` that differs from the model's
+    defaults or carries a note, in the order of the schema.
+
+    ``path`` is the scenario file (its comments and those of the files it
+    extends give the reasons; None or an unreadable file: no comments);
+    ``varied`` maps dotted keys that change between runs (a sweep's keys,
+    posterior draws) to words saying how. A setting equal to the defaults is
+    listed only with a note of the model's defaults.
+    """
+    layers = scenario_layers(path)
+    top, defaults = layers[0], layers[-1]
+    varied = varied or {}
+    out = []
+    for key in setting_keys():
+        value = value_at(data, key)
+        if value is None:
+            continue
+        differs = not same_value(key, value, value_at(defaults.effective, key))
+        inside = {k: v for k, v in varied.items() if k == key or k.startswith(key + ".")}
+        notes, layer = _reason(key, value, layers)
+        if inside:          # the notes on what the file says apply only to the parts not varied
+            words = "; ".join(inside.values())
+            kept = () if key in varied else notes
+            out.append(Setting(key, value, kept, "varied", layer.file if layer else None, words, True))
+        elif top.file is not None and top.effective is not None and not same_value(
+                key, value, value_at(top.effective, key)):
+            out.append(Setting(key, value, (), "run", None, "", differs))
+        elif layer is not None:
+            origin = "default" if layer.file is None else "file"
+            out.append(Setting(key, value, notes, origin, layer.file, "", differs))
+        elif differs:
+            writer = next((l.file for l in layers if value_at(l.raw, key) is not None), top.file)
+            out.append(Setting(key, value, (), "file", writer, "", True))
+    return out
