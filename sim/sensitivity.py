@@ -64,12 +64,15 @@ def _load(batch_dir: Path) -> tuple[dict, pd.DataFrame]:
 
 
 def indices(manifest: dict, runs: pd.DataFrame) -> pd.DataFrame:
-    """A long table: scenario, measure, parameter and the indices."""
+    """A long table: scenario, measure, parameter, the indices and ``n``, the design's
+    base sample (Sobol: points = n x (parameters + 2); Morris: trajectories), so
+    that whoever quotes the table can say how large ``n`` should be."""
     from SALib.analyze import morris, sobol
 
     design = manifest["design"]
     problem = design["problem"]
     n_points = len(design["points"])
+    base = _base_sample(design)
     x = np.array([[p[k] for k in design["keys"]] for p in design["points"]], dtype=float)
     rows = []
     if "status" in runs:
@@ -94,8 +97,14 @@ def indices(manifest: dict, runs: pd.DataFrame) -> pd.DataFrame:
                                     f"the runs do not match the design ({err}); rerun the batch") from None
             for i, name in enumerate(problem["names"]):
                 rows.append({"scenario": scenario, "measure": measure, "parameter": name,
-                             **{k: float(v[i]) for k, v in values.items()}})
+                             **{k: float(v[i]) for k, v in values.items()}, "n": base})
     return pd.DataFrame(rows)
+
+
+def _base_sample(design: dict) -> int | None:
+    """The design's ``n`` (``[sample] n`` of the batch file), None if it has none."""
+    n = (design.get("options") or {}).get("n")
+    return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None
 
 
 def chart(table: pd.DataFrame, path: Path, warning: str = "", short: dict[str, str] | None = None) -> None:
@@ -111,7 +120,8 @@ def run_sensitivity(batch_dir: str | Path) -> list[Path]:
     """Compute the indices of a finished batch; write sensitivity.csv and .png.
 
     Issues a :class:`DesignWarning` (one line) when the design is too small
-    to rank the parameters, saying how large ``n`` should be.
+    to rank the parameters, saying how large ``n`` should be: computed from the
+    whole table (every scenario), the same line the chart and a report quote.
     """
     batch_dir = Path(batch_dir)
     manifest, runs = _load(batch_dir)
@@ -119,10 +129,7 @@ def run_sensitivity(batch_dir: str | Path) -> list[Path]:
     table = indices(manifest, runs)
     if table.empty:
         raise ScenarioError(batch_dir, "", "no measure varies across the design points")
-    design = manifest["design"]
-    n = (design.get("options") or {}).get("n")
-    first = table[table["scenario"] == table["scenario"].iloc[0]]
-    warning = design_warning(first, n) if design["method"] == "sobol" else ""
+    warning = design_warning(table) if manifest["design"]["method"] == "sobol" else ""
     csv_path, png_path = batch_dir / "sensitivity.csv", batch_dir / "sensitivity.png"
     with FolderLock(batch_dir, "sensitivity"):
         write_atomically(csv_path, lambda p: spreadsheet_safe(table).to_csv(p, index=False))

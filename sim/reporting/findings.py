@@ -25,7 +25,8 @@ from .text import (NO_DATA, fmt_change, fmt_hours, fmt_pct, fmt_people, fmt_trus
 __all__ = ["awareness_title", "time_to_reach_title", "first_source_title", "trust_title",
            "cohorts_title", "last_cohorts", "Recommendation", "recommend", "executive_summary",
            "uncertainty", "format_measure", "headline_text", "summary_markdown", "summary_csv",
-           "sensitivity_notes", "SensitivityNote", "design_warning"]
+           "sensitivity_notes", "SensitivityNote", "design_warning", "sensitivity_sentences",
+           "robustness_rows", "deciding_words"]
 
 
 def _median(q: dict[str, list[float]], name: str) -> float:
@@ -397,7 +398,8 @@ def _robust_row(robustness: pd.DataFrame | None, scenario: str, measure: str):
 
 @dataclass
 class SensitivityNote:
-    """What a sensitivity table says about one measure: the parameters that matter most."""
+    """What a sensitivity table says about one measure: the parameters that matter most
+    (largest index first) and the design's warning (the same for every note of a table)."""
 
     scenario: str
     measure: str
@@ -417,9 +419,12 @@ def design_warning(table: pd.DataFrame, n: int | None = None) -> str:
     (for indices above 0.05), or a first-order index exceeds its total-order
     index by more than its interval; says roughly how large the base sample
     ``n`` should be (half-widths shrink as 1/sqrt(n)) to get half-widths of
-    at most :data:`TARGET_HALF_WIDTH`. Empty when fine or not a Sobol table.
+    at most :data:`TARGET_HALF_WIDTH`. ``n`` is the table's own ``n`` column
+    (written by ``sensitivity``) when it has one, else the argument. One
+    table gives one line, wherever it is quoted (command line, chart, report).
+    Empty when fine or not a Sobol table.
     """
-    if table.empty or "ST" not in table:
+    if table is None or table.empty or "ST" not in table:
         return ""
     st, st_c = table["ST"].astype(float), table["ST_conf"].astype(float)
     s1, s1_c = table["S1"].astype(float), table["S1_conf"].astype(float)
@@ -437,10 +442,21 @@ def design_warning(table: pd.DataFrame, n: int | None = None) -> str:
     if negative.any() and not inverted.any():
         reasons.append("negative indices")
     factor = (worst / TARGET_HALF_WIDTH) ** 2 if worst > TARGET_HALF_WIDTH else 4.0
-    need = f"n of at least {int(_round_up_pow2((n or 16) * factor))}" if n else \
+    n = _base_sample(table, n)
+    need = f"n of at least {int(_round_up_pow2(n * factor))}" if n else \
         f"about {math.ceil(factor)} times the current n"
     return (f"Design too small to rank parameters ({join_words(reasons)}; widest ±{worst:.2f}): "
             f"rerun with {need}.")
+
+
+def _base_sample(table: pd.DataFrame, n: int | None) -> int | None:
+    """The Sobol base sample ``n``: the table's ``n`` column if it holds one whole
+    number above 0, else ``n`` (None when unknown)."""
+    if "n" in table:
+        values = pd.to_numeric(table["n"], errors="coerce").dropna().unique()
+        if len(values) == 1 and values[0] >= 1 and float(values[0]).is_integer():
+            return int(values[0])
+    return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None
 
 
 def _round_up_pow2(x: float) -> int:
@@ -448,23 +464,74 @@ def _round_up_pow2(x: float) -> int:
 
 
 def sensitivity_notes(table: pd.DataFrame, label, names: Sequence[str], n: int | None = None,
-                      top: int = 2) -> list[SensitivityNote]:
+                      top: int = 3) -> list[SensitivityNote]:
     """Per compared scenario and measure: the ``top`` parameters by total-order
-    index (Sobol) or mu* (Morris), labelled with ``label(key)``."""
+    index (Sobol) or mu* (Morris), labelled with ``label(key)``. The design's
+    warning (:func:`design_warning`) is computed once, from the rows of the
+    compared scenarios, and carried by every note."""
     if table is None or table.empty:
         return []
-    out = []
     sobol = "ST" in table
     value, conf = ("ST", "ST_conf") if sobol else ("mu_star", "mu_star_conf")
-    for (scenario, measure), g in table.groupby(["scenario", "measure"], sort=False):
-        if scenario not in names:
-            continue
+    ours = table[table["scenario"].isin(list(names))]
+    warning = design_warning(ours, n) if sobol else ""
+    out = []
+    for (scenario, measure), g in ours.groupby(["scenario", "measure"], sort=False):
         g = g.sort_values(value, ascending=False).head(top)
         out.append(SensitivityNote(scenario, measure, "Sobol" if sobol else "Morris",
                                    [(label(p), float(v), float(c)) for p, v, c in
-                                    zip(g["parameter"], g[value], g[conf])],
-                                   design_warning(table[table["scenario"] == scenario], n) if sobol else ""))
+                                    zip(g["parameter"], g[value], g[conf])], warning))
     return out
+
+
+def sensitivity_sentences(notes: list[SensitivityNote], short: dict[str, str]) -> list[str]:
+    """What the sensitivity analysis says, once: when its design cannot rank the
+    assumptions, one sentence with its warning (the ``n`` it needs) and no ranking;
+    otherwise one sentence per scenario naming what matters most for each measure."""
+    if not notes:
+        return []
+    plans = join_words([short.get(s, s) for s in dict.fromkeys(n.scenario for n in notes)])
+    warning = next((n.warning for n in notes if n.warning), "")
+    if warning:
+        return [f"Sensitivity ({plans}): the analysis cannot say which assumptions matter most. "
+                f"{warning}"]
+    out = []
+    for scenario in dict.fromkeys(n.scenario for n in notes):
+        mine = [n for n in notes if n.scenario == scenario and n.top]
+        if mine:
+            out.append(_ranking_sentence(short.get(scenario, scenario), mine))
+    return out
+
+
+def _ranking_sentence(plan: str, notes: list[SensitivityNote]) -> str:
+    """One scenario's ranking: the leading assumption(s) of each measure, measures that
+    share them together, each with its index and 95% half-width."""
+    sobol = notes[0].method == "Sobol"
+    groups: dict[str, list[str]] = {}
+    for note in notes:
+        lead = _leaders(note.top)
+        figures = ", ".join(f"{v:.2f} ± {c:.2f}" for _, v, c in lead)
+        m = BY_KEY.get(note.measure)
+        groups.setdefault(_either(lead), []).append(f"{_measure_words(m, note.measure)} ({figures})")
+    parts = [f"{who} for {join_words(what)}" for who, what in groups.items()]
+    index = "total-order index" if sobol else "mu*"
+    return (f"Sensitivity ({plan}; {notes[0].method} {index} ± its 95% interval): what matters most "
+            f"is " + "; ".join(parts) + ".")
+
+
+def _leaders(top: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+    """The largest index and those whose interval reaches its interval (not told apart)."""
+    first = top[0]
+    floor = first[1] - abs(first[2])
+    return [first] + [t for t in top[1:] if t[1] + abs(t[2]) >= floor]
+
+
+def _either(lead: list[tuple[str, float, float]]) -> str:
+    """"A", or "A or B (not told apart)" for leaders whose intervals overlap."""
+    labels = [t[0] for t in lead]
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " or " + labels[-1] + " (not told apart)"
 
 
 def uncertainty(runs_per_scenario: int, paired_draws: bool, sensitivity: list[SensitivityNote],
@@ -491,15 +558,7 @@ def uncertainty(runs_per_scenario: int, paired_draws: bool, sensitivity: list[Se
                    "coverage reaches, how far people trust each source and the other inputs marked as "
                    "assumptions in the appendix are each fixed at one value. If those values are wrong, "
                    "every plan moves, and the gaps between them may change.")
-    for note in sensitivity:
-        parts = [f"{lab} ({note.method} {'total-order index' if note.method == 'Sobol' else 'mu*'} "
-                 f"{v:.2f} ± {c:.2f})" for lab, v, c in note.top]
-        measure = BY_KEY[note.measure].label if note.measure in BY_KEY else note.measure
-        text = (f"Sensitivity ({short.get(note.scenario, note.scenario)}, {measure}): the assumptions "
-                f"that matter most are {join_words(parts)}.")
-        if note.warning:
-            text += f" Caution: {note.warning}"
-        out.append(text)
+    out.extend(sensitivity_sentences(sensitivity, short))
     if robustness is not None and not robustness.empty:
         out.extend(robustness_sentences(robustness, short))
     if not sensitivity and (robustness is None or robustness.empty):
@@ -508,22 +567,31 @@ def uncertainty(runs_per_scenario: int, paired_draws: bool, sensitivity: list[Se
 
 
 def robustness_sentences(robustness: pd.DataFrame, short: dict[str, str]) -> list[str]:
-    """One sentence per scenario: in what share of plausible worlds it beats the baseline."""
+    """One sentence per scenario: in what share of plausible worlds it beats the baseline
+    (and, where some worlds tie, in what share it does exactly as well)."""
     out = []
     for scenario, rows in robustness.groupby("scenario", sort=False):
         base = rows["baseline"].iloc[0] if "baseline" in rows else None
         against = short.get(base, base) if isinstance(base, str) and base else "the baseline"
-        shares: dict[str, list[str]] = {}
+        shares: dict[tuple[str, str], list[str]] = {}
         for _, r in rows.iterrows():
             m = BY_KEY.get(r["measure"])
-            shares.setdefault(fmt_pct(float(r["share_better"])), []).append(_measure_words(m, r["measure"]))
-        parts = [f"{share} of them on {join_words(words)}" for share, words in shares.items()]
+            shares.setdefault(_shares(r), []).append(_measure_words(m, r["measure"]))
+        parts = [f"{better} of them on {join_words(words)}{tied}" for (better, tied), words in shares.items()]
         if len(shares) == 1 and len(rows) > 1:
-            parts = [f"{next(iter(shares))} of them on every measure compared"]
+            better, tied = next(iter(shares))
+            parts = [f"{better} of them on every measure compared{tied}"]
         out.append(f"Robustness ({short.get(scenario, scenario)}): across {_worlds(rows.iloc[0])} whose "
                    f"assumptions were drawn within their plausible ranges, it did better than {against} in "
                    + "; ".join(parts) + " (table below).")
     return out
+
+
+def _shares(row: pd.Series) -> tuple[str, str]:
+    """``("81%", " (as well in 19%)")``: the share of worlds better, and of worlds tied if any."""
+    tied = _number(row, "share_tied")
+    return (fmt_pct(float(row["share_better"])),
+            f" (as well in {fmt_pct(tied)})" if math.isfinite(tied) and tied >= 0.005 else "")
 
 
 def _measure_words(m: Measure | None, key: str) -> str:
@@ -534,7 +602,8 @@ def _measure_words(m: Measure | None, key: str) -> str:
 
 
 def robustness_rows(robustness: pd.DataFrame | None, short: dict[str, str]) -> list[dict[str, str]]:
-    """The robustness table for the report: plan, measure, share of worlds better, difference."""
+    """The robustness table for the report: plan, measure, share of worlds better, difference,
+    and what decides where it is better (:func:`deciding_words`, from the row's own values)."""
     if robustness is None or robustness.empty:
         return []
     rows = []
@@ -546,23 +615,70 @@ def robustness_rows(robustness: pd.DataFrame | None, short: dict[str, str]) -> l
                      "better": fmt_pct(float(r["share_better"])),
                      "difference": f"{_robust_value(m, r['diff_median'])} ({_robust_value(m, r['diff_p10'])} "
                                    f"to {_robust_value(m, r['diff_p90'])})",
-                     "when": str(r["box"]) if "box" in r and isinstance(r["box"], str) and r["box"] else ""})
+                     "when": deciding_words(r)})
     return rows
 
 
+def deciding_words(row: pd.Series) -> str:
+    """What decides where a plan is better on one measure, in a robustness row's own terms.
+
+    - a box (``box`` and ``box_of``): "better mainly when X below 0.4 (in 80% of
+      such worlds; they hold 90% of the worlds where it is better)", or "not
+      better ..." as ``box_of`` says;
+    - an assumption without a box (``decided_by``): "whether it is better depends
+      most on X";
+    - a mixed outcome (better in some worlds, not in others) that no assumption
+      decides: "no single assumption was found to decide it" (only from a table with a
+      ``decided_by`` column, i.e. one that says it looked);
+    - otherwise nothing.
+    """
+    share = _number(row, "share_better")
+    if not 0 < share < 1:
+        return ""
+    box, box_of, by = (_cell(row, c) for c in ("box", "box_of", "decided_by"))
+    if box and box_of in ("better", "not better"):
+        text = f"{box_of} mainly when {box}"
+        density, coverage = (_number(row, c) for c in ("box_density", "box_coverage"))
+        if math.isfinite(density) and math.isfinite(coverage):
+            text += (f" (in {fmt_pct(density)} of such worlds; they hold {fmt_pct(coverage)} of the "
+                     f"worlds where it is {box_of})")
+        return text
+    if by:
+        from .scenarios import key_label
+
+        return f"whether it is better depends most on {key_label(by)}"
+    return "no single assumption was found to decide it" if "decided_by" in row.index else ""
+
+
+def _cell(row: pd.Series, column: str) -> str:
+    """A text cell of a robustness row; "" when absent or empty (read back as NaN)."""
+    value = row.get(column, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _number(row: pd.Series, column: str) -> float:
+    """A number cell of a robustness row; NaN when absent or not a number."""
+    value = pd.to_numeric(pd.Series([row.get(column, math.nan)]), errors="coerce").iloc[0]
+    return float(value)
+
+
 def _robust_value(m: Measure | None, x) -> str:
-    """A signed difference in the measure's units (``+3 h``, ``-4.5%``, ``+0.021``)."""
+    """A signed difference in the measure's units (``+31 h``, ``−0.2 h``, ``−4.5 points``,
+    ``+0.021``); one that rounds to zero is shown as zero, without a sign (``0.0 h``)."""
     x = float(x)
     if m is None or math.isnan(x):
         text = f"{x:+.3g}"
     elif m.kind == "hours":
-        text = f"{x:+.0f} h"
+        text = f"{x:+.0f} h" if abs(x) >= 9.95 else f"{x:+.1f} h"
     elif m.kind == "share":
         text = f"{100 * x:+.1f} points"
     elif m.kind == "people":
         text = ("+" if x >= 0 else "") + fmt_people(x)
     else:
         text = f"{x:+.3f}"
+    number = text.split()[0]
+    if number[:1] in "+-" and any(c.isdigit() for c in number) and not any(c in "123456789" for c in number):
+        text = text[1:]
     return text.replace("-", "\u2212", 1) if text.startswith("-") else text
 
 
