@@ -11,22 +11,23 @@ prints from it without reading anything again.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import __version__
 from ..files import check_claimable, claim_folder, clean_stale_temporaries, write_atomically
-from . import charts, findings, stats, sweeps
+from . import charts, findings, points, stats, sweeps
 from .config import ReportOptions, logo_data_uri
 from .notes import DEFAULTS_FILE, Note, clean_comment, relevant_notes, split_notes
 from .results import Results
-from .scenarios import campaign_rows, key_label, note_value, other_differences, timeline
+from .scenarios import campaign_rows, key_label, note_value, other_differences, shared_label, timeline
 from .style import scenario_colours
 
 __all__ = ["Report", "build_report", "write_report", "CAPTIONS", "find_table"]
@@ -70,14 +71,26 @@ class Report:
     sweep_keys: list[str]
     titles: dict[str, str] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    sweep: points.Sweep | None = None
+    shown: pd.DataFrame | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    chart_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def short(self) -> dict[str, str]:
         return self.results.short
 
+    @property
+    def drawn(self) -> pd.DataFrame:
+        """The rows of ``summary`` the charts draw (a sweep's best and worst settings; else all)."""
+        return self.summary if self.shown is None else self.shown
+
     def headline_text(self) -> str:
-        """The plain-text headline table the command line prints."""
-        return findings.headline_text(self.summary, self.short)
+        """The plain-text headline table the command line prints, led by the measure
+        the recommendation ranks by; a sweep's, one row per setting."""
+        return findings.headline_text(self.summary, self.labels or self.short, self.recommendation.criterion,
+                                      ", ".join(shared_label(k, self.results.scenarios) for k in self.sweep_keys)
+                                      if self.sweep is not None else "scenario")
 
 
 def find_table(results: Results, name: str, given: Path | None = None) -> pd.DataFrame | None:
@@ -112,23 +125,26 @@ def build_report(results: Results, options: ReportOptions | None = None,
     options = options or ReportOptions()
     options.check("options")
     runs, ts, infos = results.runs, results.timeseries, results.scenarios
-    summary = stats.summary_table(runs, infos, ts, cohorts)
-    rec = findings.recommend(summary, runs)
     robustness = find_table(results, "robustness.csv", options.robustness)
     sensitivity = find_table(results, "sensitivity.csv", options.sensitivity)
     keys = stats.sweep_keys(runs, results.design) if results.has_design else []
-    sweep_text = findings.sweep_finding(runs, keys, key_label, results.short) if keys else None
     posterior = bool((results.manifest.get("batch") or {}).get("draws"))
-    bullets = findings.executive_summary(summary, runs, results.short, rec, robustness, sweep_text,
-                                         posterior)
+    if keys:
+        parts = _sweep_parts(results, keys, cohorts)
+    else:
+        summary = stats.summary_table(runs, infos, ts, cohorts)
+        rec = findings.recommend(summary, runs)
+        bullets = findings.executive_summary(summary, runs, results.short, rec, robustness, None, posterior)
+        parts = _Parts(None, summary, summary, rec, bullets, (runs, ts, infos), results.short)
+    sweep, summary, shown, rec, bullets, (c_runs, c_ts, c_infos), labels = parts
     n_sobol = (results.design.get("options") or {}).get("n") if results.design.get("method") == "sobol" else None
     notes = findings.sensitivity_notes(sensitivity, key_label, results.names, n_sobol) if sensitivity is not None else []
     warning = next((n.warning for n in notes if n.warning), "")
-    per = int(stats.ok_runs(runs).groupby("scenario").size().min())
+    per = int(summary["runs"].min())                # runs of one plan, at one setting in a sweep
     drawn = sorted({k for draw in (results.manifest.get("batch") or {}).get("draws") or [] for k in draw})
     uncertainty = findings.uncertainty(per, len(infos) > 1, notes, robustness, results.short,
                                        [key_label(k) for k in drawn])
-    figures = charts.all_charts(runs, ts, infos, "slide", cohorts)
+    figures = charts.all_charts(c_runs, c_ts, c_infos, "slide", cohorts)
     for key_, measure, fig in sweeps.sweep_charts(runs, infos, keys, "slide"):
         figures[f"sweep_{measure}"] = fig
     pages = {stem: _png(fig) for stem, fig in figures.items()}    # the chart files, and the page's images
@@ -139,7 +155,42 @@ def build_report(results: Results, options: ReportOptions | None = None,
         pages["sensitivity"] = _png(fig)
     titles = {stem: fig.get_suptitle() for stem, fig in figures.items()}
     return Report(results, options, summary, rec, bullets, uncertainty, sensitivity, warning, robustness,
-                  figures, pages, keys, titles)
+                  figures, pages, keys, titles, sweep=sweep, shown=shown, labels=labels,
+                  chart_labels={i.name: i.short for i in c_infos})
+
+
+class _Parts(NamedTuple):
+    """What the report is made of: one row of ``summary`` per plan (per scenario and
+    setting in a sweep), the rows the charts draw (``shown``) and their runs, series
+    and scenarios (``drawn``), and each row's short label."""
+
+    sweep: points.Sweep | None
+    summary: pd.DataFrame
+    shown: pd.DataFrame
+    recommendation: findings.Recommendation
+    bullets: list[str]
+    drawn: tuple
+    labels: dict[str, str]
+
+
+def _sweep_parts(results: Results, keys: Sequence[str], cohorts: str) -> _Parts:
+    """A sweep's plans (one per scenario and point), its table per point, the rows the
+    charts draw, the best setting as the "recommendation", the bullets, the drawn
+    plans' runs, series and infos, and each plan's short label."""
+    sweep = points.sweep_of(results, keys)
+    summary = points.point_table(sweep, cohorts=cohorts)
+    criterion = findings.criterion_of(summary)
+    drawn = points.drawn_plans(sweep, summary, criterion)
+    ranked = points.ranked_points(summary, sweep.plans[0].scenario, criterion)
+    best = next(p.name for p in sweep.plans if p.point == ranked[0])
+    rec = findings.Recommendation(sweep.names[0], best, criterion)
+    labels = {k: shared_label(k, results.scenarios) for k in keys}
+    bullets = findings.sweep_summary(summary, keys, results.short, sweep.method, labels)
+    shown = summary[summary["scenario"].isin(drawn)]
+    c_runs, c_ts, c_infos = sweep.subset(drawn)
+    chart = points.chart_labels(sweep, drawn, summary, criterion)
+    c_infos = [dataclasses.replace(i, short=chart[i.name]) for i in c_infos]
+    return _Parts(sweep, summary, shown, rec, bullets, (c_runs, c_ts, c_infos), sweep.short)
 
 
 # --------------------------------------------------------------------------- HTML context
@@ -249,8 +300,9 @@ def context(report: Report) -> dict[str, Any]:
     """Everything the template shows (plain data: strings, numbers, lists, dicts)."""
     res, opts = report.results, report.options
     infos = res.scenarios
-    names = list(report.summary["scenario"])
-    colours = scenario_colours([s.name for s in infos] + names)
+    names = list(report.drawn["scenario"])
+    drawn_infos = [i for i in report.sweep.infos if i.name in names] if report.sweep else infos
+    colours = scenario_colours([s.name for s in drawn_infos] + names)
     root = _project_root(infos)
     logo = logo_data_uri(opts.logo) if opts.logo is not None else None
     figures = []
@@ -258,24 +310,27 @@ def context(report: Report) -> dict[str, Any]:
         if stem in report.page_images:
             figures.append({"id": stem, "uri": _data_uri(report.page_images[stem], "image/png"),
                             "alt": report.titles.get(stem, stem.replace("_", " ")),
-                            "caption": CAPTIONS.get(stem, sweeps.CAPTION), "sweep": stem.startswith("sweep_")})
-    by_key = {m.key: m for m in stats.table_measures(report.summary)}
+                            "caption": _caption(report, stem), "sweep": stem.startswith("sweep_")})
+    by_key = {m.key: m for m in stats.table_measures(report.drawn)}
+    compared = [s for s in infos if s.name in set(report.drawn.get("plan", report.drawn["scenario"]))]
     return {
         "options": opts, "logo": logo, "version": opts.version or "draft",
         "producer": f"breachsim {__version__}", "code": _methods(report)["code"][:12],
         "bullets": report.bullets,
         "key_figure": {"uri": _data_uri(report.page_images["awareness"], "image/png"),
                        "alt": report.titles.get("awareness", "awareness of affected customers over time"),
-                       "caption": CAPTIONS["awareness"]},
-        "scenarios": [{"name": s.name, "short": s.short, "colour": colours.get(s.name, "#888"),
-                       "description": s.description, "file": _rel(s.file, root) if s.file else "",
-                       "timeline": timeline(s)} for s in infos if s.name in names],
-        "campaigns": campaign_rows([s for s in infos if s.name in names]),
-        "differences": other_differences([s for s in infos if s.name in names]),
-        "columns": [{"name": n, "short": res.short.get(n, n), "colour": colours.get(n, "#888")} for n in names],
-        "runs": [int(r) for r in report.summary["runs"]],
-        "body_table": _table(report.summary, [by_key[k] for k in BODY_MEASURES if k in by_key]),
-        "full_table": _table(report.summary, list(by_key.values())),
+                       "caption": _caption(report, "awareness")},
+        "scenarios": _timelines(report, colours, root),
+        "plans": [{"name": s.name, "short": s.short, "colour": colours.get(s.name, "#888"),
+                   "description": s.description} for s in compared],
+        "campaigns": points.merged_campaigns(report.sweep) if report.sweep else campaign_rows(compared),
+        "differences": [d for d in other_differences(compared) if d["key"] not in report.sweep_keys],
+        "columns": [{"name": n, "short": (report.chart_labels or res.short).get(n, n), "colour": colours.get(n, "#888")}
+                    for n in names],
+        "runs": [int(r) for r in report.drawn["runs"]],
+        "body_table": _table(report.drawn, [by_key[k] for k in BODY_MEASURES if k in by_key]),
+        "full_table": _table(report.drawn, list(by_key.values())),
+        "sweep": _sweep_context(report, colours),
         "figures": [f for f in figures if not f["sweep"]],
         "sweep_figures": [f for f in figures if f["sweep"]],
         "sweep_keys": [key_label(k) for k in report.sweep_keys],
@@ -289,6 +344,43 @@ def context(report: Report) -> dict[str, Any]:
         "not_reached": findings.fmt_hours(math.inf),
         "cohort_basis": report.summary.attrs.get("cohort_basis", ""),
     }
+
+
+def _caption(report: Report, stem: str) -> str:
+    """A chart's caption; in a sweep, the standard charts say which settings they draw."""
+    caption = CAPTIONS.get(stem, sweeps.CAPTION)
+    if report.sweep is None or stem.startswith("sweep_"):
+        return caption
+    shown = [report.sweep.plan(n).name for n in report.drawn["scenario"]]
+    total = len(report.sweep.plans)
+    which = (f"Each of the {total} settings of the sweep" if len(shown) == total else
+             f"The best and the worst of the {total} settings of the sweep by "
+             f"{findings.ranking_words(report.recommendation.criterion)}")
+    if stem != "awareness":         # the key figure lists them; the others refer to the table
+        return f"{which}, as marked in the table of settings. {caption}"
+    return f"{which} ({'; '.join(shown)}), each a plan of its own. {caption}"
+
+
+def _timelines(report: Report, colours: dict[str, str], root: Path | None) -> list[dict[str, Any]]:
+    """Appendix E's entries: each plan's channel events (a sweep's, per setting)."""
+    file_of = lambda s: _rel(s.file, root) if s.file else ""  # noqa: E731
+    if report.sweep is not None:
+        return points.timeline_entries(report.sweep, list(report.drawn["scenario"]), colours, file_of)
+    names = set(report.summary["scenario"])
+    return [{"name": s.name, "short": s.short, "colour": colours.get(s.name, "#888"), "plan": s.name,
+             "description": s.description, "file": file_of(s), "timeline": timeline(s)}
+            for s in report.results.scenarios if s.name in names]
+
+
+def _sweep_context(report: Report, colours: dict[str, str]) -> dict[str, Any] | None:
+    """What the compared, results and sweep sections say of a sweep; None without one."""
+    if report.sweep is None:
+        return None
+    drawn = list(report.drawn["scenario"])
+    return {**points.compared_context(report.sweep, report.summary),
+            "table": points.results_context(report.sweep, report.summary, report.recommendation.criterion,
+                                            drawn, colours),
+            "pooled": points.pooled_bands(report.results.runs, report.sweep_keys)}
 
 
 # --------------------------------------------------------------------------- writing

@@ -19,11 +19,11 @@ from ..schema import COHORTS
 from . import stats
 from .escape import markdown_text, spreadsheet_safe
 from .stats import BY_KEY, COHORT_WORDS, Measure, Paired
-from .text import (NO_DATA, fmt_change, fmt_hours, fmt_pct, fmt_people, fmt_trust, join_words,
-                   plural)
+from .text import fmt_hours, fmt_pct, fmt_people, fmt_trust, fmt_value, join_words, plural
 
 __all__ = ["awareness_title", "time_to_reach_title", "first_source_title", "trust_title",
            "cohorts_title", "last_cohorts", "Recommendation", "recommend", "executive_summary",
+           "next_best_bullet", "criterion_of", "ranking_words", "sweep_summary", "CRITERIA", "HEADLINE",
            "uncertainty", "format_measure", "headline_text", "summary_markdown", "summary_csv",
            "sensitivity_notes", "SensitivityNote", "design_warning", "sensitivity_sentences",
            "robustness_rows", "deciding_words"]
@@ -40,6 +40,13 @@ def _soonest(order: Sequence[str], hours: dict[str, list[float]]) -> tuple[str, 
     return base, fastest, _median(hours, base), _median(hours, fastest)
 
 
+def _runner_up(order: Sequence[str], hours: dict[str, list[float]]) -> str:
+    """The alternative (not the first) with the lowest median (no data last); ties go to the first."""
+    others = list(order[1:])
+    return min(others, key=lambda n: (math.isnan(_median(hours, n)), _sort_value(_median(hours, n)),
+                                      others.index(n)))
+
+
 # --------------------------------------------------------------------------- chart titles
 
 def _h(hours: float) -> str:
@@ -53,6 +60,10 @@ def awareness_title(order: Sequence[str], h50: dict[str, list[float]], short: di
         return f"{short[order[0]]}: half of affected customers know within {_h(_median(h50, order[0]))}"
     base, fastest, fb, ff = _soonest(order, h50)
     if fastest == base or not ff < fb:
+        second = _runner_up(order, h50)
+        if not math.isnan(_median(h50, second)) and _h(_median(h50, second)) != _h(fb):
+            return (f"{short[base]} informs affected customers soonest: half know within {_h(fb)} "
+                    f"({short[second]}: {_h(_median(h50, second))})")
         return (f"No alternative informs affected customers sooner than {short[base]} "
                 f"(half know within {_h(fb)})")
     return (f"{short[fastest]}: half of affected customers know within {_h(ff)} "
@@ -65,6 +76,10 @@ def time_to_reach_title(order: Sequence[str], h90: dict[str, list[float]], short
         return f"{short[order[0]]}: 90% of affected customers know within {_h(_median(h90, order[0]))}"
     base, fastest, fb, ff = _soonest(order, h90)
     if fastest == base or not ff < fb:
+        second = _runner_up(order, h90)
+        if not math.isnan(_median(h90, second)) and _h(_median(h90, second)) != _h(fb):
+            return (f"{short[base]} reaches 90% of affected customers soonest, in {_h(fb)} "
+                    f"({short[second]}: {_h(_median(h90, second))})")
         return f"No alternative reaches 90% of affected customers sooner than {short[base]} ({_h(fb)})"
     return f"{short[fastest]} reaches 90% of affected customers in {_h(ff)} ({short[base]}: {_h(fb)})"
 
@@ -137,59 +152,84 @@ def cohorts_title(order: Sequence[str], table: pd.DataFrame, hours: float, short
 # --------------------------------------------------------------------------- measures as text
 
 def format_measure(row: pd.Series, m: Measure) -> tuple[str, str]:
-    """``(median, "p10-p90")`` of one measure, formatted for people (``"30 h", "29-31 h"``)."""
+    """``(median, "p10-p90")`` of one measure, formatted for people (``"30 h", "29-31 h"``)
+    by :func:`~sim.reporting.text.fmt_value`, the formatter of every figure in the report."""
     mid, lo, hi = (float(row.get(f"{m.key}_{s}", math.nan)) for s in ("median", "p10", "p90"))
-    a, b = _fmt(m.kind, lo), _fmt(m.kind, hi)
+    a, b = fmt_value(m.kind, lo), fmt_value(m.kind, hi)
     if a == b:
-        return _fmt(m.kind, mid), a
+        return fmt_value(m.kind, mid), a
     if m.kind == "hours" and math.isinf(hi) and math.isfinite(lo):
-        return _fmt(m.kind, mid), f"{a} to {_fmt(m.kind, hi)}"
+        return fmt_value(m.kind, mid), f"{a} to {fmt_value(m.kind, hi)}"
+    if m.kind == "people" and b.endswith(" M") and not a.endswith(" M") and 0 <= lo < 1e6:
+        a = f"{lo / 1e6:.2f}".rstrip("0").rstrip(".") + " M"      # one unit for the range: 0.9-1.19 M
     for unit in (" h", "%", " M"):
-        if a.endswith(unit) and b.endswith(unit) and m.kind != "change":
-            return _fmt(m.kind, mid), f"{a[: -len(unit)]}–{b}"
+        if a.endswith(unit) and b.endswith(unit) and m.kind != "change" and a[0] not in "<>":
+            return fmt_value(m.kind, mid), f"{a[: -len(unit)]}–{b}"
     sep = " to " if m.kind == "change" or a.startswith("-") else "–"
-    return _fmt(m.kind, mid), f"{a}{sep}{b}"
+    return fmt_value(m.kind, mid), f"{a}{sep}{b}"
 
 
-def _fmt(kind: str, x: float) -> str:
-    if kind == "hours":
-        return fmt_hours(x, days=False)
-    if kind == "share":
-        return fmt_pct(x, 1 if not math.isnan(x) and abs(x) < 0.1 else 0)
-    if kind == "people":
-        return fmt_people(x)
-    if kind == "trust":
-        return NO_DATA if math.isnan(x) else f"{x:.3f}"
-    if kind == "change":
-        return fmt_change(x)
-    return f"{x:g}"
-
-
-#: Measures printed by the command line after a comparison: (key, short header).
+#: Measures printed by the command line after a comparison: (key, short header). The
+#: measure the recommendation ranks by (:data:`CRITERIA`) leads; the others follow in this order.
 HEADLINE = (
+    ("unaware_affected_people_24h", "unaware at 24 h"),
     ("hours_to_50pct_affected", "50% know"),
     ("hours_to_90pct_affected", "90% know"),
     ("unaware_affected_share_72h", "unaware at 72 h"),
     ("share_affected_first_from_company", "first from company"),
     ("final_company_trust_affected", "trust at end"),
 )
+#: Most rows the command line prints of a sweep (the best and the worst half each beyond it).
+HEADLINE_ROWS = 20
 
 
-def headline_text(summary: pd.DataFrame, short: dict[str, str] | None = None) -> str:
-    """A compact plain-text table of the headline measures (median, 10-90% range)."""
-    header = ["scenario"] + [label for _, label in HEADLINE]
+def criterion_of(summary: pd.DataFrame) -> Measure:
+    """The measure plans are ranked by: the first of :data:`CRITERIA` the summary has figures of."""
+    return next((BY_KEY[k] for k in CRITERIA if f"{k}_median" in summary and summary[f"{k}_median"].notna().any()),
+                BY_KEY["hours_to_50pct_affected"])
+
+
+def headline_text(summary: pd.DataFrame, short: dict[str, str] | None = None,
+                  criterion: Measure | None = None, first: str = "scenario") -> str:
+    """A compact plain-text table of the headline measures (median, 10-90% range),
+    led by ``criterion`` (default: :func:`criterion_of`), the measure plans are ranked by.
+    A summary of more than :data:`HEADLINE_ROWS` rows (a sweep) shows its best and its
+    worst rows by ``criterion`` and says how many are left out. ``first``: the first
+    column's header."""
+    criterion = criterion or criterion_of(summary)
+    columns = [(k, label) for k, label in HEADLINE if k == criterion.key]
+    columns += [(k, label) for k, label in HEADLINE if k not in (criterion.key, "unaware_affected_people_24h")]
+    if not any(k == criterion.key for k, _ in columns):
+        columns.insert(0, (criterion.key, criterion.label))
+    header = [first] + [label for _, label in columns]
+    shown, left_out = _headline_rows(summary, criterion)
     rows = []
-    for _, row in summary.iterrows():
+    for _, row in shown.iterrows():
         cells = [str((short or {}).get(row["scenario"], row["scenario"]))]
-        for key, _ in HEADLINE:
+        for key, _ in columns:
             mid, interval = format_measure(row, BY_KEY[key])
             cells.append(f"{mid} ({interval})")
         rows.append(cells)
     width = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
                                   for i, (c, w) in enumerate(zip(cells, width)))
-    return "\n".join([fmt(header), *map(fmt, rows),
-                      "median of runs (10-90% of runs); hours since the announcement"])
+    notes = ["median of runs (10-90% of runs); hours since the announcement"]
+    if left_out:
+        notes.append(f"the {len(shown) // 2} best and {len(shown) - len(shown) // 2} worst of {len(summary)} "
+                     f"rows by {criterion.label}; all {len(summary)} in summary.csv")
+    return "\n".join([fmt(header), *map(fmt, rows), *notes])
+
+
+def _headline_rows(summary: pd.DataFrame, criterion: Measure) -> tuple[pd.DataFrame, int]:
+    """The rows to print and how many are left out (best and worst when too many)."""
+    if len(summary) <= HEADLINE_ROWS:
+        return summary, 0
+    values = summary[f"{criterion.key}_median"].astype(float).map(_sort_value)
+    order = sorted(range(len(summary)), key=lambda i: ((-1 if criterion.better == "higher" else 1) * values.iloc[i]
+                                                       if math.isfinite(values.iloc[i]) else math.inf, i))
+    half = HEADLINE_ROWS // 2
+    keep = order[:half] + order[-half:]
+    return summary.iloc[keep], len(summary) - len(keep)
 
 
 def summary_markdown(summary: pd.DataFrame) -> str:
@@ -258,9 +298,7 @@ def recommend(summary: pd.DataFrame, runs: pd.DataFrame) -> Recommendation:
     """Pick the plan to recommend from the summary (first row = the baseline)."""
     names = list(summary["scenario"])
     base = names[0]
-    criterion = next((BY_KEY[k] for k in CRITERIA
-                      if f"{k}_median" in summary and summary[f"{k}_median"].notna().any()),
-                     BY_KEY["hours_to_50pct_affected"])
+    criterion = criterion_of(summary)
     col = summary[f"{criterion.key}_median"].astype(float)
     ranked = sorted(range(len(names)), key=lambda i: (_sort_value(col.iloc[i]), i))
     best = names[ranked[0]]
@@ -333,13 +371,32 @@ def executive_summary(summary: pd.DataFrame, runs: pd.DataFrame, short: dict[str
         bullets.append(_sureness_bullet(rec, short, robustness, posterior))
     if sweep:
         bullets.append(sweep)
-    elif rec.runner_up and rec.runner_up not in (rec.best, rec.base) and len(bullets) < 5:
-        r = _row(summary, rec.runner_up)
-        unaware = (f"{fmt_people(_m(r, 'unaware_affected_people_24h'))} unaware at 24 h and "
-                   if by_day else "")
-        bullets.append(f"Next best: {short[rec.runner_up]}, with {unaware}half of affected customers informed "
-                       f"within {fmt_hours(_m(r, 'hours_to_50pct_affected'), True)}.")
+    elif len(bullets) < 5:
+        bullets.extend(filter(None, [next_best_bullet(summary, rec, short)]))
     return bullets[:5]
+
+
+def next_best_bullet(summary: pd.DataFrame, rec: Recommendation, short: dict[str, str]) -> str:
+    """The runner-up and how it compares with the baseline, when that is a real
+    difference: it does better on the recommendation's measure and its figure, as
+    printed, differs from the baseline's. Otherwise ``""`` (the bullet is left out)."""
+    if not rec.runner_up or rec.runner_up in (rec.best, rec.base):
+        return ""
+    m = rec.criterion
+    r, b = _row(summary, rec.runner_up), _row(summary, rec.base)
+    x, y = _m(r, m.key), _m(b, m.key)
+    better = x > y if m.better == "higher" else _sort_value(x) < _sort_value(y)
+    if not better or fmt_value(m.kind, x) == fmt_value(m.kind, y):
+        return ""
+    sr, sb = short[rec.runner_up], short[rec.base]
+    if m.key == "unaware_affected_people_24h":
+        return (f"Next best: {sr}, with {fmt_people(x)} affected customers "
+                f"({fmt_pct(_m(r, 'unaware_affected_share_24h'))}) unaware at 24 h, against {fmt_people(y)} "
+                f"({fmt_pct(_m(b, 'unaware_affected_share_24h'))}) with {sb}.")
+    if m.kind == "hours":
+        return (f"Next best: {sr}: half of the affected customers know within {fmt_hours(x, True)}, against "
+                f"{fmt_hours(y, True)} with {sb}.")
+    return f"Next best: {sr}, with {m.label} {fmt_value(m.kind, x)}, against {fmt_value(m.kind, y)} with {sb}."
 
 
 def _hours_bullet(sx, sb, h50x, h50b, h90x, h90b) -> str:
@@ -684,25 +741,177 @@ def _robust_value(m: Measure | None, x) -> str:
 
 # --------------------------------------------------------------------------- sweeps
 
-def sweep_finding(runs: pd.DataFrame, keys: Sequence[str], label, short: dict[str, str]) -> str:
-    """The best and worst design point of a sweep, by affected customers unaware at 24 h
-    (else hours to 50%), for the first scenario; one sentence."""
-    r = stats._derived(runs)
-    m = next((BY_KEY[k] for k in CRITERIA if k in r and r[k].notna().any()), BY_KEY["hours_to_50pct_affected"])
-    name = list(dict.fromkeys(r["scenario"]))[0]
-    g = r[r["scenario"] == name]
-    fn = stats.censored_quantiles if m.censored else stats.quantiles
-    med = {p: fn(grp[m.key].to_numpy(float))[1] for p, grp in g.groupby("point")}
-    if len(med) < 2:
+#: Designs whose points are every combination of the values of each key.
+GRID_METHODS = ("grid",)
+#: Names of the sampling designs in a sentence.
+METHOD_WORDS = {"sobol": "Sobol", "morris": "Morris", "lhs": "Latin hypercube"}
+
+
+def sweep_summary(table: pd.DataFrame, keys: Sequence[str], short: dict[str, str], method: str = "grid",
+                  labels: dict[str, str] | None = None) -> list[str]:
+    """3-5 bullets of a sweep, computed per design point from ``table``
+    (:func:`sim.reporting.points.point_table`: one row per compared scenario and point).
+
+    What was varied and how often each setting ran; the best and the worst
+    setting; on a grid of two keys or more, which key moves the result most
+    (averaged over the others); with several compared scenarios, at how many
+    settings each does better than the first; first sources and trust at the
+    best and the worst setting. ``short``: short names of the compared
+    scenarios; ``labels``: each key's name in words (default: its schema label).
+    """
+    from .scenarios import setting_label
+
+    labels = {k: (labels or {}).get(k) or setting_label(k) for k in keys}
+    m = criterion_of(table)
+    plans = list(dict.fromkeys(table["plan"]))
+    best, worst = _extremes(table, m)
+    bullets = [_sweep_what(table, keys, short, method, labels, plans),
+               _sweep_best_worst(table, m, best, worst, short, plans)]
+    effect = _main_effects(table[table["plan"] == plans[0]], keys, m, labels, method)
+    bullets += [b for b in (effect, _per_setting(table, m, short, plans)) if b]
+    bullets.append(_sweep_sources(best, worst, m))
+    return bullets[:5]
+
+
+def _sweep_what(table, keys, short, method, labels, plans) -> str:
+    """What the sweep is: the plans, the number of settings, the values of each key."""
+    from .points import runs_text
+    from .scenarios import values_text
+
+    points = table["point"].nunique()
+    varied = "; ".join(f"{labels[k]} {values_text(k, table[k].tolist())}" for k in keys)
+    how = "every combination of" if method in GRID_METHODS else f"drawn by a {METHOD_WORDS.get(method, method)} design from"
+    who = (f"{short.get(plans[0], plans[0])} was simulated" if len(plans) == 1 else
+           f"{len(plans)} plans ({join_words([short.get(p, p) for p in plans])}) were each simulated")
+    return (f"A sweep, not a single plan: {who} at {points} settings ({how} {varied}), "
+            f"{runs_text(table)} at each. Each figure quoted is for one setting.")
+
+
+def _extremes(table: pd.DataFrame, m: Measure) -> tuple[pd.Series, pd.Series]:
+    """The best and the worst row by the median of ``m`` (ties: the first in design order)."""
+    sign = -1.0 if m.better == "higher" else 1.0
+    values = [_sort_value(float(v)) for v in table[f"{m.key}_median"]]
+    key = lambda i: (sign * values[i] if math.isfinite(values[i]) else math.inf, i)  # noqa: E731
+    order = sorted(range(len(table)), key=key)
+    return table.iloc[order[0]], table.iloc[order[-1]]
+
+
+def _where(row: pd.Series, plans: list[str], short: dict[str, str]) -> str:
+    """A row's setting, after its plan's short name when several plans are compared."""
+    if len(plans) == 1:
+        return str(row["setting"])
+    return f"{short.get(row['plan'], row['plan'])} at {row['setting']}"
+
+
+def _outcome(row: pd.Series, m: Measure, first: bool) -> str:
+    """A row's result on the ranking measure (with hours until half know)."""
+    h50 = fmt_hours(_m(row, "hours_to_50pct_affected"), True)
+    if m.key == "unaware_affected_people_24h":
+        people = fmt_people(_m(row, m.key))
+        share = fmt_pct(_m(row, "unaware_affected_share_24h"))
+        if first:
+            return (f"{people} affected customers ({share}) still unaware a day after the announcement, "
+                    f"and half of them know within {h50}")
+        return f"{people} ({share}), and half know within {h50}"
+    if m.kind == "hours":
+        return (f"half of the affected customers know within {h50}" if first else h50) + \
+            f" ({'90% within ' if first else '90%: '}{fmt_hours(_m(row, 'hours_to_90pct_affected'), True)})"
+    return f"{m.label} {fmt_value(m.kind, _m(row, m.key))}"
+
+
+def _sweep_best_worst(table, m, best, worst, short, plans) -> str:
+    """The best and the worst setting, or that every setting gives the same figure."""
+    figure = lambda row: fmt_value(m.kind, _m(row, m.key))  # noqa: E731
+    sweep = f"the sweep ({short.get(plans[0], plans[0])})" if len(plans) == 1 else "the sweep"
+    if figure(best) == figure(worst):
+        return (f"Across {sweep}, every setting gives the same figure: {_outcome(best, m, True)}; "
+                f"the settings varied make no difference to it that shows.")
+    ties = sum(fmt_value(m.kind, _m(r, m.key)) == figure(best) for _, r in table.iterrows()) - 1
+    tied = f" (as good: {plural(ties, 'other setting')})" if ties else ""
+    which = "setting" if len(plans) == 1 else "plan and setting"
+    return (f"Across {sweep}, the best {which} is {_where(best, plans, short)}{tied}: "
+            f"{_outcome(best, m, True)}; the worst, {_where(worst, plans, short)}: {_outcome(worst, m, False)}.")
+
+
+def _is_grid(rows: pd.DataFrame, keys: Sequence[str]) -> bool:
+    """Whether the rows hold every combination of their keys' values once."""
+    combos = 1
+    for k in keys:
+        combos *= rows[k].nunique()
+    return len(keys) > 1 and combos == len(rows) == len(rows.drop_duplicates(list(keys)))
+
+
+def _main_effects(rows: pd.DataFrame, keys: Sequence[str], m: Measure, labels: dict[str, str],
+                  method: str) -> str:
+    """On a grid of two keys or more: which key moves the ranking measure most,
+    each key's effect being the mean of the points' medians at each of its values."""
+    medians = rows[f"{m.key}_median"].astype(float)
+    if method not in GRID_METHODS or not _is_grid(rows, keys) or not np.isfinite(medians).all():
         return ""
-    best = min(med, key=lambda p: (_sort_value(med[p]), p))
-    worst = max(med, key=lambda p: (_sort_value(med[p]), -p))
+    sign = -1.0 if m.better == "higher" else 1.0
+    effects = []
+    for k in keys:
+        means = rows.assign(_v=medians).groupby(k, sort=True)["_v"].mean()
+        good, bad = means.idxmin() if sign > 0 else means.idxmax(), means.idxmax() if sign > 0 else means.idxmin()
+        effects.append((abs(means.max() - means.min()), k, good, means[good], bad, means[bad]))
+    effects.sort(key=lambda e: -e[0])
+    what = ranking_words(m)
+    parts = [f"{fmt_value(m.kind, xg)} at every value" if fmt_value(m.kind, xg) == fmt_value(m.kind, xb) else
+             f"{fmt_value(m.kind, xg)} at {_setting(k, g)} against {fmt_value(m.kind, xb)} at {_setting(k, b)}"
+             for _, k, g, xg, b, xb in effects]
+    shown = [fmt_value(m.kind, e[0]) for e in effects]
+    if all(fmt_value(m.kind, e[3]) == fmt_value(m.kind, e[5]) for e in effects):
+        return f"None of the settings varied moves {what} visibly, averaged over the others."
+    if shown[0] == shown[1]:
+        head = f"{join_words([labels[e[1]] for e in effects[:2]])} move {what} about equally"
+    else:
+        head = f"{labels[effects[0][1]]} moves {what} most"
+    each = "; ".join(f"{labels[k]}: {p}" for (_, k, *_), p in zip(effects, parts))
+    return f"{head[:1].upper()}{head[1:]}. Averaged over the other settings, {each}."
 
-    def setting(p):
-        row = g[g["point"] == p].iloc[0]
-        return join_words([f"{label(k)} {row[k]:g}" for k in keys])
 
-    value = (lambda v: fmt_people(v)) if m.kind == "people" else (lambda v: fmt_hours(v))
-    what = "affected customers unaware at 24 h" if m.kind == "people" else "hours until half know"
-    return (f"Across the sweep ({short.get(name, name)}), the best setting is {setting(best)}: "
-            f"{value(med[best])} {what}; the worst, {setting(worst)}: {value(med[worst])}.")
+def _setting(key: str, value) -> str:
+    from .scenarios import fmt_setting
+
+    return fmt_setting(key, value.item() if hasattr(value, "item") else value)
+
+
+def ranking_words(m: Measure) -> str:
+    """What plans are ranked by, in a sentence: ``the number of affected customers unaware at 24 h``."""
+    return {"unaware_affected_people_24h": "the number of affected customers unaware at 24 h",
+            "hours_to_50pct_affected": "the hours until half know"}.get(m.key, m.label)
+
+
+def _per_setting(table: pd.DataFrame, m: Measure, short: dict[str, str], plans: list[str]) -> str:
+    """With several compared scenarios: at how many settings each does better than the first."""
+    if len(plans) < 2:
+        return ""
+    base = table[table["plan"] == plans[0]].set_index("point")
+    parts = []
+    for plan in plans[1:]:
+        rows = table[table["plan"] == plan].set_index("point")
+        common = [p for p in rows.index if p in base.index]
+        k = sum(_better(_m(rows.loc[p], m.key), _m(base.loc[p], m.key), m) for p in common)
+        n = len(common)
+        count = (f"at every one of the {n} settings" if k == n else
+                 f"at none of the {n} settings" if k == 0 else f"at {k} of {n} settings")
+        parts.append(f"{short.get(plan, plan)} does better {count}")
+    return (f"Setting by setting, against {short.get(plans[0], plans[0])} on {ranking_words(m)}: "
+            f"{'; '.join(parts)} (medians at each setting).")
+
+
+def _better(x: float, y: float, m: Measure) -> bool:
+    """``x`` is better than ``y`` on ``m`` by a figure that shows once printed."""
+    if fmt_value(m.kind, x) == fmt_value(m.kind, y):
+        return False
+    return x > y if m.better == "higher" else _sort_value(x) < _sort_value(y)
+
+
+def _sweep_sources(best: pd.Series, worst: pd.Series, m: Measure) -> str:
+    """First sources and trust at the best and the worst setting."""
+    c = [fmt_pct(_m(r, "share_affected_first_from_company")) for r in (best, worst)]
+    t = [fmt_trust(_m(r, "final_company_trust_affected")) for r in (best, worst)]
+    t0 = fmt_trust(_m(best, "initial_company_trust_affected"))
+    return (f"At the best setting the company itself is first to tell {c[0]} of affected customers, at the worst "
+            f"{c[1]}; their trust in the company ends at {t[0]} and {t[1]} ({t0} before the breach; "
+            f"0 = none, 1 = full).")

@@ -17,13 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .text import fmt_duration, fmt_pct, fmt_people, join_words, short_names
+from .text import fmt_duration, fmt_number, fmt_pct, fmt_people, join_words, short_names
 
 __all__ = ["ScenarioInfo", "info_from_data", "campaign_rows", "other_differences", "timeline",
-           "when_text", "key_label", "describe_value", "note_value", "MEDIUM_WORDS", "PART_WORDS"]
+           "when_text", "key_label", "describe_value", "note_value", "MEDIUM_WORDS", "PART_WORDS",
+           "setting_label", "shared_label", "fmt_setting", "setting_text", "with_values", "values_text"]
 
 MEDIUM_WORDS = {"sms": "SMS", "email": "E-mail"}
 #: Words for the parts of per-cohort, per-group and per-medium tables.
@@ -127,7 +129,7 @@ def campaign_rows(infos: Sequence[ScenarioInfo]) -> list[dict[str, str]]:
                 "scenario": info.short,
                 "channel": MEDIUM_WORDS.get(c.get("medium"), str(c.get("medium"))),
                 "start": when_text(info, float(c.get("start_hour", 0.0))),
-                "throughput": f"{fmt_people(per_hour)} an hour: all {fmt_people(people)} in "
+                "throughput": f"{fmt_number(per_hour)} per hour: all {fmt_people(people)} in "
                               f"{fmt_duration(takes)}",
                 "who": _capital(join_words([PART_WORDS.get(g, g) for g in c.get("targets", [])]) + " customers"),
                 "ask": (f"yes (sharing ×{multiplier:g})" if c.get("ask_to_share") else "no"),
@@ -156,6 +158,121 @@ def key_label(dotted: str) -> str:
         parts = list(getattr(lookup_spec(dotted), "fields", {}))
         label = label.replace("{}", " / ".join(PART_WORDS.get(p, p) for p in parts) or "each")
     return label
+
+
+# --------------------------------------------------------------------------- settings of a sweep
+
+def _unit(label: str) -> str:
+    """The bracketed unit at the end of a label (``hours after announcement``), or ``""``."""
+    found = re.search(r"\(([^()]*)\)\s*$", label)
+    return found.group(1).strip() if found else ""
+
+
+def setting_label(key: str, info: ScenarioInfo | None = None) -> str:
+    """A setting's name in a sentence, without its bracketed unit: ``SMS campaign start``.
+
+    A campaign is named by its medium when ``info`` has only one campaign of
+    that medium (``campaign 1 start`` otherwise).
+    """
+    label = re.sub(r"\s*\([^()]*\)\s*$", "", key_label(key)) or key
+    found = re.match(r"channels\.direct\.campaigns\.(\d+)\.", key)
+    if found and info is not None:
+        campaigns = info.get("channels.direct.campaigns", []) or []
+        index = int(found.group(1))
+        if index < len(campaigns) and isinstance(campaigns[index], dict):
+            medium = campaigns[index].get("medium")
+            if sum(isinstance(c, dict) and c.get("medium") == medium for c in campaigns) == 1:
+                label = label.replace(f"campaign {index + 1}", f"{PART_WORDS.get(medium, medium)} campaign", 1)
+    return label
+
+
+def shared_label(key: str, infos: Sequence[ScenarioInfo]) -> str:
+    """A setting's name as every one of ``infos`` would say it (:func:`setting_label`),
+    else its plain label (``campaign 1 start`` when campaign 1 is SMS in one scenario
+    and e-mail in another)."""
+    labels = {setting_label(key, i) for i in infos} or {setting_label(key)}
+    return labels.pop() if len(labels) == 1 else setting_label(key)
+
+
+def fmt_setting(key: str, value: Any) -> str:
+    """A setting's value as people write it, in the unit its label gives:
+    ``24 h``, ``1,000,000 per hour``, ``22%``, ``×2``, ``0.004 per hour``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return describe_value(key, value)
+    label = key_label(key)
+    unit = _unit(label)
+    if math.isnan(float(value)):
+        return "n/a"
+    if unit.startswith("hours"):
+        return f"{fmt_number(value)} h"
+    if unit == "minutes":
+        return f"{fmt_number(value)} minutes"
+    if unit.endswith("per hour"):
+        return f"{fmt_number(value)} per hour"
+    if unit == "people":
+        return f"{fmt_number(value)} people"
+    if unit == "multiplier":
+        return f"×{fmt_number(value)}"
+    if unit.startswith("share") or label.startswith("share of"):
+        return f"{fmt_number(100 * float(value))}%"
+    return fmt_number(value)
+
+
+def setting_text(values: dict[str, Any], info: ScenarioInfo | None = None, compact: bool = False) -> str:
+    """Settings in words: ``SMS campaign start 0 h and SMS campaign throughput
+    1,000,000 per hour``. ``compact``, for legends and chart labels: with two
+    settings or more, only their values (``0 h, 1,000,000 per hour``; the
+    table of settings and the captions name them)."""
+    if compact and len(values) > 1:
+        return ", ".join(fmt_setting(k, v) for k, v in values.items())
+    return join_words([f"{setting_label(k, info)} {fmt_setting(k, v)}" for k, v in values.items()])
+
+
+#: Most distinct values of a setting listed one by one (more: "from ... to ...").
+LISTED_VALUES = 6
+
+
+def values_text(key: str, values: Sequence[Any]) -> str:
+    """The values a sweep gives a setting: ``0, 6 or 24 h``, ``100,000 or 1,000,000 per
+    hour``; more than :data:`LISTED_VALUES`: ``from 0.001 to 0.01 per hour (40 values)``."""
+    distinct = sorted(dict.fromkeys(v for v in values if not (isinstance(v, float) and math.isnan(v))))
+    if len(distinct) > LISTED_VALUES:
+        return f"from {fmt_setting(key, distinct[0])} to {fmt_setting(key, distinct[-1])} ({len(distinct)} values)"
+    shown = [fmt_setting(key, v) for v in distinct]
+    units = {t.split(" ", 1)[1] if " " in t else "" for t in shown}
+    if len(units) == 1 and next(iter(units)):
+        shown = [t.split(" ", 1)[0] for t in shown]
+        return _or_words(shown) + " " + next(iter(units))
+    return _or_words(shown)
+
+
+def _or_words(words: Sequence[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def with_values(data: dict, values: dict[str, Any]) -> dict:
+    """A copy of resolved scenario ``data`` with the dotted ``values`` set (list items
+    by index); a key that does not lead anywhere is left out."""
+    import copy
+
+    out = copy.deepcopy(data)
+    for key, value in values.items():
+        node: Any = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            try:
+                node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+            except (IndexError, ValueError, TypeError, AttributeError):
+                node = None
+                break
+        last = parts[-1]
+        if isinstance(node, dict):
+            node[last] = value
+        elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+            node[int(last)] = value
+    return out
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -194,10 +311,8 @@ def describe_value(key: str, value: Any) -> str:
         return "; ".join(_campaign_words(c) for c in items) or "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e4 else fmt_people(value)
-    if isinstance(value, int):
-        return f"{value:,}"
+    if isinstance(value, (int, float)):
+        return fmt_number(value)
     if isinstance(value, list):
         if not value:
             return "none"
@@ -214,7 +329,7 @@ def _campaign_words(c: dict) -> str:
     who = join_words([PART_WORDS.get(g, g) for g in c.get("targets", [])])
     ask = ", asking to share" if c.get("ask_to_share") else ""
     return (f"{MEDIUM_WORDS.get(c.get('medium'), c.get('medium'))} from {c.get('start_hour', 0):g} h at "
-            f"{fmt_people(float(c.get('per_hour', math.nan)))} an hour to {who} customers{ask}")
+            f"{fmt_number(float(c.get('per_hour', math.nan)))} per hour to {who} customers{ask}")
 
 
 def note_value(key: str, written: str, info: ScenarioInfo | None = None) -> str:

@@ -19,12 +19,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import Formatter
 
-from .text import mpl_text
+from .text import fmt_people, mpl_text, people_ticks
 
 __all__ = ["OKABE_ITO", "GREY", "BAND_ALPHA", "Size", "SIZES", "size_of", "scenario_colours",
            "new_figure", "one_line_title", "titles", "style_axes", "scenario_legend",
-           "declutter_labels"]
+           "declutter_labels", "PeopleFormatter", "people_axis"]
 
 #: Okabe & Ito (2008) colours, baseline first (black), yellow last (weak on white).
 OKABE_ITO = ("#000000", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#56B4E9",
@@ -194,3 +195,21 @@ def nice_ceiling(x: float) -> float:
         if m * 10**k >= x - 1e-12:
             return m * 10**k
     return 10 ** (k + 1)
+
+
+class PeopleFormatter(Formatter):
+    """Tick labels for an axis of people, in one unit for the whole axis
+    (``0``, ``0.5 M``, ``1.0 M`` or ``0``, ``250,000``, ``500,000``; see
+    :func:`sim.reporting.text.people_ticks`), never ``1,560.0 thousand``.
+    A single value (e.g. the cursor's) reads like any other figure of people."""
+
+    def __call__(self, x, pos=None) -> str:
+        return fmt_people(x)
+
+    def format_ticks(self, values) -> list[str]:
+        return people_ticks(list(values))
+
+
+def people_axis(axis) -> None:
+    """Label ``axis`` (``ax.yaxis`` or ``ax.xaxis``) in people with :class:`PeopleFormatter`."""
+    axis.set_major_formatter(PeopleFormatter())

@@ -14,8 +14,8 @@ import re
 from typing import Iterable, Sequence
 
 __all__ = ["NOT_REACHED", "NO_DATA", "fmt_hours", "fmt_pct", "fmt_people", "fmt_trust",
-           "fmt_change", "fmt_duration", "join_words", "mpl_text", "short_name", "short_names",
-           "SHORT_NAME_CHARS", "plural"]
+           "fmt_change", "fmt_duration", "fmt_number", "fmt_value", "people_ticks", "join_words",
+           "mpl_text", "short_name", "short_names", "SHORT_NAME_CHARS", "plural", "PEOPLE_DIGITS"]
 
 #: The one wording for a level (50%, 90% of affected customers) never reached.
 NOT_REACHED = "not reached"
@@ -61,24 +61,93 @@ def fmt_duration(h: float) -> str:
     return f"{h / 24:.1f} days"
 
 
-def fmt_pct(x: float | None, digits: int = 0) -> str:
-    """A share (0-1) as a percentage: ``0.123`` -> ``12%``."""
+def fmt_pct(x: float | None, digits: int | None = None) -> str:
+    """A share (0-1) as a percentage, rounded the one way every surface uses.
+
+    Whole percent from 10% up (``0.123`` -> ``12%``), one decimal below
+    (``0.095`` -> ``9.5%``). A share above 0 that would round to 0, or below 1
+    that would round to 100, says so (``<0.1%``, ``>99.9%``) rather than
+    claiming none or all. ``digits`` forces a number of decimals.
+    """
     if _missing(x):
         return NO_DATA
-    return f"{100 * x:.{digits}f}%"
+    pct = 100 * float(x)
+    if math.isinf(pct):
+        return NO_DATA
+    if digits is not None:
+        return f"{pct:.{digits}f}%"
+    places = 1 if abs(round(pct, 1)) < 10 else 0
+    if pct == 0:
+        return "0%"
+    if 0 < pct < 0.05:
+        return "<0.1%"
+    if 99.95 <= pct < 100 or (places == 0 and 99.5 <= pct < 100):
+        return ">99.9%" if pct >= 99.95 else f"{math.floor(pct * 10) / 10:.1f}%"
+    return f"{pct:.{places}f}%"
+
+
+#: Significant digits of a number of people in millions (``1.56 M``).
+PEOPLE_DIGITS = 3
 
 
 def fmt_people(n: float | None) -> str:
-    """A number of people: ``1.2 M``, ``340,000``, ``5,300``."""
+    """A number of people: ``1.56 M``, ``9.8 M``, ``340,000``, ``5,300``.
+
+    Millions with three significant digits, one decimal at least below 100 M
+    (``2.0 M``, ``12.0 M``, a trailing zero dropped: ``1.50 M`` -> ``1.5 M``);
+    from 10,000 up rounded to the thousand; below that, whole people.
+    """
     if _missing(n):
         return NO_DATA
+    n = float(n)
     if math.isinf(n):
         return "∞"
-    if abs(n) >= 1e6:
-        return f"{n / 1e6:.1f} M"
+    if abs(n) >= 1e6 - 500:
+        m = n / 1e6
+        places = max(0, PEOPLE_DIGITS - 1 - math.floor(math.log10(abs(round(m, 2)))))
+        text = f"{m:,.{places}f}"
+        return f"{text[:-1] if places == 2 and text.endswith('0') else text} M"
     if abs(n) >= 1e4:
         return f"{round(n, -3):,.0f}"
     return f"{n:,.0f}"
+
+
+def _strip_zeros(text: str) -> str:
+    """``1.50`` -> ``1.5``, ``2.00`` -> ``2``; text without a decimal point unchanged."""
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def people_ticks(values: Sequence[float]) -> list[str]:
+    """Labels for an axis of people: one unit for all ticks (``0``, ``0.5 M``,
+    ``1.0 M``, ``1.5 M`` or ``0``, ``250,000``, ``500,000``), with as many
+    decimals as the step between ticks needs."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    top = max((abs(v) for v in finite), default=0.0)
+    if top < 1e6:
+        return [f"{float(v):,.0f}" if math.isfinite(float(v)) else "" for v in values]
+    millions = [v / 1e6 for v in finite]
+    places = next((p for p in range(4) if all(abs(m - round(m, p)) < 1e-9 for m in millions)), 3)
+    return ["0" if float(v) == 0 else f"{float(v) / 1e6:,.{places}f} M" if math.isfinite(float(v)) else ""
+            for v in values]
+
+
+def fmt_number(x) -> str:
+    """A number a person typed (a setting), as people write it: ``1,000,000``,
+    ``100,000``, ``0.004``, ``2.5``; never ``1e+06``. Whole numbers in full with
+    thousands separators, others with four significant digits."""
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if _missing(x):
+        return NO_DATA
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if x == round(x) and abs(x) < 1e15:
+        return f"{x:,.0f}"
+    places = 4 - 1 - math.floor(math.log10(abs(x)))
+    if places <= 0:
+        return f"{round(x, places):,.0f}"
+    return _strip_zeros(f"{x:,.{places}f}")
 
 
 def fmt_trust(x: float | None) -> str:
@@ -87,8 +156,28 @@ def fmt_trust(x: float | None) -> str:
 
 
 def fmt_change(x: float | None) -> str:
-    """A signed change in trust, three decimals."""
-    return NO_DATA if _missing(x) else f"{x:+.3f}"
+    """A signed change in trust, two decimals like trust itself (``+0.02``; ``0.00``
+    for a change that rounds to nothing)."""
+    if _missing(x):
+        return NO_DATA
+    text = f"{x:+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def fmt_value(kind: str, x: float | None) -> str:
+    """A figure of a measure of ``kind`` (see :class:`sim.reporting.stats.Measure`):
+    the one formatter behind tables, sentences, chart titles and the command line."""
+    if kind == "hours":
+        return fmt_hours(x, days=False)
+    if kind == "share":
+        return fmt_pct(x)
+    if kind == "people":
+        return fmt_people(x)
+    if kind == "trust":
+        return fmt_trust(x)
+    if kind == "change":
+        return fmt_change(x)
+    return fmt_number(x)
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
