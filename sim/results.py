@@ -27,6 +27,15 @@ out path that is a file, ``reps=0`` or an unknown chart is one
 got -1; allowed: ...``), never an error from deep inside (see
 :mod:`sim.arguments`).
 
+Same numbers as the command line: a ``Run`` runs the scenario's own
+``population.size`` (as ``run`` does); a ``Comparison`` runs
+:data:`sim.compare.DEFAULT_PEOPLE` agents unless ``overrides`` say otherwise
+(as ``compare`` does), so its figures are the report's. A comparison run
+without ``out`` works in a temporary folder that is removed once its runs
+are loaded (nothing is left in ``/tmp``); give ``out`` to keep the folder.
+Each kind of warning is said once per call (:mod:`sim.notices`), a long
+step with its effect measured on one cheap run.
+
 Tidy frames: one row per run and step; ``time`` is a timezone-aware
 timestamp (the scenario's offset); every count (in agents, as the engines
 keep them) has a ``<count>_people`` twin scaled by the run's people per
@@ -37,9 +46,11 @@ columns of the time series as well as of the runs.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -51,6 +62,8 @@ from .arguments import (MAX_RUN_SEED, MAX_WORKERS, check_choice, check_engine, c
 from .bundled import find_scenario
 from .errors import ScenarioError
 from .measures import COUNTS
+from .notices import SaidOnce, check_step_lengths
+from .rules import StepLengthWarning, step_length_kind
 from .readers import check_regular_file
 from .scenario import Scenario, load_scenario
 from .simulate import SimulationResult, simulate
@@ -180,8 +193,12 @@ class Run:
         """Run the simulation (once; later calls keep the result). Returns the run."""
         check_flag("sim.Run.run", "progress", progress)
         if self._result is None:
-            self._result = simulate(self.scenario, seed=self.seed, engine=self.engine,
-                                    progress=progress)
+            said = _SaidOnce()
+            try:
+                self._result = _simulate_saying_once(self.scenario, self.seed, self.engine,
+                                                     progress, said)
+            finally:
+                said.emit()
         return self
 
     @property
@@ -242,6 +259,58 @@ class Run:
     def __repr__(self) -> str:
         state = "run" if self._result is not None else "not run"
         return f"Run({self.scenario.name!r}, seed={self.seed}, engine={self.engine!r}; {state})"
+
+
+class _SaidOnce:
+    """A notebook call's warnings: each kind once (:mod:`sim.notices`), handed to Python's
+    warnings when the call ends (:meth:`emit`), pointing at the caller's line."""
+
+    def __init__(self) -> None:
+        self.record = SaidOnce()
+        self.said: list[tuple[str, type]] = []
+
+    def measured(self, line: str) -> None:
+        """A line of :func:`sim.notices.check_step_lengths` (its kind recorded there)."""
+        self.said.append((line.removeprefix("warning: "), StepLengthWarning))
+
+    def batch(self, line: str) -> None:
+        """What a batch says: its warnings (each kind once); not its resume notes (a
+        Python caller reads the result)."""
+        if line.startswith("warning: "):
+            self.caught(line.removeprefix("warning: "))
+
+    def caught(self, text: str, category: type | None = None) -> None:
+        if self.record.first(text):
+            kind = StepLengthWarning if step_length_kind(text) else UserWarning
+            self.said.append((text, category or kind))
+
+    def emit(self) -> None:
+        """Warn, as from the line that called the public method that called this."""
+        for text, category in self.said:
+            warnings.warn(text, category, stacklevel=3)
+        self.said = []
+
+
+def _simulate_saying_once(scenario: Scenario, seed: int, engine: str, progress: bool,
+                          said: _SaidOnce) -> SimulationResult:
+    """:func:`sim.simulate`, a long step said once with its effect measured on one cheap run
+    (:func:`sim.notices.check_step_lengths`) and each other warning once."""
+    check_step_lengths([scenario], said.measured, seed=seed, local=said.record)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = simulate(scenario, seed=seed, engine=engine, progress=progress)
+    for w in caught:
+        said.caught(str(w.message), w.category)
+    return result
+
+
+def _run_batch_saying_once(spec, out: Path, scenarios, said: _SaidOnce, **options):
+    """:func:`sim.batch.run_batch` with each kind of warning said once: a long step of
+    ``scenarios`` first, measured on one cheap run."""
+    from .batch import run_batch
+
+    check_step_lengths(scenarios, said.measured, local=said.record)
+    return run_batch(spec, out, say=said.batch, **options)
 
 
 def _scenario_of(scenario: Any, overrides: dict) -> Scenario:
@@ -313,7 +382,9 @@ class Batch:
     def run_file(cls, batch_file: str | Path, out: str | Path, workers: int | None = None,
                  resume: bool = True, progress: bool = False) -> "Batch":
         """Run a batch file into folder ``out`` (resuming what is there) and load it."""
-        from .batch import run_batch
+        from .batchfile import load_batch
+        from .design import build_design
+        from .plan import plan_runs
 
         where = "sim.Batch.run_file"
         batch_file = check_path(where, "batch_file", batch_file, "a batch file path (str or Path)")
@@ -321,7 +392,14 @@ class Batch:
         _check_workers(where, workers)
         check_flag(where, "resume", resume)
         check_flag(where, "progress", progress)
-        return cls(run_batch(batch_file, out, workers=workers, resume=resume, progress=progress))
+        spec = load_batch(batch_file)
+        bases = plan_runs(spec, build_design(spec)).bases
+        said = _SaidOnce()
+        try:
+            return cls(_run_batch_saying_once(spec, out, bases, said, workers=workers,
+                                              resume=resume, progress=progress))
+        finally:
+            said.emit()
 
     def _loaded(self):
         """The results (a batch is loaded when made)."""
@@ -392,12 +470,14 @@ class Batch:
                 if f"{key}_median" in table]
         what = type(self).__name__
         params = f"; parameters: {', '.join(self.params)}" if self.params else ""
-        return (f"<p><b>{what}</b> in {html.escape(str(self.folder))}: {len(self.runs):,} runs"
+        where = f"in {self.folder}" if self.folder is not None else "(in memory)"
+        return (f"<p><b>{what}</b> {html.escape(where)}: {len(self.runs):,} runs"
                 f"{html.escape(params)}. Medians across replications:</p>"
                 + _table_html(rows, header))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self.folder)!r}; {len(self.runs):,} runs)"
+        where = repr(str(self.folder)) if self.folder is not None else "in memory"
+        return f"{type(self).__name__}({where}; {len(self.runs):,} runs)"
 
 
 def _check_workers(where: str, workers: Any) -> None:
@@ -423,7 +503,9 @@ class Comparison(Batch):
     ``Comparison(scenarios, reps, seed, overrides, engine)`` describes it;
     :meth:`run` runs it (reusing finished runs of the same folder) and loads
     it; ``Comparison.load(folder)`` opens a finished ``compare`` folder.
-    The first scenario is the baseline.
+    The first scenario is the baseline. As ``compare``, it runs
+    :data:`sim.compare.DEFAULT_PEOPLE` agents per run unless ``overrides``
+    set ``population.size``, so its figures are the report's.
 
     Raises
     ------
@@ -436,13 +518,13 @@ class Comparison(Batch):
 
     def __init__(self, scenarios: Sequence[str | Path], reps: int = 20, seed: int = 2022,
                  overrides: Mapping[str, Any] | None = None, engine: str = "fast"):
-        from .compare import MAX_REPLICATIONS, compare_spec
+        from .compare import DEFAULT_PEOPLE, MAX_REPLICATIONS, compare_spec
 
         where = "sim.Comparison"
         self.files = _scenario_paths(where, scenarios)
         reps = check_whole(where, "reps", reps, 1, MAX_REPLICATIONS)
         seed = check_seed(where, seed)
-        overrides = check_overrides(where, overrides)
+        overrides = {"population.size": DEFAULT_PEOPLE, **check_overrides(where, overrides)}
         self.spec = compare_spec(self.files, reps, seed, overrides, check_engine(where, engine))
         self.results = None
         self.folder = None
@@ -456,23 +538,40 @@ class Comparison(Batch):
 
     def run(self, out: str | Path | None = None, workers: int | None = None,
             progress: bool = False) -> "Comparison":
-        """Run every scenario ``reps`` times into ``out`` (default: a new temporary folder)."""
-        from .batch import run_batch
-        from .files import claim_folder
-        from .reporting import load_results
+        """Run every scenario ``reps`` times into ``out`` and load the runs.
 
+        Without ``out`` the runs go to a temporary folder, removed as soon as they
+        are loaded (also when the run fails or is interrupted): the results stay
+        in memory, :attr:`folder` is None, and :meth:`report` needs an ``out``.
+        """
         where = "sim.Comparison.run"
         if out is not None:
             out = check_out_folder(where, "out", out)
         _check_workers(where, workers)
         check_flag(where, "progress", progress)
-        out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="breachsim-"))
+        said = _SaidOnce()
+        try:
+            if out is not None:
+                self.results = self._run_into(Path(out), workers, progress, said)
+                self.folder = Path(out)
+                return self
+            with tempfile.TemporaryDirectory(prefix="breachsim-") as temporary:
+                results = self._run_into(Path(temporary) / "compare", workers, progress, said)
+            self.results, self.folder = dataclasses.replace(results, folder=None), None
+            return self
+        finally:
+            said.emit()
+
+    def _run_into(self, out: Path, workers: int | None, progress: bool, said: _SaidOnce):
+        """Run the comparison's batch in ``out/batch`` and load it."""
+        from .files import claim_folder
+        from .reporting import load_results
+
         claim_folder(out, "compare")
-        run_batch(self.spec, out / "batch", workers=workers, resume=True, progress=progress,
-                  reuse_any=True)
-        self.folder = out
-        self.results = load_results(out)
-        return self
+        bases = [load_scenario(f, self.spec.overrides) for f in self.files]
+        _run_batch_saying_once(self.spec, out / "batch", bases, said, workers=workers, resume=True,
+                               progress=progress, reuse_any=True)
+        return load_results(out)
 
     def report(self, out: str | Path | None = None, pdf: bool = False):
         """Write the client report (as ``compare`` does) into ``out`` (default: the run folder)."""
@@ -480,6 +579,10 @@ class Comparison(Batch):
 
         results = self._loaded()
         where = "sim.Comparison.report"
+        if out is None and self.folder is None:
+            raise ScenarioError(where, "out", "this comparison ran in a temporary folder, removed once "
+                                              "its runs were loaded; allowed: the folder to write the "
+                                              "report into, e.g. cmp.report(\"out/client\")")
         out = self.folder if out is None else check_out_folder(where, "out", out)
         return write_report(results, out, pdf=check_flag(where, "pdf", pdf))
 

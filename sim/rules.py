@@ -11,6 +11,8 @@ fastest process (docs/MODEL.md, section 3).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +23,8 @@ from .scenario import Scenario
 from .schema import SOURCES
 
 __all__ = ["Rules", "SOURCE_CODE", "TRUST_OF_SOURCE", "TRUST_COLUMN", "StepLengthWarning",
-           "step_length_advice", "MEDIA", "TWITTER", "DIRECT", "WORD_OF_MOUTH", "SEED"]
+           "StepCheck", "StepLengthEffect", "step_length_advice", "step_length_check",
+           "step_length_effect", "step_length_kind", "MEDIA", "TWITTER", "DIRECT", "WORD_OF_MOUTH", "SEED"]
 
 #: Code of each source of news (index into :data:`sim.schema.SOURCES`).
 SOURCE_CODE = {name: code for code, name in enumerate(SOURCES)}
@@ -185,13 +188,47 @@ def fastest_processes(world, rules: Rules) -> dict[str, float]:
     return out
 
 
-def step_length_advice(world, rules: Rules) -> str | None:
-    """One line when the step is longer than half the fastest process, else None.
+@dataclass(frozen=True)
+class StepCheck:
+    """A step long against the fastest process of a run.
+
+    Attributes
+    ----------
+    step_minutes : float
+        The run's step length, minutes.
+    process : str
+        The fastest process (e.g. ``"SMS read delay"``).
+    process_hours : float
+        Its typical hours between events at peak attention.
+    suggested_minutes : float
+        A readable step length at most half of it (1, 2, 5, 10, 15, 20, 30, 60 ...).
+    """
+
+    step_minutes: float
+    process: str
+    process_hours: float
+    suggested_minutes: float
+
+    @property
+    def kind(self) -> str:
+        """What makes this warning distinct: the step and the process, not the run's
+        figures (see :func:`step_length_kind`)."""
+        return f"{self.step_minutes:g}-minute steps are long against the {self.process}"
+
+    def line(self) -> str:
+        """The warning's one line (starts with :attr:`kind`)."""
+        return (f"{self.kind} (~{_hours_text(self.process_hours)} at peak attention): news moves at "
+                f"most one hop per step; scenario.step_minutes = {self.suggested_minutes:g} or less "
+                "gives results close to continuous time")
+
+
+def step_length_check(world, rules: Rules) -> StepCheck | None:
+    """A :class:`StepCheck` when the step is longer than half the fastest process, else None.
 
     News moves at most one network hop per step and a message is read at the
     earliest in the step after its delivery, so a step longer than about half
     the typical time between tellings (or the read delay) slows those chains
-    down; the line names the process and suggests a step length.
+    down.
     """
     processes = fastest_processes(world, rules)
     if not processes:
@@ -199,10 +236,117 @@ def step_length_advice(world, rules: Rules) -> str | None:
     name, hours = min(processes.items(), key=lambda item: item[1])
     if rules.step_hours <= 0.5 * hours:
         return None
-    minutes = _round_down_minutes(30.0 * hours)
-    return (f"{rules.step_hours * 60:g}-minute steps are long against the {name} "
-            f"(~{_hours_text(hours)} at peak attention): news moves at most one hop per step; "
-            f"scenario.step_minutes = {minutes:g} or less gives results close to continuous time")
+    return StepCheck(rules.step_hours * 60, name, hours, _round_down_minutes(30.0 * hours))
+
+
+def step_length_advice(world, rules: Rules) -> str | None:
+    """One line when the step is longer than half the fastest process, else None: it
+    names the process and suggests a step length (:meth:`StepCheck.line`)."""
+    check = step_length_check(world, rules)
+    return check.line() if check else None
+
+
+_KIND = re.compile(r"^(?:warning: )?(\S+-minute steps are long against the .+?) \(~")
+
+
+def step_length_kind(message: str) -> str | None:
+    """The kind (:attr:`StepCheck.kind`) of a step-length warning's text, else None.
+
+    Runs in other processes send their warnings as text; two runs whose
+    fastest process is the same but a little faster or slower give the same
+    kind, so a command says the warning once.
+    """
+    found = _KIND.match(str(message).strip())
+    return found.group(1) if found else None
+
+
+# ---- what the step length does to the headline, measured on one run -------------------
+#: Most agents of the run that measures the step length's effect (keeps it cheap).
+EFFECT_AGENTS = 10_000
+
+
+@dataclass(frozen=True)
+class StepLengthEffect:
+    """The headline of one run at the scenario's step and at the suggested step.
+
+    ``measure`` says what ``coarse`` and ``fine`` are (hours; None if the level
+    is never reached); ``agents`` and ``seed`` say which run.
+    """
+
+    check: StepCheck
+    scenario: str
+    agents: int
+    seed: int
+    measure: str
+    coarse: float | None
+    fine: float | None
+
+    def line(self) -> str:
+        """The warning with its measured effect, one line."""
+        at = (lambda h: "never" if h is None else f"after {_hours_text(h)}")
+        if self.coarse is not None and self.fine is not None:
+            moved = self.coarse - self.fine
+            size = (f"{_hours_text(abs(moved))} {'sooner' if moved > 0 else 'later'}"
+                    if abs(moved) >= 0.05 else "no change")
+        else:
+            size = "a different outcome"
+        return (f"{self.check.line()}. Measured on one run of {self.scenario} ({self.agents:,} "
+                f"agents, seed {self.seed}): {self.measure} {at(self.coarse)} with "
+                f"{self.check.step_minutes:g}-minute steps, {at(self.fine)} with "
+                f"{self.check.suggested_minutes:g}-minute steps ({size})")
+
+
+def step_length_effect(scenario: Scenario, seed: int = 1, largest: int = EFFECT_AGENTS,
+                       skip: Container[str] = ()) -> StepLengthEffect | None:
+    """Measure what following the step-length advice does, on one cheap run.
+
+    The scenario is run once at its step and once at the suggested step, with
+    the same seed, on the fast engine and at most ``largest`` agents (a
+    scenario with more is scaled down; a network read from a file is left at
+    its size and not measured if it is larger). The headline compared is the
+    hours until half of the affected customers know (half of everyone when
+    nobody is affected). Returns None when the step is not long, when its kind
+    (:attr:`StepCheck.kind`) is in ``skip`` (said already: not run again), or
+    when the suggested step cannot run (too many steps, too large).
+    """
+    from .engine import prepare
+    from .errors import ScenarioError
+    from .scenario import with_overrides
+
+    size = scenario.data["population"]["size"]
+    try:
+        small = scenario
+        if scenario.data["network"]["kind"] != "file" and size > largest:
+            small = with_overrides(scenario, {"population.size": largest})
+        world, rules, _ = prepare(small, seed)
+        check = step_length_check(world, rules)
+        if check is None or check.kind in skip or world.size > largest:
+            return None
+        fine = with_overrides(small, {"scenario.step_minutes": check.suggested_minutes})
+        coarse_hours, measure = _half_aware_hours(small, seed)
+        fine_hours, _ = _half_aware_hours(fine, seed)
+    except ScenarioError:        # the smaller or finer run is not allowed: not measured
+        return None
+    return StepLengthEffect(check, scenario.name, world.size, seed, measure, coarse_hours, fine_hours)
+
+
+def _half_aware_hours(scenario: Scenario, seed: int) -> tuple[float | None, str]:
+    """Hours until half the affected know (half of everyone if none is affected), and
+    what that is in words; the run's own warnings are not repeated."""
+    import warnings
+
+    from .memory import check_fits
+    from .simulate import simulate
+
+    check_fits(scenario, "fast")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepLengthWarning)
+        result = simulate(scenario, seed=seed, engine="fast")
+    if result.summary["affected_agents"]:
+        return result.summary["hours_to_50pct_affected"], "half of affected customers know"
+    frame = result.timeseries
+    reached = frame.loc[frame["aware"] >= 0.5 * result.summary["agents"], "hours"]
+    return (float(reached.iloc[0]) if len(reached) else None), "half of everyone knows"
 
 
 def _round_down_minutes(minutes: float) -> float:

@@ -23,6 +23,7 @@ import io
 import json
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,8 @@ import solara
 from solara.lab import task
 
 from ..errors import ScenarioError
+from ..notices import SaidOnce, say_once, warning_kind
+from ..rules import step_length_effect, step_length_kind
 from ..reporting.text import fmt_hours, fmt_pct, fmt_people, fmt_trust, plural, short_name
 from ..scenario import load_scenario
 from ..schema import label_of
@@ -37,7 +40,7 @@ from ..simulate import simulate
 from . import figures
 from . import levers as lv
 from .config import DashboardConfig
-from .export import problem_line, save_scenario, slug
+from .export import change_count, problem_line, save_scenario, slug
 from .network_view import NETWORK_PEOPLE, network_figure, small_network
 from .runs import Outcome, Runner
 
@@ -54,6 +57,11 @@ SLIDER_HOURS = 168
 
 _runner: Runner | None = None
 _runner_lock = threading.Lock()
+#: The warnings this server has said in its log (each kind once), and each kind's line
+#: (a step-length warning with its effect, measured once on one run).
+SAID = SaidOnce()
+_notes: dict[str, str] = {}
+_notes_lock = threading.Lock()
 
 
 def runner() -> Runner:
@@ -69,7 +77,9 @@ def warm() -> None:
     """Start the workers, and have each run and draw a tiny job once (imports, compiled
     code and font caches ready before the first page asks)."""
     tiny = load_scenario(CONFIG.scenarios[0], {lv.SIZE: 200, "scenario.hours": 24})
-    simulate(tiny, seed=0)  # compiled code is built here once, and read from its cache by the workers
+    with warnings.catch_warnings():  # a warm-up nobody asked for says nothing
+        warnings.simplefilter("ignore")
+        simulate(tiny, seed=0)  # compiled code is built here once, read from its cache by the workers
     pool = runner()
     pool.warm()
     outcome = list(pool.outcomes(tiny, pool.workers, CONFIG.seed))[-1]
@@ -147,6 +157,33 @@ class Shown:
     settings: str  # digest of the controls' settings these are the runs of
     awareness: bytes  # PNG
     others: tuple[bytes, bytes] | None  # first sources and trust (PNG), once all runs are in
+    notes: tuple[str, ...] = ()  # the runs' warnings, one line per kind
+
+
+def note_of(message: str, scenario) -> str:
+    """The page's line for a warning of the runs: a step-length warning with its effect
+    measured once per kind on one run of ``scenario`` (cheap: at most 10,000 agents);
+    the first time a kind comes up, the line also goes to the server's log (one line,
+    no source location)."""
+    kind = warning_kind(message)
+    with _notes_lock:
+        known = _notes.get(kind)
+    if known is None:
+        effect = step_length_effect(scenario, CONFIG.seed) if step_length_kind(message) else None
+        known = effect.line() if effect is not None and effect.check.kind == kind else message
+        with _notes_lock:
+            known = _notes.setdefault(kind, known)
+    say_once(known, local=SAID)
+    return known
+
+
+def notes_of(*pairs) -> tuple[str, ...]:
+    """One line per kind of warning of ``(outcome, scenario)`` pairs, in order."""
+    lines: dict[str, str] = {}
+    for outcome, scenario in pairs:
+        for message in outcome.warnings:
+            lines.setdefault(warning_kind(message), note_of(message, scenario))
+    return tuple(lines.values())
 
 
 @task
@@ -172,8 +209,9 @@ def run_job(base_scenario, now_scenario, reps: int, settings: str):
         run_job.progress = 50 + 50 * now.done / now.total
         if now.complete:
             pngs = pool.map(figures.png, [(name, base, now) for name in figures.FIGURES])
+            notes = notes_of((base, base_scenario), (now, now_scenario))
             if not cancelled():
-                yield Shown(base, now, settings, pngs[0], (pngs[1], pngs[2]))
+                yield Shown(base, now, settings, pngs[0], (pngs[1], pngs[2]), notes)
         elif time.perf_counter() - drawn_at > REDRAW_EVERY:
             yield Shown(base, now, settings, figures.png("awareness", base, now), None)
             drawn_at = time.perf_counter()
@@ -372,6 +410,8 @@ def Status(shown: Shown | None, reps: int, settings: str):
     solara.Text(f"{now.done} runs of {now.agents:,} agents each (one agent stands for "
                 f"{fmt_people(now.people_per_agent)} people); baseline and current share seeds",
                 classes=["status", "finished"])
+    for note in shown.notes:
+        solara.Text(f"Note: {note.removeprefix('warning: ')}", classes=["status", "run-note"])
 
 
 @solara.component
@@ -408,7 +448,8 @@ def Export(start_path: str, start_values: dict):
     overrides = lv.changed(start_values, values.value)
     name = export_name.value or f"{short_name(NAMES[choice.value])} (what-if)"
     with solara.Card("Save these settings as a scenario file"):
-        solara.Text(f"{plural(len(overrides), 'setting')} changed from {Path(start_path).name}. "
+        solara.Text(f"{plural(change_count(start_values, overrides), 'setting')} changed from "
+                    f"{Path(start_path).name}. "
                     "The file extends it and holds only those; run, compare and batch read it "
                     "as it is.")
         solara.InputText("scenario name", value=name, on_value=_rename)

@@ -2,8 +2,13 @@
 
 The file holds only what changed (the overrides), nested as TOML tables, so
 ``run``, ``compare`` and ``batch`` read it unchanged and resolve it to the
-same scenario the dashboard ran. Each changed single value carries its
-starting value in a comment.
+same scenario the dashboard ran. Every change carries its starting value in
+a comment: a single value ``# was 0.004``; an item of a list (a campaign, a
+press release, a tweet) ``# was start_hour = 24, per_hour = 68_000`` for the
+fields it changed, ``# added`` when it is new, and a ``# removed: {...}`` line
+for each item the start had and the settings dropped. The first line counts
+the changes the same way (:func:`change_count`): two fields of one campaign
+are two changes.
 
 :func:`save_scenario` is what "Save these settings" does: the name is
 checked (one line of printable text), the file is written under a
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import difflib
 import json
 import os
 import re
@@ -31,8 +37,8 @@ from ..outputs import write_atomically
 from ..reporting.config import check_text
 from ..scenario import Scenario, load_scenario
 
-__all__ = ["HEADER", "MAX_STEM", "check_name", "file_stem", "problem_line", "save_scenario",
-           "scenario_toml", "slug", "toml_value", "write_scenario"]
+__all__ = ["HEADER", "MAX_STEM", "change_count", "check_name", "file_stem", "problem_line",
+           "save_scenario", "scenario_toml", "slug", "toml_value", "write_scenario"]
 
 #: How every file the dashboard saves begins (how it knows a file is its own).
 HEADER = "# Saved from the breachsim dashboard"
@@ -90,6 +96,61 @@ def _nest(overrides: Mapping[str, Any]) -> dict:
     return tree
 
 
+def _is_table_list(value: Any) -> bool:
+    return isinstance(value, list) and any(isinstance(v, Mapping) for v in value)
+
+
+def _paired(was: list, now: list) -> list[tuple[Any, Any]]:
+    """The items of two lists, paired: ``(old, new)`` for an item kept or edited, ``(None,
+    new)`` for one added, ``(old, None)`` for one removed (in list order)."""
+    text = [json.dumps(v, sort_keys=True, default=str) for v in was]
+    other = [json.dumps(v, sort_keys=True, default=str) for v in now]
+    pairs: list[tuple[Any, Any]] = []
+    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, text, other, autojunk=False).get_opcodes():
+        old, new = was[a0:a1], now[b0:b1]
+        common = min(len(old), len(new)) if op == "replace" else (len(old) if op == "equal" else 0)
+        pairs += list(zip(old[:common], new[:common]))
+        pairs += [(None, n) for n in new[common:]] + [(o, None) for o in old[common:]]
+    return pairs
+
+
+def _fields_changed(old: Mapping, new: Mapping) -> list[str]:
+    return [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+
+
+def change_count(start: Mapping[str, Any], overrides: Mapping[str, Any]) -> int:
+    """How many changes ``overrides`` make to ``start``: one per single value, and per
+    list one per field changed in an item, per item added and per item removed."""
+    count = 0
+    for key, value in overrides.items():
+        was = start.get(key)
+        if key in start and (_is_table_list(value) or _is_table_list(was)):
+            for old, new in _paired(list(was or []), list(value or [])):
+                count += 1 if old is None or new is None else len(_fields_changed(old, new))
+        else:
+            count += 1
+    return count
+
+
+def _list_lines(name: str, value: list, was: list | None) -> list[str]:
+    """A list of tables, each item with what it changed from the start in a comment."""
+    if was is None:
+        items = "".join(f"  {toml_value(v)},\n" for v in value)
+        return [f"{name} = [\n{items}]"]
+    rows, removed = [], []
+    for old, new in _paired(list(was), list(value)):
+        if new is None:
+            removed.append(f"# removed: {toml_value(old)}")
+        elif old is None:
+            rows.append(f"  {toml_value(new)},  # added")
+        else:
+            changed = _fields_changed(old, new)
+            note = ("  # was " + ", ".join(f"{k} = {toml_value(old[k]) if k in old else '(not set)'}"
+                                          for k in changed)) if changed else ""
+            rows.append(f"  {toml_value(new)},{note}")
+    return [f"{name} = [\n" + "".join(r + "\n" for r in rows) + "]", *removed]
+
+
 def _tables(tree: dict, start: Mapping[str, Any], prefix: str = "") -> list[str]:
     """TOML lines for ``tree``: its plain keys under ``[prefix]``, then sub-tables."""
     lines: list[str] = []
@@ -99,11 +160,10 @@ def _tables(tree: dict, start: Mapping[str, Any], prefix: str = "") -> list[str]
         for name, value in plain.items():
             key = f"{prefix}.{name}"
             was = start.get(key)
-            if isinstance(value, list) and value and isinstance(value[0], Mapping):
-                items = "".join(f"  {toml_value(v)},\n" for v in value)
-                lines.append(f"{name} = [\n{items}]")
+            if _is_table_list(value) or _is_table_list(was):
+                lines += _list_lines(name, value, was if key in start else None)
             else:
-                note = f"  # was {toml_value(was)}" if key in start and not isinstance(was, list) else ""
+                note = f"  # was {toml_value(was)}" if key in start else ""
                 lines.append(f"{name} = {toml_value(value)}{note}")
     for name, sub in tree.items():
         if isinstance(sub, dict):
@@ -124,8 +184,9 @@ def scenario_toml(start_path: str | Path, overrides: Mapping[str, Any], name: st
     except ValueError:  # another drive (Windows)
         extends = start_path.as_posix()
     stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    changes = change_count(start or {}, overrides)
     lines = [f"{HEADER} on {stamp}: {start_path.name} with "
-             f"{len(overrides)} change{'s' if len(overrides) != 1 else ''}.",
+             f"{changes} change{'s' if changes != 1 else ''}.",
              "[scenario]", f"extends = {toml_value(extends)}", f"name = {toml_value(name)}",
              f"description = {toml_value(description)}"]
     lines += _tables(_nest(overrides), start or {})

@@ -145,9 +145,17 @@ def _title(fig: Figure, ax, text: str, sub: str = "") -> None:
                  ha="left", va="top", fontsize=LABEL_SIZE - 1, color=GREY)
 
 
-def _runs_words(base: Outcome, now: Outcome) -> str:
+def _runs(base: Outcome, now: Outcome) -> str:
+    """``"10 runs of 10,000 agents"``: what every figure of the page is made of (the page
+    runs its own number of agents, which may differ from a report's)."""
     runs = f"{base.done} runs" if base.done == now.done else f"{base.done} and {now.done} runs"
-    return f"line: median of {runs}; band: 10-90% of runs"
+    agents = (f"{base.agents:,}" if base.agents == now.agents
+              else f"{base.agents:,} and {now.agents:,}")
+    return f"{runs} of {agents} agents"
+
+
+def _runs_words(base: Outcome, now: Outcome) -> str:
+    return f"line: median of {_runs(base, now)}; band: 10-90% of runs"
 
 
 def awareness_figure(base: Outcome, now: Outcome, until: float | None = None) -> Figure:
@@ -208,7 +216,7 @@ def first_source_figure(base: Outcome, now: Outcome) -> Figure:
     ax.legend(fontsize=LABEL_SIZE - 1.5, loc="lower right")
     c_now, c_base = now.first_sources["direct"], base.first_sources["direct"]
     _title(fig, ax, f"First heard from the company: {fmt_pct(c_now)} (baseline {fmt_pct(c_base)})",
-           "median share of affected customers by where they first heard")
+           f"median share of affected customers by where they first heard; {_runs(base, now)}")
     return fig
 
 
@@ -226,7 +234,7 @@ def trust_figure(base: Outcome, now: Outcome, until: float | None = None) -> Fig
     t_now = now.headline["final_company_trust_affected"][1]
     t_base = base.headline["final_company_trust_affected"][1]
     _title(fig, ax, f"Company trust at the end: {fmt_trust(t_now)} (baseline {fmt_trust(t_base)})",
-           "mean trust of affected customers in the company; median and 10-90% of runs")
+           f"mean company trust of affected customers; median and 10-90% of {_runs(base, now)}")
     return fig
 
 

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ import numpy as np
 
 from ..batch import run_seed
 from ..bundled import main_job_files
+from ..notices import warning_kind
 from ..reporting.stats import censored_quantiles, quantiles
 from ..scenario import Scenario, load_scenario
 from ..simulate import simulate
@@ -66,18 +68,23 @@ class Replicate:
     summary: dict
     events: list[dict]
     start: str
+    warnings: tuple[str, ...] = ()
 
 
 def replicate(scenario: Scenario, replication: int, seed: int) -> Replicate:
-    """Run ``scenario`` once on the fast engine (in a worker process)."""
-    result = simulate(scenario, seed=seed, engine="fast")
+    """Run ``scenario`` once on the fast engine (in a worker process). Its warnings come
+    back as text (the server says each kind once), never printed by the worker."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = simulate(scenario, seed=seed, engine="fast")
     ts = result.timeseries
     last = ts.iloc[-1]
     return Replicate(replication, seed, ts["hours"].to_numpy(float),
                      ts["aware_affected"].to_numpy(float), ts["contacted"].to_numpy(float),
                      ts["mean_company_trust_affected"].to_numpy(float),
                      {s: float(last[f"first_{s}_affected"]) for s in FIRST_SOURCES},
-                     result.summary, result.events, scenario.data["scenario"]["start"])
+                     result.summary, result.events, scenario.data["scenario"]["start"],
+                     tuple(dict.fromkeys(str(w.message) for w in caught)))
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,8 @@ class Outcome:
     first_sources : dict
         Median share of affected customers who first heard from each of
         :data:`FIRST_SOURCES`, and ``"not_heard"``.
+    warnings : tuple of str
+        The runs' warnings, one per kind (:func:`sim.notices.warning_kind`).
     """
 
     name: str
@@ -114,6 +123,7 @@ class Outcome:
     total: int
     seeds: tuple[int, ...] = field(default=())
     key: str = ""
+    warnings: tuple[str, ...] = ()
 
     @property
     def ident(self) -> str:
@@ -156,7 +166,16 @@ def outcome_of(name: str, reps: list[Replicate], total: int, key: str = "") -> O
         affected_people=float(np.median(affected)) * ppa, people_per_agent=ppa,
         agents=int(first.summary["agents"]),
         headline=headline, first_sources=shares, events=first.events,
-        done=len(reps), total=total, seeds=tuple(r.seed for r in reps), key=key)
+        done=len(reps), total=total, seeds=tuple(r.seed for r in reps), key=key,
+        warnings=_one_per_kind(w for r in reps for w in r.warnings))
+
+
+def _one_per_kind(messages) -> tuple[str, ...]:
+    """The first message of each kind, in order."""
+    first: dict[str, str] = {}
+    for message in messages:
+        first.setdefault(warning_kind(message), message)
+    return tuple(first.values())
 
 
 def _exit_with(parent: int) -> None:
@@ -177,9 +196,12 @@ def _exit_with(parent: int) -> None:
 
 
 def _warm_run() -> None:
-    """A tiny run, so that anything compiled or cached on first use is ready."""
-    simulate(load_scenario(main_job_files()[0], {"population.size": 200, "scenario.hours": 24}),
-             seed=0)
+    """A tiny run, so that anything compiled or cached on first use is ready (its
+    warnings, of a scenario nobody asked for, are not said)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        simulate(load_scenario(main_job_files()[0], {"population.size": 200, "scenario.hours": 24}),
+                 seed=0)
 
 
 def scenario_key(scenario: Scenario, replications: int, seed: int) -> str:

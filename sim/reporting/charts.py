@@ -53,8 +53,9 @@ SOURCE_WORDS = {"media": "news media", "twitter": "Twitter", "direct": "the comp
                 "elsewhere": "elsewhere\n(news, Twitter,\nword of mouth)", "not_heard": "not heard\nby the end"}
 POINT_MARKERS = {"media": ("s", "press release / news coverage"), "twitter": ("^", "company tweet"),
                  "direct": ("D", "company message")}
-#: Sideways nudge (points) so that a release and a tweet at the same hour both show.
-POINT_NUDGE = {"media": -6.0, "twitter": 6.0, "direct": 0.0}
+#: Up or down nudge (points) so that a release and a tweet at the same hour both show; a
+#: marker is never moved sideways, so none is drawn before the announcement or its own time.
+POINT_NUDGE = {"media": -3.0, "twitter": 3.0, "direct": 0.0}
 
 
 class _Context:
@@ -71,9 +72,25 @@ class _Context:
         self.by_name = {s.name: s for s in self.scenarios}
         self.n_runs = ok_runs(runs).groupby("scenario").size()
 
+    @property
+    def single(self) -> bool:
+        """Every scenario has one run: no median, no 10-90% range to show."""
+        return int(self.n_runs.max()) == 1
+
     def runs_text(self) -> str:
         lo, hi = int(self.n_runs.min()), int(self.n_runs.max())
         return plural(lo, "run") if lo == hi else f"{lo}-{hi} runs"
+
+    def lines_text(self) -> str:
+        """What a chart's lines are: one run, or the median and the 10-90% band of runs."""
+        each = " per scenario" if len(self.order) > 1 else ""
+        if self.single:
+            return f"Line: one run{each}"
+        return f"Line: median of {self.runs_text()}{each}; band: 10-90% of runs"
+
+    def bars_text(self) -> str:
+        """What a bar chart's bars and whiskers are (for its value axis label)."""
+        return "one run" if self.single else "median; whisker: 10-90% of runs"
 
 
 # --------------------------------------------------------------------------- what each chart reads
@@ -257,8 +274,9 @@ def _time_bands_axes(ax, bands, ctx: _Context, scale: float, until: float, size:
     for name in ctx.order:
         b = bands[(bands["scenario"] == name) & (bands["at"] <= until + 1e-9)]
         x = _to_num(b["time"])
-        ax.fill_between(x, b["p10"] * scale, b["p90"] * scale, color=ctx.colours[name],
-                        alpha=BAND_ALPHA, lw=0)
+        if not ctx.single:
+            ax.fill_between(x, b["p10"] * scale, b["p90"] * scale, color=ctx.colours[name],
+                            alpha=BAND_ALPHA, lw=0)
         ax.plot(x, b["median"] * scale, color=ctx.colours[name], lw=size.line, label=mpl_text(ctx.short[name]))
 
 
@@ -305,7 +323,7 @@ def _events_axes(ax, ctx: _Context, start_num: float, until: float, size: Size) 
             if hours > until_own:
                 continue
             marker = POINT_MARKERS.get(channel, ("o", channel))[0]
-            nudge = offset_copy(ax.transData, fig=ax.figure, x=POINT_NUDGE.get(channel, 0.0), units="points")
+            nudge = offset_copy(ax.transData, fig=ax.figure, y=POINT_NUDGE.get(channel, 0.0), units="points")
             ax.plot(x0 + hours / 24, top, marker=marker, ms=10 * size.line / 2.8, color=colour, transform=nudge,
                     markeredgecolor="white", markeredgewidth=0.8, ls="none", zorder=3)
             used.add(channel)
@@ -376,8 +394,9 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
     style_axes(ax, sz)
     ax.spines["right"].set_visible(False)
     handles, labels = ax.get_legend_handles_labels()
-    handles.append(Patch(color=GREY, alpha=BAND_ALPHA + 0.1, lw=0))
-    labels.append("10-90% of runs")
+    if not ctx.single:
+        handles.append(Patch(color=GREY, alpha=BAND_ALPHA + 0.1, lw=0))
+        labels.append("10-90% of runs")
     ax.legend(handles, labels, loc="lower right", fontsize=sz.legend, frameon=True, framealpha=0.9)
     _events_axes(strip, ctx, start, until, sz)
     strip.set_xlim(start - until / 24 * 0.015, start + until / 24)
@@ -385,8 +404,7 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
     strip.set_xlabel(_time_label(tz, start), fontsize=sz.label)
     h50 = scenario_quantiles(runs, "hours_to_50pct_affected", censored=True)
     titles(fig, ax, findings.awareness_title(ctx.order, h50, ctx.short),
-           f"Affected customers who know of the breach. Line: median of {ctx.runs_text()} per scenario; "
-           f"band: 10-90% of runs{_window_note(until, horizon)}", sz)
+           f"Affected customers who know of the breach. {ctx.lines_text()}{_window_note(until, horizon)}", sz)
     return fig
 
 
@@ -449,9 +467,11 @@ def time_to_reach_chart(runs: pd.DataFrame, scenarios: Sequence[ScenarioInfo],
     style_axes(ax, sz, "x")
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
+    what = "one run" if ctx.single else "median"
     handles = [Line2D([], [], marker=m, color=GREY, ls="none", ms=11 * sz.line / 2.8,
-                      label=f"{lab} of affected customers know (median)") for _, lab, m, _ in levels]
-    handles.append(Line2D([], [], color=GREY, lw=3.5, alpha=0.5, label="10-90% of runs"))
+                      label=f"{lab} of affected customers know ({what})") for _, lab, m, _ in levels]
+    if not ctx.single:
+        handles.append(Line2D([], [], color=GREY, lw=3.5, alpha=0.5, label="10-90% of runs"))
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=sz.legend, frameon=False)
     titles(fig, ax, findings.time_to_reach_title(ctx.order, q["hours_to_90pct_affected"], ctx.short),
            f"Time until half and until 90% of affected customers know of the breach "
@@ -474,8 +494,9 @@ def _grouped_bars(ax, table: pd.DataFrame, ctx: _Context, labels: dict[str, str]
         qs = np.array([stats.quantiles(sub[c]) for c in cats]).reshape(len(cats), 3)
         x = np.arange(len(cats)) - width_total / 2 + width * (i + 0.5)
         ax.bar(x, qs[:, 1], width * 0.9, color=ctx.colours[name], label=mpl_text(ctx.short[name]), zorder=2)
-        ax.errorbar(x, qs[:, 1], yerr=[qs[:, 1] - qs[:, 0], qs[:, 2] - qs[:, 1]], fmt="none",
-                    ecolor="#333333", elinewidth=1.3, capsize=3, zorder=3)
+        if not ctx.single:
+            ax.errorbar(x, qs[:, 1], yerr=[qs[:, 1] - qs[:, 0], qs[:, 2] - qs[:, 1]], fmt="none",
+                        ecolor="#333333", elinewidth=1.3, capsize=3, zorder=3)
         for xi, (_, mid, hi) in zip(x, qs):
             if not math.isnan(mid):
                 top = hi if not math.isnan(hi) else mid
@@ -507,9 +528,12 @@ def first_source_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: 
     texts = _grouped_bars(left, affected, ctx, SOURCE_WORDS, sz)
     texts += _grouped_bars(right, everyone, ctx, SOURCE_WORDS, sz)
     left.set_ylim(0, max(left.get_ylim()[1], right.get_ylim()[1]) * 1.06)
-    left.set_ylabel("share of people, % (median of runs;\nwhisker: 10-90% of runs)", fontsize=sz.label)
+    left.set_ylabel(f"% of affected customers\n({ctx.bars_text()})", fontsize=sz.label)
+    right.set_ylabel("% of everyone who heard\n(customers or not; same scale)", fontsize=sz.label,
+                     rotation=270, labelpad=sz.label * 2.6)
+    right.yaxis.set_label_position("right")
     left.set_title("Affected customers: where they first heard", loc="left", fontsize=sz.label + 1.5)
-    right.set_title("Everyone who heard, customers or not", loc="left", fontsize=sz.label + 1.5)
+    right.set_title("Everyone who heard", loc="left", fontsize=sz.label + 1.5)
     scenario_legend(fig, ctx.order, ctx.colours, ctx.short, sz)
     company = scenario_quantiles(runs, "share_affected_first_from_company")
     one_line_title(fig, findings.first_source_title(ctx.order, company, ctx.short), sz)
@@ -555,12 +579,13 @@ def trust_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequenc
         for dy in (0.0, 0.018):
             ax.plot([-0.012, 0.012], [0.005 + dy, 0.025 + dy], **kw)
     scenario_legend(fig, ctx.order, ctx.colours, ctx.short, sz, "line",
-                    [Patch(color=GREY, alpha=BAND_ALPHA + 0.1, lw=0, label="10-90% of runs")])
+                    [] if ctx.single else [Patch(color=GREY, alpha=BAND_ALPHA + 0.1, lw=0,
+                                                 label="10-90% of runs")])
     initial = scenario_quantiles(runs, "initial_company_trust_affected")
     final = scenario_quantiles(runs, "final_company_trust_affected")
     titles(fig, ax, findings.trust_title(ctx.order, initial, final, ctx.short, horizon),
-           f"Affected customers' mean trust in the company. Line: median of {ctx.runs_text()}; "
-           f"band: 10-90% of runs{_window_note(until, horizon)}", sz)
+           f"Affected customers' mean trust in the company. {ctx.lines_text()}"
+           f"{_window_note(until, horizon)}", sz)
     return fig
 
 
@@ -595,7 +620,7 @@ def cohorts_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seque
     axes[0].set_ylim(0, 1.08)
     axes[0].yaxis.set_major_locator(mticker.MultipleLocator(0.2))
     of = "the cohort's affected customers" if used == "affected" else "everyone in the cohort"
-    axes[0].set_ylabel(f"share who know, % of {of}\n(median; whisker: 10-90% of runs)", fontsize=sz.label)
+    axes[0].set_ylabel(f"share who know, % of {of}\n({ctx.bars_text()})", fontsize=sz.label)
     scenario_legend(fig, ctx.order, ctx.colours, ctx.short, sz)
     one_line_title(fig, findings.cohorts_title(ctx.order, shares[-1], at_hours[-1], ctx.short, whom), sz)
     declutter_labels(fig, texts, sz)

@@ -3,11 +3,19 @@
 The built-in templates are in ``sim/reporting/templates/``: ``report.html.j2``
 (the page, in blocks) and ``report.css`` (its look, on screen and in print).
 A consultancy restyles the report with its own folder (``--template DIR``):
-a file there replaces the built-in file of the same name, and a template can
-extend the original as ``builtin/report.html.j2`` and override only some
-blocks (``cover``, ``summary``, ``compared``, ``results``, ``sweep``,
-``uncertainty``, ``appendix``, ``footer``). See the README, "Reports for
-clients".
+
+- a ``report.css`` there is *added after* the built-in stylesheet, so one
+  rule changes one thing and the page keeps its layout, footers and page
+  numbers (the page reaches it as ``user/report.css``);
+- a ``report.replace.css`` there *replaces* the built-in stylesheet whole
+  (then a ``report.css`` is still added after it): for a house style that
+  sets everything itself;
+- any other file replaces the built-in file of the same name, and a
+  template can extend the original as ``builtin/report.html.j2`` and
+  override only some blocks (``head``, ``cover``, ``summary``, ``compared``,
+  ``results``, ``sweep``, ``uncertainty``, ``appendix``, ``footer``).
+
+See the README, "Reports for clients".
 
 A template folder is code from outside, so it is held in:
 
@@ -78,13 +86,17 @@ class UserTemplates(jinja2.BaseLoader):
 
 def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
     """A sandboxed jinja2 environment (:class:`~sim.reporting.sandbox.ReportSandbox`):
-    ``template_dir`` first, then the built-in templates (also reachable as
-    ``builtin/<name>``); HTML autoescaping on."""
+    ``template_dir`` first, then the built-in templates; the built-in ones are
+    also reachable as ``builtin/<name>``, the user's as ``user/<name>`` (so the
+    page can add the user's stylesheet after its own); HTML autoescaping on."""
     builtin = jinja2.FileSystemLoader(str(TEMPLATES))
     loaders: list[jinja2.BaseLoader] = []
+    prefixed: dict[str, jinja2.BaseLoader] = {"builtin": builtin}
     if template_dir is not None:
-        loaders.append(UserTemplates(template_dir))
-    loaders += [builtin, jinja2.PrefixLoader({"builtin": builtin})]
+        user = UserTemplates(template_dir)
+        loaders.append(user)
+        prefixed["user"] = user
+    loaders += [builtin, jinja2.PrefixLoader(prefixed)]
     return ReportSandbox(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                          autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
                          trim_blocks=True, lstrip_blocks=True, finalize=keep_units)
