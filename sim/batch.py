@@ -543,15 +543,18 @@ def _record_what_is_on_disk(out: Path, manifest: "Manifest", wanted: set[str]) -
 def _execute_all(plan, todo, out, manifest, workers, client, progress, send_results, execute,
                  say=None):
     """Hand the runs out in chunks and record each chunk as it completes."""
+    from .notices import SaidOnce, check_step_lengths, first_time
+
+    said = SaidOnce()                  # each kind of warning once per batch (or per command)
+    if todo:
+        check_step_lengths(plan.bases, say, local=said)
     bar = _progress_bar(len(plan.tasks), manifest.count("done"), progress)
     failed = 0
-    said: set[str] = set()
 
     def handle(outcome: ChunkOutcome) -> None:
         nonlocal failed
         for message in outcome.warnings:
-            if message not in said:                 # each distinct warning once per batch
-                said.add(message)
+            if first_time(message, said):
                 bar.clear()
                 _say_warning(message, say)
         if outcome.part is not None:
@@ -589,7 +592,10 @@ def _say_warning(message: str, say: Callable[[str], None] | None) -> None:
     if say is not None:
         say(message if message.startswith("warning") else f"warning: {message}")
     else:
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        from .rules import StepLengthWarning, step_length_kind
+
+        category = StepLengthWarning if step_length_kind(message) else RuntimeWarning
+        warnings.warn(message, category, stacklevel=3)
 
 
 def _on_pool(chunks: list[Chunk], workers: int, handle, execute) -> None:

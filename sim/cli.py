@@ -250,6 +250,9 @@ def command_run(args) -> int:
         name = None if args.out else _default_out_name(path.stem, "scenario")
     out = args.out or Path("out") / name
     check_out_folder(out)
+    from .notices import check_step_lengths
+
+    check_step_lengths([scenario], _say_line, seed=seed)
     result = simulate(scenario, seed=seed, engine=engine, progress=not args.quiet)
     written = write_run(result, out)
     print(headline(result))
@@ -267,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     from .batch import ClusterLost
     from .faults import cluster_line, exit_status, fault_line, stop_on_signals, stopped_line
+    from .notices import said_once
 
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
@@ -283,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                 "robustness": robustness.command, "dashboard": dashboard.command,
                 "report": report_cli.command_report}
     warnings.showwarning = _one_line_warning
-    with stop_on_signals() as stopped:
+    with stop_on_signals() as stopped, said_once():
         try:
             return commands[args.command](args)
         except ScenarioError as err:
@@ -301,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as err:
             _error_line(fault_line(err, args.command, _output_folder(args)))
             return 1
+
+
+def _say_line(line: str) -> None:
+    """A warning line on stderr, before the work it is about."""
+    _error_line(line)
 
 
 def _error_line(line: str) -> None:
@@ -326,6 +335,7 @@ def _output_folder(args) -> Path | None:
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings on the command line: one line each, no source location."""
-    text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
-    print(text if text.startswith("warning") else f"warning: {text}", file=sys.stderr)
+    """Warnings on the command line: one line each, no source location, each kind once."""
+    from .notices import one_line_warning
+
+    one_line_warning(message, category, filename, lineno, file, line)

@@ -310,7 +310,7 @@ SCHEMA = Table({
         "social": OneOrPerCohort(share(""), "trust in social media"),
         "company": OneOrPerCohort(share(""), "trust in the company's messages"),
         "peer": OneOrPerCohort(share(""), "trust in people one knows"),
-        "concentration": number("trust concentration (Beta a + b)", 0.1, 1e9),
+        "concentration": number("how alike people's trust is (higher: closer to the mean)", 0.1, 1e9),
         "company_effects": Table({
             "first_from_company": share("trust gained when the company tells first "
                                         "(share of the gap to 1)"),

@@ -367,8 +367,8 @@ def _edit_json(path: Path, change) -> None:
 
 def _edit_table(path: Path, change) -> None:
     table = pd.read_parquet(path)
-    change(table)
-    table.to_parquet(path, index=False)
+    changed = change(table)                     # a new table, or None when changed in place
+    (table if changed is None else changed).to_parquet(path, index=False)
 
 
 def _replace(path: Path, make) -> None:
@@ -428,13 +428,13 @@ CORRUPTIONS = {
         "affected_agents", "x")), "runs.parquet", "runs.affected_agents: a column of"),
     "events not JSON": (lambda b: _edit_table(b / "runs.parquet", lambda t: t.__setitem__(
         "events", "{garbage")), "runs.parquet", "runs.events"),
-    "no finished runs": (lambda b: _edit_table(b / "runs.parquet", lambda t: t.drop(t.index, inplace=True)),
+    "no finished runs": (lambda b: _edit_table(b / "runs.parquet", lambda t: t.iloc[:0]),
                          "runs.parquet", "no finished runs"),
     "series NaN": (lambda b: _edit_table(b / "timeseries.parquet", lambda t: t.__setitem__(
         "aware_affected", np.nan)), "timeseries.parquet", "timeseries.aware_affected: got nan"),
     "series hours infinite": (lambda b: _edit_table(b / "timeseries.parquet", lambda t: t.__setitem__(
         "hours", np.inf)), "timeseries.parquet", "timeseries.hours: got inf"),
-    "series empty": (lambda b: _edit_table(b / "timeseries.parquet", lambda t: t.drop(t.index, inplace=True)),
+    "series empty": (lambda b: _edit_table(b / "timeseries.parquet", lambda t: t.iloc[:0]),
                      "timeseries.parquet", "no rows for run"),
 }
 

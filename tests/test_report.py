@@ -187,7 +187,7 @@ def test_what_differs_is_plain_language_from_the_resolved_scenarios(results, htm
     direct = [r for r in rows if r["scenario"] == "Direct first"]
     assert [r["channel"] for r in direct] == ["SMS", "E-mail"]
     assert direct[0]["start"].startswith("at the announcement (Thu 22 Sep 14:00)")
-    assert direct[0]["throughput"].startswith("1.0 M an hour: all 9.8 M in 10 hours")
+    assert direct[0]["throughput"].startswith("1,000,000 per hour: all 9.8 M in 10 hours")
     assert direct[0]["who"] == "Current and former customers" and direct[0]["ask"] == "no"
     optus = [r for r in rows if r["scenario"] == "Optus 2022"]
     assert len(optus) == 1 and optus[0]["start"].startswith("24 h (Fri 23 Sep 14:00)")
@@ -228,7 +228,7 @@ def test_robustness_and_sensitivity_files_feed_the_uncertainty_statement(cmp, re
     rows = findings.robustness_rows(robustness, here.short)
     assert rows == [{"plan": "Direct first", "measure": "affected customers still unaware at 24 h (people)",
                      "better": "87%", "difference": "+4.1 M (+2.0 M to +5.5 M)", "when": ""}]
-    assert "word of mouth between friends" in said and "0.70 ± 0.66" in said
+    assert said.count("Design too small to rank parameters") == 1 and "0.70 ± 0.66" not in said
     assert notes[0].warning.startswith("Design too small to rank parameters")
     assert "about 44 times the current n" in notes[0].warning         # (0.66 / 0.1) ** 2
     bullets = findings.executive_summary(cmp[2].summary, results.runs, here.short, robustness=robustness)
@@ -270,7 +270,7 @@ def test_pdf_paginates_like_a_deliverable(cmp, html_text):
     # rendered to images, at print size
     for page in pages[:2]:
         image = page.render(scale=1.5).to_pil()
-        assert image.size[0] > 800 and len(set(image.convert("L").getdata())) > 10   # not blank
+        assert image.size[0] > 800 and sum(1 for n in image.convert("L").histogram() if n) > 10   # not blank
 
 
 def TagChecker_images(html_text):

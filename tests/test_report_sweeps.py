@@ -105,6 +105,17 @@ def test_the_report_command_on_a_sweep_writes_its_charts(grid, monkeypatch, caps
     assert "Sweep: how the results respond to" in page and label_of(START) in page
     assert "Other Client" in page and page.count("data:image/png;base64,") == 5 + 2 + 1   # and the logo
     assert "Across the sweep (Trusted channels), the best setting is" in page
+    assert "of the same plan at the same setting" in page and "are the sweep itself, not chance" in page
+
+
+def test_the_uncertainty_statement_says_when_bands_are_within_one_setting():
+    from sim.reporting.findings import uncertainty
+
+    plain = " ".join(uncertainty(4, True, [], None, {}))
+    swept = " ".join(uncertainty(4, True, [], None, {}, settings=[label_of(START)]))
+    assert "4 runs of the same plan with" in plain and "sweep itself" not in plain
+    assert "4 runs of the same plan at the same setting" in swept
+    assert f"settings of {label_of(START)} are the sweep itself, not chance" in swept
 
 
 # --------------------------------------------------------------------------- sensitivity

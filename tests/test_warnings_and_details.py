@@ -341,26 +341,10 @@ def test_the_saved_scenario_says_each_starting_value(tmp_path):
 
 # --------------------------------------------------------------------------- once per command
 
-def _hooked() -> bool:
-    """Whether main() opens one scope per command and the batch runner asks it (the
-    changes this test file's author asked for in sim/cli.py and sim/batch.py)."""
-    import sim.batch
-    import sim.cli
-
-    return ("said_once" in inspect.getsource(sim.cli.main)
-            and "first_time" in inspect.getsource(sim.batch._execute_all))
-
-
-needs_hooks = pytest.mark.xfail(not _hooked(), strict=True,
-                                reason="needs said_once() in sim.cli.main and first_time() in "
-                                       "sim.batch._execute_all (H8's report)")
-
-
 def _warning_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("warning:")]
 
 
-@needs_hooks
 def test_robustness_says_each_kind_of_warning_once(tmp_path, capsys):
     from sim.cli import main
 
@@ -373,7 +357,6 @@ def test_robustness_says_each_kind_of_warning_once(tmp_path, capsys):
     assert "Measured on one run of Direct first" in lines[0]
 
 
-@needs_hooks
 def test_calibrate_says_its_step_warning_once(tmp_path, capsys):
     from sim.cli import main
 
@@ -387,7 +370,6 @@ def test_calibrate_says_its_step_warning_once(tmp_path, capsys):
     assert len(lines) == 1 and "10-minute steps are long against the time between tellings" in lines[0]
 
 
-@needs_hooks
 def test_run_says_its_step_warning_once_with_the_effect(tmp_path, capsys):
     from sim.cli import main
 

@@ -25,9 +25,9 @@ from .. import __version__
 from ..files import check_claimable, claim_folder, clean_stale_temporaries, write_atomically
 from . import charts, findings, points, stats, sweeps
 from .config import ReportOptions, logo_data_uri
-from .notes import DEFAULTS_FILE, Note, clean_comment, relevant_notes, split_notes
+from .notes import DEFAULTS_FILE
 from .results import Results
-from .scenarios import campaign_rows, key_label, note_value, other_differences, shared_label, timeline
+from .scenarios import campaign_rows, key_label, other_differences, shared_label, timeline
 from .style import scenario_colours
 
 __all__ = ["Report", "build_report", "write_report", "CAPTIONS", "find_table"]
@@ -143,7 +143,7 @@ def build_report(results: Results, options: ReportOptions | None = None,
     per = int(summary["runs"].min())                # runs of one plan, at one setting in a sweep
     drawn = sorted({k for draw in (results.manifest.get("batch") or {}).get("draws") or [] for k in draw})
     uncertainty = findings.uncertainty(per, len(infos) > 1, notes, robustness, results.short,
-                                       [key_label(k) for k in drawn])
+                                       [key_label(k) for k in drawn], [key_label(k) for k in keys])
     figures = charts.all_charts(c_runs, c_ts, c_infos, "slide", cohorts)
     for key_, measure, fig in sweeps.sweep_charts(runs, infos, keys, "slide"):
         figures[f"sweep_{measure}"] = fig
@@ -221,12 +221,6 @@ def _project_root(infos) -> Path | None:
     return None
 
 
-def _note_row(n: Note, root: Path | None, info) -> dict[str, str]:
-    label = key_label(n.key)
-    return {"key": n.key, "label": label[:1].upper() + label[1:], "value": note_value(n.key, n.value, info),
-            "text": clean_comment(n.text), "file": _rel(n.file, root)}
-
-
 def _notes_context(infos, root: Path | None, varied: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
     """Calibration sources and assumptions: those common to every scenario, and each one's own.
 
@@ -271,7 +265,8 @@ def _methods(report: Report) -> dict[str, Any]:
     batch = manifest.get("batch") or {}
     design = res.design.get("method", "none") if res.has_design else "none"
     posterior = bool(batch.get("draws"))
-    shown = [s for s in res.scenarios if s.name in set(report.summary["scenario"])] or res.scenarios
+    plans = set(report.drawn.get("plan", report.drawn["scenario"]))
+    shown = [s for s in res.scenarios if s.name in plans] or res.scenarios
     notes = appendix.appendix_notes(shown, appendix.varied_keys(res.design if res.has_design else None,
                                                                 batch.get("draws")))
     engine = batch.get("engine", "fast")
@@ -313,9 +308,10 @@ def context(report: Report) -> dict[str, Any]:
                             "caption": _caption(report, stem), "sweep": stem.startswith("sweep_")})
     by_key = {m.key: m for m in stats.table_measures(report.drawn)}
     compared = [s for s in infos if s.name in set(report.drawn.get("plan", report.drawn["scenario"]))]
+    methods = _methods(report)
     return {
         "options": opts, "logo": logo, "version": opts.version or "draft",
-        "producer": f"breachsim {__version__}", "code": _methods(report)["code"][:12],
+        "producer": f"breachsim {__version__}", "code": methods["code"][:12],
         "bullets": report.bullets,
         "key_figure": {"uri": _data_uri(report.page_images["awareness"], "image/png"),
                        "alt": report.titles.get("awareness", "awareness of affected customers over time"),
@@ -339,7 +335,7 @@ def context(report: Report) -> dict[str, Any]:
                                if "sensitivity" in report.page_images else None),
         "sensitivity_warning": report.sensitivity_warning,
         "robustness": findings.robustness_rows(report.robustness, res.short),
-        "methods": _methods(report),
+        "methods": methods,
         "notes": _notes_context(infos, root),
         "not_reached": findings.fmt_hours(math.inf),
         "cohort_basis": report.summary.attrs.get("cohort_basis", ""),

@@ -42,7 +42,7 @@ from .scenarios import MEDIUM_WORDS, ScenarioInfo
 from .stats import COHORT_WORDS, ok_runs, scenario_quantiles
 from .style import (BAND_ALPHA, GREY, Size, declutter_labels, new_figure, one_line_title,
                     scenario_colours, scenario_legend, size_of, style_axes, titles)
-from .text import fmt_hours, mpl_text, plural, short_names
+from .text import fmt_hours, fmt_people, mpl_text, plural, short_names
 
 __all__ = ["awareness_chart", "time_to_reach_chart", "first_source_chart", "trust_chart",
            "cohorts_chart", "all_charts", "display_hours", "CHART_STEMS", "SOURCE_WORDS"]
@@ -382,7 +382,7 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
     _time_bands_axes(ax, bands, ctx, 1 / unit, until, sz)
     ax.axhline(affected_people / unit, color=GREY, lw=1.2, ls=":")
     ax.text(start + until / 24 * 0.01, affected_people / unit * 1.015,
-            f"all affected customers: {affected_people / unit:,.1f} {'M' if unit == 1e6 else 'thousand'}",
+            f"all affected customers: {fmt_people(affected_people)}",
             ha="left", va="bottom", fontsize=sz.note, color=GREY)
     ax.set_ylim(0, affected_people / unit * 1.1)
     ax.set_ylabel(f"affected customers who know\n({scale})", fontsize=sz.label)

@@ -593,14 +593,17 @@ def _either(lead: list[tuple[str, float, float]]) -> str:
 
 def uncertainty(runs_per_scenario: int, paired_draws: bool, sensitivity: list[SensitivityNote],
                 robustness: pd.DataFrame | None, short: dict[str, str],
-                posterior: list[str] | None = None) -> list[str]:
+                posterior: list[str] | None = None, settings: list[str] | None = None) -> list[str]:
     """The uncertainty statement: what the bands show, what they do not, and the
     figures of any sensitivity or robustness analysis of these scenarios.
 
     ``posterior``: labels of the calibrated parameters drawn per run from a
-    calibration posterior (``compare --posterior``), if any."""
+    calibration posterior (``compare --posterior``), if any. ``settings``:
+    labels of the parameters a sweep varies, if any (``runs_per_scenario`` is
+    then the runs at one setting; the bands are chance only within a setting)."""
+    same = "of the same plan at the same setting" if settings else "of the same plan"
     out = [f"The bands in the charts and the ranges in the tables show run-to-run chance: the spread "
-           f"of outcomes over {plural(runs_per_scenario, 'run')} of the same plan with different "
+           f"of outcomes over {plural(runs_per_scenario, 'run')} {same} with different "
            f"random draws (who follows the news, who tells whom, when messages are read). The figures "
            f"quoted are medians of those runs."
            + (" Every plan was run with the same draws, so differences between plans are "
@@ -615,6 +618,9 @@ def uncertainty(runs_per_scenario: int, paired_draws: bool, sensitivity: list[Se
                    "coverage reaches, how far people trust each source and the other inputs marked as "
                    "assumptions in the appendix are each fixed at one value. If those values are wrong, "
                    "every plan moves, and the gaps between them may change.")
+    if settings:
+        out.append(f"The differences between settings of {join_words(settings)} are the sweep itself, "
+                   f"not chance: each setting is shown and compared on its own.")
     out.extend(sensitivity_sentences(sensitivity, short))
     if robustness is not None and not robustness.empty:
         out.extend(robustness_sentences(robustness, short))

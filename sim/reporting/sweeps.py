@@ -24,8 +24,8 @@ from . import stats, tables
 from .scenarios import ScenarioInfo, key_label
 from .stats import BY_KEY, SHORT_LABELS, Measure
 from .style import (BAND_ALPHA, GREY, Size, new_figure, one_line_title, scenario_colours,
-                    scenario_legend, size_of, style_axes)
-from .text import fmt_hours, fmt_pct, fmt_people, mpl_text, short_names
+                    people_axis, scenario_legend, size_of, style_axes)
+from .text import fmt_hours, fmt_value, mpl_text, short_names
 
 __all__ = ["SWEEP_MEASURES", "response_chart", "sweep_charts", "CAPTION", "HEATMAP_MAX_VALUES"]
 
@@ -40,13 +40,7 @@ CAPTION = ("How a measure responds to the parameters varied in the sweep. Line: 
 
 
 def _value_text(m: Measure, x: float) -> str:
-    if m.kind == "hours":
-        return fmt_hours(x, days=False)
-    if m.kind == "share":
-        return fmt_pct(x)
-    if m.kind == "people":
-        return fmt_people(x)
-    return "n/a" if math.isnan(x) else f"{x:.2f}"
+    return fmt_value(m.kind, x)
 
 
 def _axis_format(ax, m: Measure, axis: str = "y") -> None:
@@ -54,7 +48,7 @@ def _axis_format(ax, m: Measure, axis: str = "y") -> None:
     if m.kind == "share":
         target.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
     elif m.kind == "people":
-        target.set_major_formatter(mticker.FuncFormatter(lambda v, _: fmt_people(v)))
+        people_axis(target)
 
 
 def _param_text(value: float) -> str:
