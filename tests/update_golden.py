@@ -19,9 +19,10 @@ def main() -> int:
     old = json.loads(GOLDEN.read_text()) if GOLDEN.is_file() else {}
     new = current_results()
     for key, entry in new.items():
-        before = old.get(key, {}).get("headline")
-        if before != entry["headline"]:
-            print(f"{key}:\n  before {before}\n  after  {entry['headline']}")
+        before = old.get(key, {}).get("headline", old.get(key))
+        after = entry.get("headline", entry)
+        if before != after:
+            print(f"{key}:\n  before {before}\n  after  {after}")
     GOLDEN.parent.mkdir(exist_ok=True)
     GOLDEN.write_text(json.dumps(new, indent=1, sort_keys=True) + "\n")
     print(f"wrote {GOLDEN} ({len(new)} runs)")
