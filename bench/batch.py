@@ -29,7 +29,7 @@ from pathlib import Path
 
 from common import OPTUS, ROOT, Timer, table
 
-from sim.batch import ChunkOutcome, run_batch
+from sim.runs.batch import ChunkOutcome, run_batch
 
 
 def write_batch(folder: Path, runs: int, people: int) -> Path:

@@ -28,13 +28,13 @@ import numpy as np
 
 from common import OPTUS, ROOT, table
 
-from sim.batch import run_batch
-from sim.batchfile import BatchSpec
-from sim.calibration.fit import calibrate, prepare
-from sim.calibration.params import parse_fit
-from sim.scenario import load_scenario
-from sim.simulate import simulate
-from sim.targets import Target, run_values
+from sim.runs.batch import run_batch
+from sim.runs.batchfile import BatchSpec
+from sim.analysis.calibration.fit import calibrate, prepare
+from sim.analysis.calibration.params import parse_fit
+from sim.config.scenario import load_scenario
+from sim.model.simulate import simulate
+from sim.config.targets import Target, run_values
 
 SMALL = {"population.size": 1000, "scenario.hours": 72}
 FITS = ["word_of_mouth.social=0.002:0.03", "channels.media.releases.0.reach=0.2:0.9"]

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser import AWARENESS_CHART, CHROMIUM, CHROMIUM_FLAGS, free_port, image_digest  # noqa: E402
 
 from sim import load_scenario, simulate
-from sim.batch import run_seed
+from sim.runs.batch import run_seed
 
 def start_server(args) -> tuple[subprocess.Popen, str]:
     port = free_port()
@@ -95,8 +95,8 @@ def browser_times(url: str, changes: int) -> list[tuple[float, float]]:
 
 def in_process(args) -> tuple[float, float]:
     """Seconds for the replications one after another, and for drawing the three charts."""
-    from sim.dashboard import figures
-    from sim.dashboard.runs import outcome_of, replicate
+    from sim.reporting.dashboard import figures
+    from sim.reporting.dashboard.runs import outcome_of, replicate
 
     scenario = load_scenario(OPTUS, {"population.size": args.people})
     simulate(scenario, seed=0)  # anything compiled on first use

@@ -23,7 +23,7 @@ import warnings
 from common import OPTUS, table
 
 from sim import load_scenario, simulate
-from sim.fast import numba_available
+from sim.model.kernels import numba_available
 
 PATHS = ("numba", "numpy")
 

@@ -24,8 +24,8 @@ import numpy as np
 from common import ROOT, Timer, table
 
 from sim import load_scenario
-from sim.engine import prepare
-from sim.fast import FastEngine
+from sim.model.engine import prepare
+from sim.model.fast import FastEngine
 
 SIR_SCENARIO = ROOT / "scenarios" / "validation" / "sir_network.toml"
 

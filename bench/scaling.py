@@ -18,9 +18,9 @@ CODE = """
 import json, os, time, resource
 os.environ["BREACHSIM_KERNEL"] = {kernel!r}
 from sim import load_scenario
-from sim.engine import prepare
-from sim.fast import FastEngine
-from sim.memory import estimate_bytes
+from sim.model.engine import prepare
+from sim.model.fast import FastEngine
+from sim.model.memory import estimate_bytes
 tiny = load_scenario({path!r}, {{"population.size": 100, "scenario.hours": 2}})
 FastEngine(*prepare(tiny, 0)).run()          # load (or compile) the kernel
 s = load_scenario({path!r}, {{"population.size": {n}}})

@@ -8,7 +8,7 @@ Quick use::
     result.timeseries  # one row per step
     result.summary     # per-run measures
 
-In a notebook, the same as objects that plot themselves (see :mod:`sim.results`)::
+In a notebook, the same as objects that plot themselves (see :mod:`sim.reporting.notebook`)::
 
     import sim
     sim.Run("optus_2022", overrides={"population.size": 5000}).run().plot()
@@ -16,10 +16,10 @@ In a notebook, the same as objects that plot themselves (see :mod:`sim.results`)
 """
 
 from .errors import ScenarioError
-from .scenario import Scenario, load_scenario
-from .simulate import SimulationResult, simulate
-from .results import Batch, Comparison, Run  # notebook objects, on top of the above
+from .version import __version__
+from .config.scenario import Scenario, load_scenario
+from .model.simulate import SimulationResult, simulate
+from .reporting.notebook import Batch, Comparison, Run  # notebook objects, on top of the above
 
-__all__ = ["ScenarioError", "Scenario", "SimulationResult", "load_scenario", "simulate",
+__all__ = ["__version__", "ScenarioError", "Scenario", "SimulationResult", "load_scenario", "simulate",
            "Run", "Batch", "Comparison"]
-__version__ = "0.1.0"

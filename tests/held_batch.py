@@ -12,10 +12,10 @@ import sys
 import threading
 from pathlib import Path
 
-import sim.batch
-from sim.cli import main
+import sim.runs.batch
+from sim.cli.main import main
 
-_real_execute = sim.batch.execute_chunk
+_real_execute = sim.runs.batch.execute_chunk
 _never = threading.Event()
 
 
@@ -40,7 +40,7 @@ if __name__ == "__main__":
     tokens, *argv = sys.argv[1:]
     os.environ["HELD_BATCH_COUNT"] = tokens
     Path(os.environ["HELD_BATCH_TOKENS"]).mkdir(parents=True, exist_ok=True)
-    sim.batch.execute_chunk = held_execute
-    held_execute.__module__ = "sim.batch"          # pickled by name: workers find it there
+    sim.runs.batch.execute_chunk = held_execute
+    held_execute.__module__ = "sim.runs.batch"          # pickled by name: workers find it there
     held_execute.__qualname__ = "execute_chunk"
     raise SystemExit(main(argv))

@@ -28,8 +28,8 @@ import sim
 from helpers import OPTUS
 from sim import ScenarioError
 from sim.reporting import charts, load_report_config, load_results, results_from_frames, write_report
-from sim.reporting import build_report, stats, tables
-from sim.scenario import scenario_from_data
+from sim.reporting import build_report, checks, stats
+from sim.config.scenario import scenario_from_data
 
 SMALL = {"population.size": 300}
 SOCIAL = "word_of_mouth.social"
@@ -101,19 +101,19 @@ def _scenario_cases() -> list[Case]:
 
 def _simulate_cases() -> list[Case]:
     return [
-        Case("simulate scenario None", "scenario", lambda w: sim.simulate(None)),
-        Case("simulate scenario str", "scenario", lambda w: sim.simulate("optus_2022")),
-        Case("simulate scenario dict", "scenario", lambda w: sim.simulate({"scenario": {}})),
-        Case("simulate seed -1", "seed", lambda w: sim.simulate(w.scenario, seed=-1)),
-        Case("simulate seed 2**70", "seed", lambda w: sim.simulate(w.scenario, seed=2**70)),
-        Case("simulate seed float", "seed", lambda w: sim.simulate(w.scenario, seed=1.5)),
-        Case("simulate seed str", "seed", lambda w: sim.simulate(w.scenario, seed="1")),
-        Case("simulate seed None", "seed", lambda w: sim.simulate(w.scenario, seed=None)),
-        Case("simulate seed bool", "seed", lambda w: sim.simulate(w.scenario, seed=True)),
-        Case("simulate engine unknown", "engine", lambda w: sim.simulate(w.scenario, engine="gpu")),
-        Case("simulate engine None", "engine", lambda w: sim.simulate(w.scenario, engine=None)),
-        Case("simulate engine int", "engine", lambda w: sim.simulate(w.scenario, engine=3)),
-        Case("simulate progress str", "progress", lambda w: sim.simulate(w.scenario, progress="yes")),
+        Case("simulate scenario None", "scenario", lambda w: sim.model.simulate(None)),
+        Case("simulate scenario str", "scenario", lambda w: sim.model.simulate("optus_2022")),
+        Case("simulate scenario dict", "scenario", lambda w: sim.model.simulate({"scenario": {}})),
+        Case("simulate seed -1", "seed", lambda w: sim.model.simulate(w.scenario, seed=-1)),
+        Case("simulate seed 2**70", "seed", lambda w: sim.model.simulate(w.scenario, seed=2**70)),
+        Case("simulate seed float", "seed", lambda w: sim.model.simulate(w.scenario, seed=1.5)),
+        Case("simulate seed str", "seed", lambda w: sim.model.simulate(w.scenario, seed="1")),
+        Case("simulate seed None", "seed", lambda w: sim.model.simulate(w.scenario, seed=None)),
+        Case("simulate seed bool", "seed", lambda w: sim.model.simulate(w.scenario, seed=True)),
+        Case("simulate engine unknown", "engine", lambda w: sim.model.simulate(w.scenario, engine="gpu")),
+        Case("simulate engine None", "engine", lambda w: sim.model.simulate(w.scenario, engine=None)),
+        Case("simulate engine int", "engine", lambda w: sim.model.simulate(w.scenario, engine=3)),
+        Case("simulate progress str", "progress", lambda w: sim.model.simulate(w.scenario, progress="yes")),
     ]
 
 
@@ -473,7 +473,7 @@ def test_good_inputs_still_work(world, tmp_path):
     run = world.run
     assert run.summary().iloc[0]["agents"] > 0
     assert isinstance(run.plot(), Figure) and isinstance(run.plot("trust", size="slide"), Figure)
-    again = sim.simulate(world.scenario, seed=np.int64(2))
+    again = sim.model.simulate(world.scenario, seed=np.int64(2))
     assert again.summary == run.result.summary                      # numpy seeds still allowed
     figs = charts.all_charts(world.runs, world.ts, world.infos, size="page")
     assert list(figs) == list(charts.CHART_STEMS)
@@ -514,12 +514,12 @@ SWEEP_CASES = [
 
 @pytest.mark.parametrize("name, names, args", SWEEP_CASES, ids=[c[0] for c in SWEEP_CASES])
 def test_sweep_inputs_are_checked_for_the_response_chart(world, name, names, args):
-    """:func:`tables.check_sweep_inputs`, the check meant for the top of sweeps.response_chart."""
+    """:func:`checks.check_sweep_inputs`, the check meant for the top of sweeps.response_chart."""
     with pytest.raises(ScenarioError, match=re.escape(names)):
-        tables.check_sweep_inputs("sweeps.response_chart", *args(world))
+        checks.check_sweep_inputs("sweeps.response_chart", *args(world))
 
 
 def test_sweep_checks_pass_good_inputs(world):
     results = world.grid.results
     for measure in (None, "hours_to_50pct_affected", "unaware_affected_people_24h", stats.BY_KEY["messages_read"]):
-        tables.check_sweep_inputs("sweeps.response_chart", results.runs, results.scenarios, [SOCIAL], measure)
+        checks.check_sweep_inputs("sweeps.response_chart", results.runs, results.scenarios, [SOCIAL], measure)

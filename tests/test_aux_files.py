@@ -24,18 +24,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration.posterior import read_posterior
-from sim.cli import main
+from sim.analysis.calibration.posterior import read_posterior
+from sim.cli.main import main
 from sim.errors import ScenarioError
-from sim.files import write_marker
-from sim.network import read_network_file
-from sim.ranges import MIN_WIDTH
+from sim.runs.files import write_marker
+from sim.model.network import read_network_file
+from sim.config.ranges import MIN_WIDTH
 from sim.reporting.results import (AnalysisTableWarning, find_analysis_table, load_results,
                                    read_analysis_table, results_from_frames)
-from sim.robustness import robustness_spec
-from sim.targets import MAX_TARGETS, load_targets
+from sim.analysis.robustness import robustness_spec
+from sim.config.targets import MAX_TARGETS, load_targets
 
-pytestmark = pytest.mark.filterwarnings("ignore::sim.rules.StepLengthWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::sim.model.step_length.StepLengthWarning")
 ROOT = Path(__file__).resolve().parent.parent
 OPTUS = ROOT / "scenarios" / "optus_2022.toml"
 DIRECT = ROOT / "scenarios" / "direct_first.toml"

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import ScenarioError, load_scenario, simulate
-from sim.batchfile import MAX_RUNS, load_batch, total_runs
-from sim.design import build_design
-from sim.scenario import MAX_EXTENDS, parse_override
-from sim.schema import lookup_spec, schema_keys
+from sim.runs.batchfile import MAX_RUNS, load_batch, total_runs
+from sim.runs.design import build_design
+from sim.config.scenario import MAX_EXTENDS, parse_override
+from sim.config.schema import lookup_spec, schema_keys
 
 from helpers import OPTUS, ROOT
 
@@ -111,7 +111,7 @@ def test_numbers_out_of_range(key, value, allowed):
 
 
 def test_every_number_in_the_schema_has_a_finite_range():
-    from sim.schema import Field
+    from sim.config.schema import Field
 
     for key in schema_keys():
         spec = lookup_spec(key)
@@ -133,7 +133,7 @@ def test_runs_that_could_not_be_honoured(overrides, key, allowed):
 
 
 def test_people_times_steps_is_capped_per_engine():
-    from sim.memory import MAX_PERSON_STEPS, check_work
+    from sim.model.memory import MAX_PERSON_STEPS, check_work
 
     s = load_scenario(OPTUS, {"population.size": 4_000_000, "scenario.hours": 336})
     assert check_work(s, "fast") == 4_000_000 * 336

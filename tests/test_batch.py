@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.batch import run_batch
-from sim.batchfile import load_batch
-from sim.design import build_design
-from sim.parts import scan_parts
-from sim.plan import plan_runs, run_seed
+from sim.runs.batch import run_batch
+from sim.runs.batchfile import load_batch
+from sim.runs.design import build_design
+from sim.runs.store import scan_parts
+from sim.runs.plan import plan_runs, run_seed
 
 from helpers import ROOT, SCENARIOS
 

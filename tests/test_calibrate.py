@@ -10,20 +10,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.batchfile import BatchSpec
-from sim.calibration.fit import calibrate, prepare, waves_of
-from sim.calibration.outputs import write_outputs
-from sim.calibration.posterior import posterior_draws
-from sim.cli import main
-from sim.compare import compare_spec
-from sim.design import build_design
+from sim.runs.batchfile import BatchSpec
+from sim.analysis.calibration.fit import calibrate, prepare, waves_of
+from sim.analysis.calibration.outputs import write_outputs
+from sim.analysis.calibration.posterior import posterior_draws
+from sim.cli.main import main
+from sim.reporting.compare import compare_spec
+from sim.runs.design import build_design
 from sim.errors import ScenarioError
-from sim.plan import plan_runs
-from sim.scenario import load_scenario
-from sim.simulate import simulate
-from sim.targets import DEFAULT_SD, Target, load_targets, run_values
+from sim.runs.plan import plan_runs
+from sim.config.scenario import load_scenario
+from sim.model.simulate import simulate
+from sim.config.targets import DEFAULT_SD, Target, load_targets, run_values
 
-pytestmark = pytest.mark.filterwarnings("ignore::sim.rules.StepLengthWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::sim.model.step_length.StepLengthWarning")
 ROOT = Path(__file__).resolve().parent.parent
 OPTUS = ROOT / "scenarios" / "optus_2022.toml"
 SMALL = {"population.size": 600, "scenario.hours": 60}

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers import OPTUS, ROOT
-from sim.measures import COLUMNS
+from sim.model.measures import COLUMNS
 
 SMALL = ["--set", "population.size=1500", "--set", "scenario.hours=72"]
 

@@ -23,12 +23,12 @@ import pytest
 from browser import AWARENESS_CHART, CHROMIUM, CHROMIUM_FLAGS, free_port, image_digest
 from helpers import OPTUS, ROOT
 from sim import ScenarioError, load_scenario, simulate
-from sim.batch import run_seed
-from sim.cli import main
-from sim.dashboard import levers as lv
-from sim.dashboard.export import scenario_toml, write_scenario
-from sim.dashboard.serve import has_display
-from sim.scenario import parse_override
+from sim.runs.batch import run_seed
+from sim.cli.main import main
+from sim.reporting.dashboard import levers as lv
+from sim.reporting.dashboard.export import scenario_toml, write_scenario
+from sim.reporting.dashboard.serve import has_display
+from sim.config.scenario import parse_override
 
 SMALL = {"population.size": 1500, "scenario.hours": 96}
 SMS = {"medium": "sms", "start_hour": 2.0, "per_hour": 1_000_000.0,
@@ -185,7 +185,7 @@ def test_command_refuses_a_port_in_use(capsys):
 
 @pytest.fixture(scope="module")
 def runner():
-    from sim.dashboard.runs import Runner
+    from sim.reporting.dashboard.runs import Runner
 
     pool = Runner(workers=2)
     yield pool
@@ -209,7 +209,7 @@ def test_outcome_is_the_runs_of_compare_seeds(runner):
 
 
 def test_outcome_does_not_depend_on_workers(runner):
-    from sim.dashboard.runs import Runner
+    from sim.reporting.dashboard.runs import Runner
 
     scenario = load_scenario(OPTUS, {**SMALL, "word_of_mouth.social": 0.006})
     two = list(runner.outcomes(scenario, 4, 7))[-1]
@@ -235,7 +235,7 @@ def test_a_cancelled_job_stops_and_drops_its_unstarted_runs(runner):
 
 
 def test_figures_state_the_findings(runner):
-    from sim.dashboard import figures
+    from sim.reporting.dashboard import figures
     from sim.reporting.text import fmt_hours
 
     base = list(runner.outcomes(load_scenario(OPTUS, SMALL), 3, 1))[-1]
@@ -251,7 +251,7 @@ def test_figures_state_the_findings(runner):
 
 
 def test_network_view_is_the_run_of_the_same_seed():
-    from sim.dashboard.network_view import network_figure, small_network
+    from sim.reporting.dashboard.network_view import network_figure, small_network
 
     scenario = lv.current_scenario(OPTUS, {"population.size": 200})
     net = small_network(scenario, 5)

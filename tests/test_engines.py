@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from scipy.stats import mannwhitneyu, norm
 
 from sim import ScenarioError, load_scenario, simulate
-from sim.engine import prepare
-from sim.fast import FastEngine, warm_up
-from sim.network import layer_from_edges
+from sim.model.engine import prepare
+from sim.model.fast import FastEngine, warm_up
+from sim.model.network import layer_from_edges
 
 from helpers import OPTUS, SCENARIOS
 from test_properties import scenario_overrides

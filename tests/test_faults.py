@@ -31,14 +31,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.faults import fault_line, stop_on_signals, stopped_line, written_name
-from sim.parts import part_is_intact, read_part_index
+from sim.runs.faults import fault_line, stop_on_signals, stopped_line, written_name
+from sim.runs.store import part_is_intact, read_part_index
 
 from helpers import ROOT, SCENARIOS
 
 RUN = [sys.executable, str(ROOT / "run.py")]
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.filterwarnings("ignore::sim.rules.StepLengthWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::sim.model.step_length.StepLengthWarning")
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -474,7 +474,7 @@ def test_a_signal_stops_a_batch_like_ctrl_c_and_resume_finishes(tmp_path, signum
 
 FORK_CHECK = """
 import os, signal, sys
-from sim.faults import stop_on_signals
+from sim.runs.faults import stop_on_signals
 with stop_on_signals():
     inside = signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
     pid = os.fork()
@@ -547,9 +547,9 @@ class FakeService:
 
 
 #: The command line with short Dask limits: 3 s to connect, fetch, or go without a worker.
-SHORT_DASK = ("import sys, sim.batch as b; "
+SHORT_DASK = ("import sys, sim.runs.batch as b; "
               "b.NO_WORKER_GRACE = b.CONNECT_TIMEOUT = b.DASK_FETCH_TIMEOUT = 3; "
-              "from sim.cli import main; sys.exit(main(sys.argv[1:]))")
+              "from sim.cli.main import main; sys.exit(main(sys.argv[1:]))")
 
 
 @pytest.mark.parametrize("behaviour, words", [
@@ -681,7 +681,7 @@ def test_losing_the_dask_scheduler_ends_the_batch_with_one_line(tmp_path, schedu
 def die_on_the_first_run(chunk):
     """A worker's execute that kills its process on the chunk holding the batch's first run
     (as a segfault or the out-of-memory killer would) and runs every other chunk as usual."""
-    from sim.batch import execute_chunk
+    from sim.runs.batch import execute_chunk
 
     if any(run[0] == os.environ.get("BREACHSIM_TEST_DIE_ON") for run in chunk.runs):
         os._exit(70)
@@ -690,10 +690,10 @@ def die_on_the_first_run(chunk):
 
 def test_a_chunk_whose_dask_workers_keep_dying_is_recorded_failed(tmp_path, scheduler,
                                                                    monkeypatch):
-    from sim.batch import run_batch
-    from sim.batchfile import load_batch
-    from sim.design import build_design
-    from sim.plan import plan_runs
+    from sim.runs.batch import run_batch
+    from sim.runs.batchfile import load_batch
+    from sim.runs.design import build_design
+    from sim.runs.plan import plan_runs
 
     address, workers, _ = scheduler
     batch = write_batch(tmp_path, replications=2)

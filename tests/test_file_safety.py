@@ -18,12 +18,11 @@ import pandas as pd
 import pytest
 
 import sim.reporting
-from sim.batch import run_batch
 from sim.errors import ScenarioError
-from sim.files import MARKER, FolderLock, claim_folder, folder_kind, write_marker
-from sim.parts import PARTS, PART_NAME
+from sim.runs.files import FolderLock, claim_folder, folder_kind, write_marker
+from sim.runs.store import PARTS, PART_NAME
 
-from helpers import OPTUS, ROOT, SCENARIOS
+from helpers import OPTUS, ROOT
 
 RUN = [sys.executable, str(ROOT / "run.py")]
 SMALL = ["--set", "population.size=300", "--set", "scenario.hours=48"]
@@ -205,7 +204,7 @@ def test_compare_holds_its_folder_while_it_writes_the_report(tmp_path, monkeypat
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sim.reporting, "write_report", write_report_while_another_tries)
-    from sim.compare import compare
+    from sim.reporting.compare import compare
 
     compare([OPTUS], out, replications=2, overrides={"population.size": 300,
                                                      "scenario.hours": 48}, workers=1,

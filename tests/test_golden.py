@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.scenario import load_scenario
-from sim.simulate import simulate
+from sim.config.scenario import load_scenario
+from sim.model.simulate import simulate
 
 from helpers import SCENARIOS
 
@@ -91,7 +91,7 @@ def _results_only(table: pd.DataFrame) -> pd.DataFrame:
 
 def batch_table() -> dict:
     """Digest of a small batch's results (runs and time series), run by two workers."""
-    from sim.batch import run_batch
+    from sim.runs.batch import run_batch
 
     with tempfile.TemporaryDirectory() as folder:
         spec = Path(folder) / "golden.toml"
@@ -115,7 +115,7 @@ seed = 5
 
 def compare_table() -> dict:
     """Digest of a small compare's summary table (summary.csv)."""
-    from sim.cli import main
+    from sim.cli.main import main
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "cmp"

@@ -25,14 +25,14 @@ import pytest
 from PIL import Image
 
 from sim import load_scenario
-from sim.cli import main
-from sim.compare import compare
-from sim.dashboard import export, serve
+from sim.cli.main import main
+from sim.reporting.compare import compare
+from sim.reporting.dashboard import export, serve
 from sim.errors import ScenarioError
 from sim.reporting import findings, sandbox
 from sim.reporting.build import context, write_report
 from sim.reporting.config import ReportOptions, check_logo, load_report_config, logo_data_uri
-from sim.reporting.escape import markdown_text, spreadsheet_safe, spreadsheet_text
+from sim.runs.escape import markdown_text, spreadsheet_safe, spreadsheet_text
 from sim.reporting.html import CSP, TEMPLATES, keep_units, render_html
 from sim.reporting.pdf import html_to_pdf
 from sim.reporting.references import page_findings
@@ -651,8 +651,8 @@ def test_the_save_box_shows_the_line_in_the_page(tmp_path, monkeypatch):
     solara = pytest.importorskip("solara")
     import ipyvuetify as v
 
-    from sim.dashboard import app
-    from sim.dashboard import levers as lv
+    from sim.reporting.dashboard import app
+    from sim.reporting.dashboard import levers as lv
 
     monkeypatch.setattr(app.CONFIG, "out", str(tmp_path / "saved"))
     start = lv.lever_values(load_scenario(OPTUS))

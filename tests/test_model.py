@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from sim import ScenarioError, load_scenario, simulate
-from sim.attention import attention_by_step
-from sim.channels import pulse_integrals
-from sim.engine import engine_class, prepare
-from sim.model import BreachNewsModel
-from sim.rules import StepLengthWarning
-from sim.simulate import ENGINES
+from sim.model.attention import attention_by_step
+from sim.model.channels import pulse_integrals
+from sim.model.engine import engine_class, prepare
+from sim.model.agent_model import BreachNewsModel
+from sim.model.step_length import StepLengthWarning
+from sim.model.simulate import ENGINES
 
 from helpers import OPTUS, QUIET, SCENARIOS
 

@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 import sim
 from helpers import OPTUS, ROOT
 from sim import ScenarioError
-from sim.bundled import bundled_dir
+from sim.config.bundled import bundled_dir
 
 SMALL = {"population.size": 2000, "scenario.hours": 120}
 KEY = "channels.direct.campaigns.0.start_hour"
@@ -25,7 +25,7 @@ def run():
 
 
 def test_run_is_simulate_with_tidy_frames(run):
-    direct = sim.simulate(sim.load_scenario(OPTUS, SMALL), seed=3)
+    direct = sim.model.simulate(sim.load_scenario(OPTUS, SMALL), seed=3)
     ts = run.timeseries
     assert ts["time"].dt.tz is not None
     start = dt.datetime.fromisoformat(run.scenario.data["scenario"]["start"])

@@ -5,9 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import load_scenario, simulate
-from sim.measures import COUNTS
-from sim.schema import COHORTS, SOURCES
-from sim.simulate import ENGINES
+from sim.model.measures import COUNTS
+from sim.config.schema import COHORTS, SOURCES
+from sim.model.simulate import ENGINES
 
 from helpers import OPTUS
 

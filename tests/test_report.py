@@ -16,13 +16,13 @@ from matplotlib.text import Text
 from PIL import Image
 
 from sim import load_scenario, simulate
-from sim.cli import main
-from sim.compare import compare
+from sim.cli.main import main
+from sim.reporting.compare import compare
 from sim.errors import ScenarioError
-from sim.plots import awareness_figure
+from sim.reporting.run_chart import awareness_figure
 from sim.reporting import charts, findings, stats, text
 from sim.reporting.build import context, find_table
-from sim.schema import COHORTS
+from sim.config.schema import COHORTS
 from sim.reporting.config import ReportOptions, load_report_config
 from sim.reporting.html import render_html
 from sim.reporting.notes import clean_comment, is_assumption, is_source, scenario_notes, split_notes

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from sim import load_scenario
-from sim.cli import main
-from sim.compare import compare
+from sim.cli.main import main
+from sim.reporting.compare import compare
 from sim.reporting import appendix
 from sim.reporting.build import _methods, _notes_context
 from sim.reporting.notes import (DEFAULTS_FILE, FOR_THESE_RUNS, NO_SOURCE, file_notes, same_value,
                                  scenario_settings, setting_keys, text_notes, value_at)
 from sim.reporting.scenarios import info_from_data
-from sim.scenario import default_data
+from sim.config.scenario import default_data
 
 from helpers import OPTUS, SCENARIOS
 

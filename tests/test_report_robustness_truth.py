@@ -23,19 +23,19 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario, simulate
-from sim.cli import main
-from sim.compare import compare
-from sim.ranges import plausible_ranges
+from sim.cli.main import main
+from sim.reporting.compare import compare
+from sim.config.ranges import plausible_ranges
 from sim.reporting import findings
 from sim.reporting.results import read_analysis_table
 from sim.reporting.scenarios import key_label
-from sim.robustness import (ALPHA, HEADLINES, cannot_matter, discover, inert_keys, permutation_p,
+from sim.analysis.robustness import (ALPHA, HEADLINES, cannot_matter, discover, inert_keys, permutation_p,
                             report_lines, run_robustness, separation, _write)
-from sim.schema import label_of
+from sim.config.schema import label_of
 
 from helpers import OPTUS, SCENARIOS
 
-pytestmark = [pytest.mark.filterwarnings("ignore::sim.rules.StepLengthWarning"),
+pytestmark = [pytest.mark.filterwarnings("ignore::sim.model.step_length.StepLengthWarning"),
               pytest.mark.filterwarnings("ignore:.*steps are long against:RuntimeWarning")]
 WOM = SCENARIOS / "word_of_mouth.toml"
 DIRECT = SCENARIOS / "direct_first.toml"

@@ -7,16 +7,16 @@ import pandas as pd
 import pytest
 from matplotlib.text import Text
 
-from sim.batch import run_batch
-from sim.cli import main
+from sim.runs.batch import run_batch
+from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.reporting import stats, sweeps
 from sim.reporting.findings import design_warning
 from sim.reporting.results import load_results, results_from_frames
 from sim.reporting.sensitivity_chart import sensitivity_chart
 from sim.reporting.scenarios import key_label
-from sim.schema import label_of
-from sim.sensitivity import run_sensitivity
+from sim.config.schema import label_of
+from sim.analysis.sensitivity import run_sensitivity
 
 from helpers import SCENARIOS
 

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sim.batch import run_batch
+from sim.runs.batch import run_batch
 from sim.reporting import findings, points, stats, text
 from sim.reporting.build import context, write_report
-from sim.reporting.cli import print_report
+from sim.cli.report import print_report
 from sim.reporting.results import load_results
 from sim.reporting.scenarios import (ScenarioInfo, fmt_setting, info_from_data, setting_text,
                                      values_text)

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.errors import ScenarioError
-from sim.robustness import HEADLINES, report_lines, robustness_spec, run_robustness
+from sim.analysis.robustness import HEADLINES, report_lines, robustness_spec, run_robustness
 
-pytestmark = pytest.mark.filterwarnings("ignore::sim.rules.StepLengthWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::sim.model.step_length.StepLengthWarning")
 ROOT = Path(__file__).resolve().parent.parent
 OPTUS = ROOT / "scenarios" / "optus_2022.toml"
 SMALL = {"population.size": 400, "scenario.hours": 48}

@@ -146,7 +146,7 @@ def test_malformed_network_file(tmp_path):
 
 
 def test_a_run_that_does_not_fit_in_memory_is_refused():
-    from sim.memory import BASE_BYTES, check_fits, estimate_bytes
+    from sim.model.memory import BASE_BYTES, check_fits, estimate_bytes
 
     scenario = load_scenario(OPTUS, {"population.size": 1_000_000})
     need = estimate_bytes(scenario, "fast")
@@ -163,7 +163,7 @@ def test_a_run_that_does_not_fit_in_memory_is_refused():
 
 # ---- labels for reports -----------------------------------------------------------
 def test_every_schema_key_has_a_short_distinct_label():
-    from sim.schema import label_of, schema_keys
+    from sim.config.schema import label_of, schema_keys
 
     keys = list(schema_keys())
     assert len(keys) > 80                                   # the walk reaches every leaf
@@ -175,7 +175,7 @@ def test_every_schema_key_has_a_short_distinct_label():
 
 
 def test_labels_of_list_items_and_per_cohort_keys():
-    from sim.schema import label_of
+    from sim.config.schema import label_of
 
     assert label_of("word_of_mouth.social") == "word of mouth between friends (chance per hour)"
     assert label_of("channels.direct.campaigns.0.start_hour") == "campaign 1 start (hours after announcement)"
@@ -189,7 +189,7 @@ def test_labels_of_list_items_and_per_cohort_keys():
 
 
 def test_every_key_in_a_resolved_scenario_has_a_label():
-    from sim.schema import label_of
+    from sim.config.schema import label_of
 
     s = load_scenario(OPTUS, {"channels.direct.campaigns.0.ask_to_share": True,
                               "attention.holidays": ["2022-09-22", "2022-09-23"]})
@@ -219,7 +219,7 @@ def test_short_name_is_optional_and_at_most_24_characters(tmp_path):
 
 # ---- exact counts of cohorts and customer groups ---------------------------------------
 def test_exact_counts_are_largest_remainder_rounding():
-    from sim.population import exact_counts
+    from sim.model.population import exact_counts
 
     assert exact_counts([1 / 3, 1 / 3, 1 / 3], 10).tolist() == [4, 3, 3]       # ties: earlier first
     assert exact_counts([0.623, 0.22, 0.157], 10_000).tolist() == [6230, 2200, 1570]
@@ -233,7 +233,7 @@ def test_exact_counts_are_largest_remainder_rounding():
 
 def test_affected_customers_match_the_input_in_every_run():
     """2 M affected of 67 M people: the same count in every run, within half an agent."""
-    from sim.population import build_population
+    from sim.model.population import build_population
 
     s = load_scenario(OPTUS, {"population.represents": 67e6, "population.size": 10_000,
                               "population.customers.current": 2 / 67,
@@ -251,7 +251,7 @@ def test_affected_customers_match_the_input_in_every_run():
 # ---- plausible ranges of the assumptions ----------------------------------------------
 def _assumption_keys() -> set[str]:
     """Number keys of sim/defaults.toml labelled ASSUMPTION (on the line or its table)."""
-    from sim.scenario import default_data
+    from sim.config.scenario import default_data
 
     keys, table, marked = set(), "", False
     for line in (ROOT / "sim" / "defaults.toml").read_text(encoding="utf-8").splitlines():
@@ -273,8 +273,8 @@ def _assumption_keys() -> set[str]:
 
 
 def test_every_assumption_has_a_plausible_range_around_its_default():
-    from sim.ranges import plausible_ranges
-    from sim.schema import lookup_spec
+    from sim.config.ranges import plausible_ranges
+    from sim.config.schema import lookup_spec
 
     ranges = plausible_ranges()
     not_ranged = {"scenario.hours"}                      # the run length is a choice, not a world
@@ -300,7 +300,7 @@ def test_every_assumption_has_a_plausible_range_around_its_default():
     ('["trust.company"]\nlow = 0.1\nhigh = 0.4\nwhy = ""\n', "trust.company", "the reason"),
 ])
 def test_bad_ranges_files(tmp_path, entry, key, message):
-    from sim.ranges import plausible_ranges
+    from sim.config.ranges import plausible_ranges
 
     path = write(tmp_path, entry, "ranges.toml")
     with pytest.raises(ScenarioError) as info:
@@ -310,7 +310,7 @@ def test_bad_ranges_files(tmp_path, entry, key, message):
 
 
 def test_a_users_ranges_replace_the_bundled_ones(tmp_path):
-    from sim.ranges import _checked, plausible_ranges
+    from sim.config.ranges import _checked, plausible_ranges
 
     path = write(tmp_path, '["trust.company"]\nlow = 0.5\nhigh = 0.7\nwhy = "mine"\n'
                            '["trust.media.gen_z"]\nlow = 0.2\nhigh = 0.5\nwhy = "mine too"\n')

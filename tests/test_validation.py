@@ -44,8 +44,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.scenario import load_scenario
-from sim.simulate import simulate
+from sim.config.scenario import load_scenario
+from sim.model.simulate import simulate
 
 #: Engines under test: engine name, and the fast engine's path.
 ENGINES = ["agents", "fast-numba", "fast-numpy"]

@@ -7,7 +7,6 @@ the ones it expects it asserts.
 """
 
 import copy
-import inspect
 import os
 import tempfile
 import tomllib
@@ -20,10 +19,11 @@ import pytest
 import sim
 from helpers import OPTUS, SCENARIOS
 from sim import load_scenario
-from sim.dashboard import levers as lv
-from sim.dashboard.export import change_count, scenario_toml, write_scenario
-from sim.notices import SaidOnce, check_step_lengths, first_time, one_line_warning, said_once, warning_kind
-from sim.rules import StepLengthWarning, step_length_effect, step_length_kind
+from sim.reporting.dashboard import levers as lv
+from sim.reporting.dashboard.export import change_count, scenario_toml, write_scenario
+from sim.runs.notices import SaidOnce, check_step_lengths, first_time, one_line_warning, said_once, warning_kind
+from sim.model.step_length import StepLengthWarning, step_length_kind
+from sim.runs.step_effect import step_length_effect
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -140,19 +140,19 @@ def test_a_comparison_with_out_keeps_its_folder(tmp_path, private_tmp):
 
 
 def test_an_interrupted_comparison_leaves_no_temporary_folder(private_tmp, monkeypatch):
-    import sim.batch
+    import sim.runs.batch
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.batch, "run_batch", interrupted)
+    monkeypatch.setattr(sim.runs.batch, "run_batch", interrupted)
     with pytest.raises(KeyboardInterrupt):
         sim.Comparison([OPTUS], reps=1, overrides={"population.size": 500}).run(workers=1)
     assert os.listdir(private_tmp) == []
 
 
 def test_a_comparison_runs_the_compare_commands_size_unless_told():
-    from sim.compare import DEFAULT_PEOPLE
+    from sim.reporting.compare import DEFAULT_PEOPLE
 
     assert sim.Comparison([OPTUS], reps=1).spec.overrides["population.size"] == DEFAULT_PEOPLE == 20_000
     assert sim.Comparison([OPTUS], reps=1, overrides={"population.size": 700}).spec.overrides == {
@@ -262,7 +262,7 @@ def test_the_press_release_marker_sits_on_the_announcement_not_before_it(one_run
 
 @pytest.fixture(scope="module")
 def dashboard_outcomes():
-    from sim.dashboard.runs import outcome_of, replicate
+    from sim.reporting.dashboard.runs import outcome_of, replicate
 
     base, now = (load_scenario(f, SMALL) for f in (OPTUS, DIRECT))
     reps = {name: [replicate(s, r, 100 + r) for r in range(2)] for name, s in (("base", base), ("now", now))}
@@ -270,7 +270,7 @@ def dashboard_outcomes():
 
 
 def test_dashboard_runs_send_their_warnings_back_instead_of_printing(capfd):
-    from sim.dashboard.runs import outcome_of, replicate
+    from sim.reporting.dashboard.runs import outcome_of, replicate
 
     now = load_scenario(DIRECT, SMALL)
     reps = [replicate(now, r, 100 + r) for r in range(2)]
@@ -281,7 +281,7 @@ def test_dashboard_runs_send_their_warnings_back_instead_of_printing(capfd):
 
 
 def test_the_dashboard_says_a_kind_once_in_its_log_with_its_effect(dashboard_outcomes, monkeypatch, capsys):
-    from sim.dashboard import app
+    from sim.reporting.dashboard import app
 
     monkeypatch.setattr(app, "SAID", SaidOnce())
     monkeypatch.setattr(app, "_notes", {})
@@ -295,7 +295,7 @@ def test_the_dashboard_says_a_kind_once_in_its_log_with_its_effect(dashboard_out
 
 
 def test_every_dashboard_figure_says_its_runs_and_agents(dashboard_outcomes):
-    from sim.dashboard import figures
+    from sim.reporting.dashboard import figures
 
     outcomes, _, _ = dashboard_outcomes
     for name, draw in figures.FIGURES.items():
@@ -346,7 +346,7 @@ def _warning_lines(text: str) -> list[str]:
 
 
 def test_robustness_says_each_kind_of_warning_once(tmp_path, capsys):
-    from sim.cli import main
+    from sim.cli.main import main
 
     assert main(["robustness", "optus_2022", "direct_first", "word_of_mouth", "--samples", "16",
                  "--reps", "1", "--set", "population.size=500", "--workers", "1", "--quiet",
@@ -358,7 +358,7 @@ def test_robustness_says_each_kind_of_warning_once(tmp_path, capsys):
 
 
 def test_calibrate_says_its_step_warning_once(tmp_path, capsys):
-    from sim.cli import main
+    from sim.cli.main import main
 
     calibration = SCENARIOS / "calibration"
     assert main(["calibrate", str(calibration / "sept11.toml"), "--target",
@@ -371,7 +371,7 @@ def test_calibrate_says_its_step_warning_once(tmp_path, capsys):
 
 
 def test_run_says_its_step_warning_once_with_the_effect(tmp_path, capsys):
-    from sim.cli import main
+    from sim.cli.main import main
 
     with warnings.catch_warnings():               # the run's own warning: main() prints it, once
         warnings.simplefilter("always", StepLengthWarning)

@@ -18,7 +18,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..schema import NETWORK_KINDS
+from ..config.schema import NETWORK_KINDS
 from .notes import (FOR_THESE_RUNS, MODEL_DEFAULT, NO_SOURCE, Note, Setting, clean_comment, is_assumption,
                     is_source, scenario_settings, setting_keys, value_at)
 from .scenarios import describe_value, key_label

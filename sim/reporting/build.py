@@ -21,8 +21,8 @@ from typing import Any, NamedTuple, Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import __version__
-from ..files import check_claimable, claim_folder, clean_stale_temporaries, write_atomically
+from ..version import __version__
+from ..runs.files import check_claimable, claim_folder, clean_stale_temporaries, write_atomically
 from . import charts, findings, points, stats, sweeps
 from .config import ReportOptions, logo_data_uri
 from .notes import DEFAULTS_FILE

@@ -5,9 +5,9 @@ matplotlib :class:`~matplotlib.figure.Figure` (off screen; save it with
 ``fig.savefig``):
 
 - ``runs``: one row per run (``run``, ``scenario``, ``status``, every key of
-  :func:`sim.measures.summarise`);
+  :func:`sim.model.measures.summarise`);
 - ``timeseries``: one row per run and step (``run``, ``scenario`` and the
-  columns of :data:`sim.measures.COLUMNS`), counts in agents;
+  columns of :data:`sim.model.measures.COLUMNS`), counts in agents;
 - ``scenarios``: :class:`~sim.reporting.scenarios.ScenarioInfo` in display
   order, the first the baseline (see :func:`sim.reporting.load_results`).
 
@@ -34,10 +34,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
-from ..arguments import check_hours
+from ..config.arguments import check_hours
 from ..errors import ScenarioError
-from ..schema import COHORTS
-from . import findings, stats, tables
+from ..config.schema import COHORTS
+from . import checks, findings, stats, tables
 from .scenarios import MEDIUM_WORDS, ScenarioInfo
 from .stats import COHORT_WORDS, ok_runs, scenario_quantiles
 from .style import (BAND_ALPHA, GREY, Size, declutter_labels, new_figure, one_line_title,
@@ -120,8 +120,8 @@ def _checked(chart: str, runs, timeseries, scenarios, size, hours=None) -> list[
     tables.check_runs(where, runs, run_columns, optional if chart == "first_source_chart" else ())
     if series_columns is not None:
         tables.check_timeseries(where, timeseries, runs, series_columns)
-    scenarios = tables.check_scenarios(where, scenarios)
-    tables.check_size(where, size)
+    scenarios = checks.check_scenarios(where, scenarios)
+    checks.check_size(where, size)
     check_hours(where, "hours", hours)
     return scenarios
 
@@ -635,7 +635,7 @@ def all_charts(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Sequence
                size: str | Size = "slide", cohorts: str = "affected") -> dict[str, Figure]:
     """Every comparison chart, keyed by file stem (:data:`CHART_STEMS`), in report order."""
     tables.check_basis("charts.all_charts", "cohorts", cohorts)
-    tables.check_size("charts.all_charts", size)
+    checks.check_size("charts.all_charts", size)
     return {
         "awareness": awareness_chart(runs, timeseries, scenarios, size=size),
         "time_to_reach": time_to_reach_chart(runs, scenarios, size=size),

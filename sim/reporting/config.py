@@ -18,7 +18,7 @@ in a small TOML file (``--report-config FILE``) holding a ``[report]`` table::
 Command-line options win over the file. Every problem raises
 :class:`~sim.errors.ScenarioError` naming the file (or option) and key:
 
-- the file is read as every user file (:mod:`sim.readers`: a regular UTF-8
+- the file is read as every user file (:mod:`sim.config.readers`: a regular UTF-8
   file of at most 4 MB); a key outside ``[report]`` or unknown in it is
   refused, naming the allowed ones;
 - texts are one line of at most :data:`TEXT_LIMITS` characters, without
@@ -43,7 +43,7 @@ from typing import Any
 from xml.parsers import expat
 
 from ..errors import ScenarioError
-from ..readers import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, check_regular_file, read_user_bytes, read_user_text
+from ..config.readers import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, check_regular_file, read_user_bytes, read_user_text
 
 __all__ = ["ReportOptions", "load_report_config", "check_logo", "logo_data_uri", "check_text",
            "LOGO_TYPES", "TEXT_KEYS", "PATH_KEYS", "TEXT_LIMITS"]

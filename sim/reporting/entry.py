@@ -3,7 +3,7 @@
 ``sim.reporting.load_results``, ``results_from_frames``, ``build_report``,
 ``write_report`` and ``load_report_config`` are the functions of
 :mod:`.results`, :mod:`.build` and :mod:`.config`, called once their
-arguments are checked (:mod:`sim.arguments`, :mod:`.tables`): a wrong type,
+arguments are checked (:mod:`sim.config.arguments`, :mod:`.tables`): a wrong type,
 a missing folder, an out path that is a file or a table of the wrong shape is
 one :class:`~sim.errors.ScenarioError` naming the argument, before anything
 is read or written. The checks never change what the functions return.
@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..arguments import check_flag, check_folder, check_out_folder, check_path, refuse
-from . import tables
+from ..config.arguments import check_flag, check_folder, check_out_folder, check_path, refuse
+from . import checks, tables
 
 __all__ = ["load_results", "results_from_frames", "build_report", "write_report", "load_report_config"]
 
@@ -32,7 +32,7 @@ def load_results(folder: str | Path, scenarios: Sequence[Any] | None = None):
     from . import results
 
     check_folder("load_results", "folder", folder)
-    tables.check_scenarios("load_results", scenarios, resolved=True)
+    checks.check_scenarios("load_results", scenarios, resolved=True)
     return results.load_results(folder, scenarios)
 
 
@@ -49,7 +49,7 @@ def results_from_frames(runs, timeseries, scenarios: Sequence[Any] | None = None
     where = "results_from_frames"
     tables.check_runs(where, runs, results.RUN_COLUMNS)
     tables.check_timeseries(where, timeseries, runs, SERIES_COLUMNS)
-    tables.check_scenarios(where, scenarios, resolved=True)
+    checks.check_scenarios(where, scenarios, resolved=True)
     tables.check_manifest(where, manifest)
     if folder is not None:
         check_path(where, "folder", folder)
@@ -59,7 +59,7 @@ def results_from_frames(runs, timeseries, scenarios: Sequence[Any] | None = None
 def _check_report_arguments(where: str, results, options, cohorts) -> None:
     from .config import ReportOptions
 
-    tables.check_results(where, results)
+    checks.check_results(where, results)
     if options is not None and not isinstance(options, ReportOptions):
         refuse(where, "options", options, "None or a ReportOptions (sim.reporting.load_report_config)")
     tables.check_basis(where, "cohorts", cohorts)
@@ -91,7 +91,7 @@ def load_report_config(path: str | Path):
     """Cover details from a TOML file's ``[report]`` table: :func:`sim.reporting.config.load_report_config`."""
     from . import config
 
-    from ..readers import check_regular_file
+    from ..config.readers import check_regular_file
 
     check_regular_file(check_path("load_report_config", "path", path, "a TOML file path (str or Path)"),
                        "", "a report config (TOML)")

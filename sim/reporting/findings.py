@@ -15,16 +15,17 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..schema import COHORTS
+from ..config.schema import COHORTS
 from . import stats
-from .escape import markdown_text, spreadsheet_safe
+from ..analysis.sensitivity import design_warning
+from ..runs.escape import markdown_text, spreadsheet_safe
 from .stats import BY_KEY, COHORT_WORDS, Measure, Paired
 from .text import fmt_hours, fmt_pct, fmt_people, fmt_trust, fmt_value, join_words, plural
 
 __all__ = ["awareness_title", "time_to_reach_title", "first_source_title", "trust_title",
            "cohorts_title", "last_cohorts", "Recommendation", "recommend", "executive_summary",
            "next_best_bullet", "criterion_of", "ranking_words", "sweep_summary", "CRITERIA", "HEADLINE",
-           "uncertainty", "format_measure", "headline_text", "summary_markdown", "summary_csv",
+           "uncertainty", "format_measure", "runs_text", "headline_text", "summary_markdown", "summary_csv",
            "sensitivity_notes", "SensitivityNote", "design_warning", "sensitivity_sentences",
            "robustness_rows", "deciding_words"]
 
@@ -150,6 +151,12 @@ def cohorts_title(order: Sequence[str], table: pd.DataFrame, hours: float, short
 
 
 # --------------------------------------------------------------------------- measures as text
+
+def runs_text(table: pd.DataFrame) -> str:
+    """How many runs each row of ``table`` has: ``3 runs``, ``2-3 runs``."""
+    lo, hi = int(table["runs"].min()), int(table["runs"].max())
+    return f"{hi} run{'s' if hi != 1 else ''}" if lo == hi else f"{lo}-{hi} runs"
+
 
 def format_measure(row: pd.Series, m: Measure) -> tuple[str, str]:
     """``(median, "p10-p90")`` of one measure, formatted for people (``"30 h", "29-31 h"``)
@@ -465,61 +472,6 @@ class SensitivityNote:
     warning: str = ""
 
 
-#: Confidence half-width of a Sobol index small enough to rank parameters.
-TARGET_HALF_WIDTH = 0.1
-
-
-def design_warning(table: pd.DataFrame, n: int | None = None) -> str:
-    """A one-line warning when Sobol indices are too uncertain to rank parameters.
-
-    Raised when a confidence half-width is wider than the index it belongs to
-    (for indices above 0.05), or a first-order index exceeds its total-order
-    index by more than its interval; says roughly how large the base sample
-    ``n`` should be (half-widths shrink as 1/sqrt(n)) to get half-widths of
-    at most :data:`TARGET_HALF_WIDTH`. ``n`` is the table's own ``n`` column
-    (written by ``sensitivity``) when it has one, else the argument. One
-    table gives one line, wherever it is quoted (command line, chart, report).
-    Empty when fine or not a Sobol table.
-    """
-    if table is None or table.empty or "ST" not in table:
-        return ""
-    st, st_c = table["ST"].astype(float), table["ST_conf"].astype(float)
-    s1, s1_c = table["S1"].astype(float), table["S1_conf"].astype(float)
-    wide = ((st_c > st.abs()) & (st.abs() > 0.05)) | ((s1_c > s1.abs()) & (s1.abs() > 0.05))
-    inverted = s1 > st + np.maximum(st_c, 0)
-    negative = s1 < -np.maximum(s1_c, 0.0)
-    if not (wide.any() or inverted.any() or negative.any()):
-        return ""
-    worst = float(np.nanmax(np.concatenate([st_c.to_numpy(), s1_c.to_numpy()])))
-    reasons = []
-    if wide.any():
-        reasons.append("confidence intervals wider than the indices")
-    if inverted.any():
-        reasons.append("first-order above total-order indices")
-    if negative.any() and not inverted.any():
-        reasons.append("negative indices")
-    factor = (worst / TARGET_HALF_WIDTH) ** 2 if worst > TARGET_HALF_WIDTH else 4.0
-    n = _base_sample(table, n)
-    need = f"n of at least {int(_round_up_pow2(n * factor))}" if n else \
-        f"about {math.ceil(factor)} times the current n"
-    return (f"Design too small to rank parameters ({join_words(reasons)}; widest ±{worst:.2f}): "
-            f"rerun with {need}.")
-
-
-def _base_sample(table: pd.DataFrame, n: int | None) -> int | None:
-    """The Sobol base sample ``n``: the table's ``n`` column if it holds one whole
-    number above 0, else ``n`` (None when unknown)."""
-    if "n" in table:
-        values = pd.to_numeric(table["n"], errors="coerce").dropna().unique()
-        if len(values) == 1 and values[0] >= 1 and float(values[0]).is_integer():
-            return int(values[0])
-    return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None
-
-
-def _round_up_pow2(x: float) -> int:
-    return 1 << max(0, math.ceil(math.log2(max(x, 1.0))))
-
-
 def sensitivity_notes(table: pd.DataFrame, label, names: Sequence[str], n: int | None = None,
                       top: int = 3) -> list[SensitivityNote]:
     """Per compared scenario and measure: the ``top`` parameters by total-order
@@ -781,7 +733,6 @@ def sweep_summary(table: pd.DataFrame, keys: Sequence[str], short: dict[str, str
 
 def _sweep_what(table, keys, short, method, labels, plans) -> str:
     """What the sweep is: the plans, the number of settings, the values of each key."""
-    from .points import runs_text
     from .scenarios import values_text
 
     points = table["point"].nunique()

@@ -22,7 +22,7 @@ A template folder is code from outside, so it is held in:
 - every template is rendered in a sandbox with limits
   (:mod:`sim.reporting.sandbox`): no reaching Python's internals, no endless
   loops, no page of gigabytes;
-- a template file is read as every user file is (:mod:`sim.readers`): a
+- a template file is read as every user file is (:mod:`sim.config.readers`): a
   regular UTF-8 file of at most 4 MB, inside the folder (a link pointing out
   of it is refused);
 - the page may not fetch or run anything (:mod:`sim.reporting.references`):
@@ -45,7 +45,7 @@ import markupsafe
 from jinja2.loaders import split_template_path
 
 from ..errors import ScenarioError
-from ..readers import read_user_text
+from ..config.readers import read_user_text
 from .references import ALLOWED, page_findings
 from .sandbox import ReportSandbox, TemplateLimit, render_bounded
 
@@ -61,7 +61,7 @@ _TEMPLATE = "a jinja2 template (UTF-8 text)"
 
 
 class UserTemplates(jinja2.BaseLoader):
-    """Templates from a user's folder, read through :mod:`sim.readers` (regular files
+    """Templates from a user's folder, read through :mod:`sim.config.readers` (regular files
     inside the folder, UTF-8, at most 4 MB). ``files`` lists those read."""
 
     def __init__(self, folder: str | Path):

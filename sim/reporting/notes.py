@@ -11,7 +11,7 @@ specific file's value or note on a key hides a less specific one.
 run used: for every setting it says where the value comes from (the model's
 defaults, a scenario file, these runs only, or varied between runs) and which
 comments give its reason, and only if that comment is about the value used.
-Every file is read with :func:`sim.readers.read_user_text`.
+Every file is read with :func:`sim.config.readers.read_user_text`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import ScenarioError
-from ..readers import read_user_text
-from ..schema import NETWORK_KINDS
+from ..config.readers import read_user_text
+from ..config.schema import NETWORK_KINDS
 
 __all__ = ["DEFAULTS_FILE", "Note", "file_notes", "text_notes", "scenario_notes", "relevant_notes", "split_notes",
            "is_assumption", "is_source", "clean_comment", "defaults_notes", "Setting", "scenario_settings",
@@ -150,7 +150,7 @@ def file_notes(path: str | Path) -> tuple[list[Note], dict[str, str], str | None
     """Commented settings of one TOML file, the values it sets, and what it ``extends``.
 
     Returns ``(notes, values, extends)`` (see :func:`text_notes`). The file is
-    read with :func:`sim.readers.read_user_text` (a regular UTF-8 file of
+    read with :func:`sim.config.readers.read_user_text` (a regular UTF-8 file of
     bounded size, else ScenarioError naming it).
     """
     return text_notes(read_user_text(path, "", "a scenario file"), path)
@@ -380,7 +380,7 @@ class _Layer:
 
 def setting_keys() -> tuple[str, ...]:
     """Every setting of a scenario: the schema's values, tables of parts and lists."""
-    from ..schema import SCHEMA, Table
+    from ..config.schema import SCHEMA, Table
 
     keys: list[str] = []
 
@@ -422,7 +422,7 @@ def _canonical(value: Any) -> Any:
 
 def same_value(key: str, a: Any, b: Any) -> bool:
     """Whether two values of the setting ``key`` are the same setting."""
-    from ..schema import COHORTS, OneOrPerCohort, lookup_spec
+    from ..config.schema import COHORTS, OneOrPerCohort, lookup_spec
 
     try:
         per_cohort = isinstance(lookup_spec(key), OneOrPerCohort)
@@ -435,7 +435,7 @@ def same_value(key: str, a: Any, b: Any) -> bool:
 
 
 def _read_layer(path: Path) -> _Layer:
-    from ..scenario import load_scenario, parse_toml
+    from ..config.scenario import load_scenario, parse_toml
 
     text = read_user_text(path, "", "a scenario file")
     raw = parse_toml(text, path)
@@ -448,7 +448,7 @@ def _read_layer(path: Path) -> _Layer:
 
 
 def _defaults_layer() -> _Layer:
-    from ..scenario import default_data
+    from ..config.scenario import default_data
 
     text = read_user_text(DEFAULTS_FILE, "", "the model's defaults")
     return _Layer(None, tomllib.loads(text), text_notes(text, DEFAULTS_FILE)[0], default_data())

@@ -19,10 +19,11 @@ from typing import Any, Sequence
 import pandas as pd
 
 from . import stats
+from .findings import runs_text
 from .scenarios import ScenarioInfo, info_from_data, setting_text, with_values
 
 __all__ = ["PointPlan", "Sweep", "sweep_of", "point_table", "drawn_plans", "ranked_points",
-           "compared_context", "merged_campaigns", "pooled_bands", "chart_labels", "results_context", "timeline_entries", "runs_text",
+           "compared_context", "merged_campaigns", "pooled_bands", "chart_labels", "results_context", "timeline_entries",
            "MAX_DRAWN", "ALL_DRAWN"]
 
 #: At most this many plans are drawn in the report's charts (the palette's size).
@@ -292,12 +293,6 @@ def compared_context(sweep: Sweep, table: pd.DataFrame) -> dict[str, Any]:
             "points": int(table["point"].nunique()), "runs": runs_text(table),
             "design": DESIGN_WORDS.get(sweep.method, f"a {sweep.method} design"),
             "varied": varied, "campaigns": merged_campaigns(sweep)}
-
-
-def runs_text(table: pd.DataFrame) -> str:
-    """How many runs each row of ``table`` has: ``3 runs``, ``2-3 runs``."""
-    lo, hi = int(table["runs"].min()), int(table["runs"].max())
-    return f"{hi} run{'s' if hi != 1 else ''}" if lo == hi else f"{lo}-{hi} runs"
 
 
 def merged_campaigns(sweep: Sweep) -> list[dict[str, str]]:

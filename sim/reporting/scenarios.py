@@ -2,7 +2,7 @@
 
 :class:`ScenarioInfo` carries what the report and charts need of a scenario:
 its name and short name, description, file, start, run length, structured
-channel events (:func:`sim.simulate.channel_events`) and the resolved
+channel events (:func:`sim.model.simulate.channel_events`) and the resolved
 scenario data (after ``extends``, defaults and overrides). From these,
 :func:`campaign_rows` and :func:`other_differences` build the table of what
 differs between the scenarios, and :func:`timeline` the list of a scenario's
@@ -145,7 +145,7 @@ def _capital(text: str) -> str:
 def key_label(dotted: str) -> str:
     """The schema's readable label of a key, or the key itself if there is none."""
     try:
-        from ..schema import label_of
+        from ..config.schema import label_of
     except ImportError:  # the schema predates labels
         return dotted
     try:
@@ -153,7 +153,7 @@ def key_label(dotted: str) -> str:
     except Exception:  # noqa: BLE001 - an unknown key is shown as it is
         return dotted
     if "{}" in label:  # a table of parts (per cohort, per group, per medium): name the parts
-        from ..schema import lookup_spec
+        from ..config.schema import lookup_spec
 
         parts = list(getattr(lookup_spec(dotted), "fields", {}))
         label = label.replace("{}", " / ".join(PART_WORDS.get(p, p) for p in parts) or "each")

@@ -1,6 +1,6 @@
 """The sensitivity chart: which assumptions matter, with their confidence intervals.
 
-From the table of :func:`sim.sensitivity.indices`: one panel per measure;
+From the table of :func:`sim.analysis.sensitivity.indices`: one panel per measure;
 per parameter (its readable label), the Sobol total-order index as a bar
 with its 95% confidence interval and the first-order index as a dot with its
 own interval (or Morris mu* with its interval). A design too small to rank
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -25,7 +26,7 @@ from .stats import BY_KEY, SHORT_LABELS
 from .style import Size, new_figure, one_line_title, size_of, style_axes
 from .text import mpl_text, short_names
 
-__all__ = ["sensitivity_chart"]
+__all__ = ["sensitivity_chart", "write_sensitivity_chart"]
 
 BAR = "#0072B2"
 DOT = "#D55E00"
@@ -98,3 +99,13 @@ def sensitivity_chart(table: pd.DataFrame, short: dict[str, str] | None = None, 
     names = short or short_names([scenario])
     one_line_title(fig, f"Which assumptions matter ({names.get(scenario, scenario)})", sz)
     return fig
+
+
+def write_sensitivity_chart(table: pd.DataFrame, path: Path, warning: str = "",
+                            short: dict[str, str] | None = None) -> None:
+    """Write the chart of a sensitivity table to ``path`` (PNG, slide size), as one unit."""
+    from ..runs.files import write_atomically
+    from .scenarios import key_label
+
+    fig = sensitivity_chart(table, short, warning, key_label, "slide")
+    write_atomically(path, fig.savefig)

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ScenarioError
-from ..schema import COHORTS
+from ..config.schema import COHORTS
+from .tables import ok_runs
 
 __all__ = ["QUANTILES", "Measure", "MEASURES", "COHORT_HOURS", "ok_runs", "scenario_order",
            "censored_quantiles", "quantiles", "scenario_quantiles", "step_bands", "value_at_hours",
@@ -37,13 +38,6 @@ SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
 
 
 # --------------------------------------------------------------------------- runs
-
-def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs that finished (``status == "ok"``; all of them if there is no status)."""
-    if "status" in runs.columns:
-        runs = runs[runs["status"] == "ok"]
-    return runs
-
 
 def scenario_order(runs: pd.DataFrame, scenarios: Sequence | None = None) -> list[str]:
     """Scenario names in display order: those of ``scenarios`` that have runs, then others.

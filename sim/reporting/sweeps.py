@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import stats, tables
+from . import checks, stats
 from .scenarios import ScenarioInfo, key_label
 from .stats import BY_KEY, SHORT_LABELS, Measure
 from .style import (BAND_ALPHA, GREY, Size, new_figure, one_line_title, scenario_colours,
@@ -84,7 +84,7 @@ def _finding(m: Measure, table: pd.DataFrame, keys: Sequence[str], base: str, sh
 def response_chart(runs: pd.DataFrame, scenarios: Sequence[ScenarioInfo], keys: Sequence[str],
                    measure: str | Measure, size: str | Size = "slide") -> Figure:
     """One measure against the varied parameters (see the module docstring)."""
-    tables.check_sweep_inputs("sweeps.response_chart", runs, scenarios, keys, measure, size)
+    checks.check_sweep_inputs("sweeps.response_chart", runs, scenarios, keys, measure, size)
     sz = size_of(size)
     m = BY_KEY[measure] if isinstance(measure, str) else measure
     order = stats.scenario_order(runs, scenarios)
@@ -177,7 +177,7 @@ def sweep_charts(runs: pd.DataFrame, scenarios: Sequence[ScenarioInfo], keys: Se
                  size: str | Size = "slide") -> list[tuple[tuple[str, ...], str, Figure]]:
     """``[(keys, measure, figure)]``: one response chart per measure of
     :data:`SWEEP_MEASURES` the runs carry; empty when nothing varies."""
-    tables.check_sweep_inputs("sweeps.sweep_charts", runs, scenarios, keys, None, size)
+    checks.check_sweep_inputs("sweeps.sweep_charts", runs, scenarios, keys, None, size)
     if not keys:
         return []
     derived = stats._derived(runs)

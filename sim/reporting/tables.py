@@ -25,14 +25,12 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ..arguments import refuse, shown
+from ..config.arguments import refuse, shown
 from ..errors import ScenarioError, shorten
-from .stats import ok_runs
 
-__all__ = ["KINDS", "column_kind", "check_runs", "check_timeseries", "finished_rows",
-           "check_some_values", "check_scenarios",
-           "check_size", "check_at_hours", "check_basis", "check_results", "check_manifest",
-           "check_sweep_inputs", "CHART_SIZES", "BASES", "MAX_PANELS"]
+__all__ = ["KINDS", "ok_runs", "column_kind", "check_column", "check_runs", "check_timeseries",
+           "finished_rows", "check_some_values", "check_at_hours", "check_basis", "check_manifest",
+           "CHART_SIZES", "BASES", "MAX_PANELS"]
 
 #: What each kind of column may hold (the words of the error line).
 KINDS = {
@@ -56,6 +54,13 @@ MAX_PANELS = 8
 #: Columns of the time series that are not counts.
 _SERIES_KINDS = {"run": "run", "scenario": "name", "step": "step", "hours": "number", "time": "clock"}
 _RUN_KINDS = {"run": "id", "scenario": "name", "people_per_agent": "positive"}
+
+
+def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs that finished (``status == "ok"``; all of them if there is no status)."""
+    if "status" in runs.columns:
+        runs = runs[runs["status"] == "ok"]
+    return runs
 
 
 def column_kind(table: str, column: str) -> str:
@@ -122,7 +127,7 @@ def _bad_clock(times: np.ndarray) -> np.ndarray:
     return np.array([bad(t) for t in times], dtype=bool)
 
 
-def _check_column(where: str, table: str, frame: pd.DataFrame, column: str, kind: str | None = None) -> None:
+def check_column(where: str, table: str, frame: pd.DataFrame, column: str, kind: str | None = None) -> None:
     """Raise if a value of ``column`` is not what its kind (by default :func:`column_kind`) allows."""
     kind = kind or column_kind(table, column)
     key, allowed = f"{table}.{column}", KINDS[kind]
@@ -176,7 +181,7 @@ def check_runs(where: str, runs: Any, columns: Sequence[str] = (), optional: Seq
         raise ScenarioError(where, "runs", f"no finished runs{status}; allowed: a table with at least "
                                            "one finished run")
     for column in needed + [c for c in optional if c in runs.columns and c not in needed]:
-        _check_column(where, "runs", runs if column == "run" else good, column)
+        check_column(where, "runs", runs if column == "run" else good, column)
     return runs
 
 
@@ -203,7 +208,7 @@ def check_timeseries(where: str, timeseries: Any, runs: pd.DataFrame,
                                                  "runs table; allowed: the time series of the same runs")
     rows = finished_rows(timeseries, runs)
     for column in needed:
-        _check_column(where, "timeseries", rows, column)
+        check_column(where, "timeseries", rows, column)
     return timeseries
 
 
@@ -213,34 +218,6 @@ def check_some_values(where: str, timeseries: pd.DataFrame, runs: pd.DataFrame, 
         raise ScenarioError(where, f"timeseries.{column}", "empty in every row: nothing to chart; allowed: "
                                                          f"{KINDS[column_kind('timeseries', column)]}, "
                                                          "in some rows at least")
-
-
-def check_scenarios(where: str, scenarios: Any, name: str = "scenarios", resolved: bool = False) -> list:
-    """``scenarios`` as a list: None, or a list or tuple of ScenarioInfo (from
-    ``results.scenarios``); with ``resolved``, :class:`sim.Scenario` objects too."""
-    from ..scenario import Scenario
-    from .scenarios import ScenarioInfo
-
-    kinds = (ScenarioInfo, Scenario) if resolved else (ScenarioInfo,)
-    allowed = ("None or a list of sim.Scenario or ScenarioInfo" if resolved
-               else "None or a list of ScenarioInfo (results.scenarios of sim.reporting.load_results)")
-    if scenarios is None:
-        return []
-    if not isinstance(scenarios, (list, tuple)):
-        refuse(where, name, scenarios, allowed)
-    for i, s in enumerate(scenarios):
-        if not isinstance(s, kinds):
-            raise ScenarioError(where, f"{name}[{i}]", f"got {shown(s)}; allowed: {allowed}")
-    return list(scenarios)
-
-
-def check_results(where: str, results: Any, name: str = "results"):
-    """``results`` if it is a :class:`sim.reporting.Results`."""
-    from .results import Results
-
-    if not isinstance(results, Results):
-        refuse(where, name, results, "a Results from sim.reporting.load_results or results_from_frames")
-    return results
 
 
 def check_manifest(where: str, manifest: Any) -> dict:
@@ -254,15 +231,6 @@ def check_manifest(where: str, manifest: Any) -> dict:
 
 # --------------------------------------------------------------------------- other arguments
 
-def check_size(where: str, size: Any) -> Any:
-    """A chart size: ``"slide"``, ``"page"`` or a :class:`~sim.reporting.style.Size`."""
-    from .style import Size
-
-    if not isinstance(size, Size) and not (isinstance(size, str) and size in CHART_SIZES):
-        refuse(where, "size", size, f"{', '.join(CHART_SIZES)} (or a sim.reporting.style.Size)")
-    return size
-
-
 def check_basis(where: str, name: str, basis: Any) -> str:
     """Whom cohort shares are of: ``"affected"`` or ``"everyone"``."""
     if not (isinstance(basis, str) and basis in BASES):
@@ -272,7 +240,7 @@ def check_basis(where: str, name: str, basis: Any) -> str:
 
 def check_at_hours(where: str, at_hours: Any) -> list[float]:
     """Times of the cohort chart's panels: 1 to :data:`MAX_PANELS` finite hours >= 0."""
-    from ..arguments import check_hours
+    from ..config.arguments import check_hours
 
     allowed = f"a list of 1 to {MAX_PANELS} numbers of hours >= 0, e.g. (24, 72)"
     if isinstance(at_hours, (str, bytes)) or not isinstance(at_hours, Sequence) \
@@ -281,25 +249,3 @@ def check_at_hours(where: str, at_hours: Any) -> list[float]:
     return [check_hours(where, "at_hours", h, optional=False, zero=True) for h in at_hours]
 
 
-def check_sweep_inputs(where: str, runs: Any, scenarios: Any, keys: Any, measure: Any = None,
-                       size: Any = "slide") -> None:
-    """The arguments of :func:`sim.reporting.sweeps.response_chart` (``measure`` None:
-    :func:`~sim.reporting.sweeps.sweep_charts`, which draws every sweep measure): a runs
-    table with the measures' columns and the varied ``keys`` (a list of its numeric
-    columns), scenarios, a measure of :data:`sim.reporting.stats.BY_KEY` and a size."""
-    from .stats import BY_KEY, DERIVED_MEASURES, DERIVED_READS, Measure
-
-    if isinstance(keys, (str, bytes)) or not isinstance(keys, Sequence) or \
-            not all(isinstance(k, str) for k in keys):
-        refuse(where, "keys", keys, "a list of the varied parameters (dotted keys, columns of runs)")
-    if measure is not None and not isinstance(measure, Measure) and not (isinstance(measure, str)
-                                                                       and measure in BY_KEY):
-        refuse(where, "measure", measure, ", ".join(BY_KEY))
-    key = measure.key if isinstance(measure, Measure) else measure
-    own = [key] if key is not None and key not in DERIVED_MEASURES else []
-    check_runs(where, runs, (*DERIVED_READS, *own, *keys))
-    good = ok_runs(runs)
-    for k in keys:
-        _check_column(where, "runs", good, k, "number")
-    check_scenarios(where, scenarios)
-    check_size(where, size)

@@ -1,0 +1,118 @@
+"""The company's and the world's channels: media, Twitter and direct campaigns.
+
+Broadcast channels are turned into an exposure *hazard integral* per step: the
+hours-weighted hazard a person with the habit (news follower, Twitter user)
+faces during that step, attention included. The probability of exposure in
+step k is ``1 - exp(-integral[k])``, so results do not depend on the step
+length beyond discretisation.
+
+A pulse (press release, tweet) with ``reach`` r and half-life h has hazard
+``H * ln2 / h * 2**(-(t - at) / h)`` for t >= at, where ``H = -ln(1 - r)``:
+over its whole decay, at attention 1, a share r of those with the habit is
+exposed.
+
+Direct campaigns send messages in a fixed order at a fixed throughput; see
+:class:`Campaign`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .population import Population
+from ..config.schema import CUSTOMER_GROUPS
+from ..config.scenario import Scenario
+
+#: Cap for -ln(1 - reach) when reach is 1 (exposure then is certain to 1e-9).
+MAX_PULSE_HAZARD = -math.log(1e-9)
+
+
+#: Hazard used for a probability of exactly 1 (1 - exp(-50) is 1 to 21 digits).
+MAX_HAZARD = 50.0
+
+
+def hazard_of(probability: float) -> float:
+    """Hourly hazard h with 1 - exp(-h) = probability (e.g. a word-of-mouth
+    probability per hour, turned into a rate that attention can scale)."""
+    return MAX_HAZARD if probability >= 1 else -math.log1p(-probability)
+
+
+def pulse_integrals(pulses: list[dict], n_steps: int, step_hours: float) -> np.ndarray:
+    """Hazard integrated over each step (attention 1) summed over pulses."""
+    edges = np.arange(n_steps + 1) * step_hours
+    out = np.zeros(n_steps)
+    for pulse in pulses:
+        total = min(-math.log1p(-pulse["reach"]) if pulse["reach"] < 1 else math.inf,
+                    MAX_PULSE_HAZARD)
+        since = np.clip(edges - pulse["at_hour"], 0.0, None)
+        remaining = total * np.exp2(-since / pulse["half_life_hours"])
+        out += remaining[:-1] - remaining[1:]
+    return out
+
+
+@dataclass
+class Broadcast:
+    """Per-step hazard integrals for a person with the habit, attention included."""
+
+    media: np.ndarray
+    twitter: np.ndarray
+
+
+def build_broadcast(scenario: Scenario, attention: np.ndarray) -> Broadcast:
+    """Media (releases + constant background) and Twitter hazards per step."""
+    ch = scenario.data["channels"]
+    n, dt = scenario.n_steps, scenario.step_hours
+    media = pulse_integrals(ch["media"]["releases"], n, dt) + ch["media"]["constant_hazard"] * dt
+    twitter = pulse_integrals(ch["twitter"]["posts"], n, dt)
+    return Broadcast(media * attention, twitter * attention)
+
+
+@dataclass
+class Campaign:
+    """One direct SMS or e-mail campaign.
+
+    ``order`` lists the people messaged, in sending order (target groups in the
+    order given, each group in the run's customer-list order).
+    ``sent_by_step[k]`` is how many of them have been sent a message by the end
+    of step k: ``floor(rate * (t_end(k) - start_hour))`` capped at
+    ``len(order)``, with ``rate = per_hour / people_per_agent`` (agents per
+    hour). A message sent in step k is delivered at once if the person is
+    reachable by the medium and can be read from step k + 1.
+    """
+
+    index: int
+    medium: str
+    ask_to_share: bool
+    start_hour: float
+    end_hour: float
+    order: np.ndarray
+    sent_by_step: np.ndarray
+
+    def sent_in_step(self, step: int) -> np.ndarray:
+        """People sent a message during ``step``."""
+        before = self.sent_by_step[step - 1] if step > 0 else 0
+        return self.order[before:self.sent_by_step[step]]
+
+
+def customer_lists(population: Population, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The company's list of each customer group, in a random order."""
+    return {g: rng.permutation(np.nonzero(population.customer == i + 1)[0])
+            for i, g in enumerate(CUSTOMER_GROUPS)}
+
+
+def build_campaigns(scenario: Scenario, lists: dict[str, np.ndarray]) -> list[Campaign]:
+    """The scenario's campaigns with their send schedules."""
+    n, dt = scenario.n_steps, scenario.step_hours
+    ends = np.arange(1, n + 1) * dt
+    campaigns = []
+    for i, cfg in enumerate(scenario.data["channels"]["direct"]["campaigns"]):
+        order = np.concatenate([lists[g] for g in cfg["targets"]])
+        rate = cfg["per_hour"] / scenario.people_per_agent
+        sent = np.floor(rate * np.clip(ends - cfg["start_hour"], 0.0, None) + 1e-9)
+        sent = np.minimum(sent, len(order)).astype(np.int64)
+        campaigns.append(Campaign(i, cfg["medium"], cfg["ask_to_share"], cfg["start_hour"],
+                                  cfg["start_hour"] + len(order) / rate, order, sent))
+    return campaigns

@@ -1,0 +1,601 @@
+"""The fast engine's schedule as a compiled event kernel (numba).
+
+Every phase of :mod:`sim.model.fast_numpy`, written as loops over events and
+compiled once per machine (``cache=True``: later processes load the machine
+code from ``__pycache__``). A whole run is one call, so there is no per-step
+Python overhead. It draws the same random numbers in the same order as the
+numpy path (numba's ``Generator`` methods reproduce numpy's streams), sums in
+the same order and applies the same formulas (those of :class:`sim.model.rules.Rules`,
+restated here because compiled code cannot call Python), so both paths give
+identical results; ``tests/test_engines.py`` checks this.
+
+Events wait in per-step linked lists (first in, first out) in one pool
+array: row 0 is the header (free-list head, free slots, slots used), row
+``1 + queue x steps + step`` holds a list's (head, tail, count), and the rest
+are event slots ``(next, a, b, c)``; a step's list is taken whole. Keeping it
+all in one array keeps the per-event cost to a few loads and stores.
+
+numba caches each function by its own file only, so every constant the
+kernel uses is written in this file; :func:`_check_layout` verifies at import
+that they still match the rest of the package.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+from .measures import COUNTS, SUMS
+from .rules import ACTIVE_KINDS, Rules
+from ..config.schema import COHORTS, SOURCES
+from .world import World
+
+__all__ = ["NumbaPath"]
+
+# ---- constants (checked against the package by _check_layout) -------------------------
+MEDIA, TWITTER, DIRECT, WORD_OF_MOUTH, SEED = 0, 1, 2, 3, 4
+_SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
+_COHORTS = 4
+AWARE, BELIEVING, AWARE_AFFECTED, BELIEVING_AFFECTED = 0, 1, 2, 3
+FIRST, FIRST_AFFECTED, AWARE_COHORT = 4, 9, 14
+SENT, DELIVERED, READ, CONTACTED, KNEW = 18, 19, 20, 21, 22
+AWARE_AFFECTED_COHORT = 23
+SUM_SOURCE, SUM_COMPANY = 0, 1
+EXPONENTIAL, FIXED, FOREVER = 0, 1, 2
+#: Queues; the pool's header row (free-list head, free slots, slots used) and
+#: each list's row (head, tail, count); the fields of ``Queues.meta``.
+BROADCASTS, READS, TELLINGS = 0, 1, 2
+FREE, FREE_COUNT, USED = 0, 1, 2
+HEAD, TAIL, COUNT = 0, 1, 2
+SPREADING, STAMP = 0, 1
+
+
+def _check_layout() -> None:
+    names = ["aware", "believing", "aware_affected", "believing_affected"]
+    names += [f"first_{s}" for s in _SOURCES] + [f"first_{s}_affected" for s in _SOURCES]
+    names += [f"aware_{c}" for c in COHORTS]
+    names += ["direct_sent", "direct_delivered", "direct_read", "contacted", "knew_before_notice"]
+    names += [f"aware_affected_{c}" for c in COHORTS]
+    ok = (tuple(SOURCES) == _SOURCES and len(COHORTS) == _COHORTS and list(COUNTS) == names
+          and names.index("aware_" + COHORTS[0]) == AWARE_COHORT and names.index("knew_before_notice") == KNEW
+          and names.index("aware_affected_" + COHORTS[0]) == AWARE_AFFECTED_COHORT
+          and tuple(SUMS) == ("sum_source_trust", "sum_company_trust_affected")
+          and ACTIVE_KINDS == ("exponential", "fixed", "forever"))
+    if not ok:
+        raise ImportError("sim/model/fast_numba.py: its constants no longer match sim.model.measures / sim.config.schema / "
+                          "sim.model.rules; update them (editing this file also refreshes numba's cache)")
+
+
+_check_layout()
+
+
+class Constants(NamedTuple):
+    """Scalars of the run (from :class:`sim.model.rules.Rules`)."""
+
+    people: int
+    steps: int
+    step_hours: float
+    well_mixed: bool
+    contacts_per_hour: float
+    contact_tells: float
+    stifling: float
+    share_multiplier: float
+    active_kind: int
+    active_hours: float
+    first_from_company: float
+    learned_elsewhere_first: float
+    late_contact_recovery: float
+    layers: int
+    hazard0: float
+    hazard1: float
+
+
+class Network(NamedTuple):
+    """Up to two CSR layers (unused ones empty)."""
+
+    indptr0: np.ndarray
+    indices0: np.ndarray
+    indptr1: np.ndarray
+    indices1: np.ndarray
+
+
+class Queues(NamedTuple):
+    """Per-step event lists, spreading bookkeeping and scratch space (reused every
+    step, so that a step allocates nothing in the common case)."""
+
+    ending: np.ndarray     # people whose spreading ends at each step index (steps + 2)
+    meta: np.ndarray       # SPREADING (people spreading at the row being built), STAMP (absorbs so far)
+    stamp: np.ndarray      # per person: last absorb that touched them
+    best: np.ndarray       # per person: largest pick draw in this absorb
+    pick: np.ndarray       # per person: exposure with that draw
+    flags: np.ndarray      # per person: 1 believed, 2 got a company message, 4 asked to share
+    touched: np.ndarray    # per person: people touched by an absorb
+    starters: np.ndarray   # per person: people starting a spreading period
+    person: np.ndarray     # per exposure of a step: who
+    source: np.ndarray     # source code
+    asked: np.ndarray      # the message asked to share
+    teller: np.ndarray     # the spreader, for word of mouth
+    trust: np.ndarray      # start-of-step trust in the source
+    hit: np.ndarray        # the belief draw succeeded
+
+
+class Exposures(NamedTuple):
+    """A step's exposures (views or, when the scratch space is too small, new arrays)."""
+
+    person: np.ndarray
+    source: np.ndarray
+    asked: np.ndarray
+    teller: np.ndarray
+    trust: np.ndarray
+    hit: np.ndarray
+
+
+jit = numba.njit(cache=True)
+#: Helpers inlined where they are called (no call overhead, and the arrays they
+#: touch are not reference-counted on every call).
+inline = numba.njit(cache=True, inline="always")
+
+
+# ---- the event pool -----------------------------------------------------------------
+@jit
+def _reserve(pool, n):
+    """The pool, grown (doubling) if it has fewer than ``n`` free slots."""
+    if pool[0, FREE_COUNT] + pool.shape[0] - pool[0, USED] >= n:
+        return pool
+    size = pool.shape[0]
+    while pool[0, FREE_COUNT] + size - pool[0, USED] < n:
+        size *= 2
+    bigger = np.empty((size, 4), pool.dtype)
+    bigger[: pool.shape[0]] = pool
+    return bigger
+
+
+@inline
+def _push(pool, row, a, b, c):
+    """Append event (a, b, c) to the list in ``pool[row]`` (a slot must be free)."""
+    slot = pool[0, FREE]
+    if slot >= 0:
+        pool[0, FREE] = pool[slot, 0]
+        pool[0, FREE_COUNT] -= 1
+    else:
+        slot = pool[0, USED]
+        pool[0, USED] = slot + 1
+    pool[slot, 0] = -1
+    pool[slot, 1] = a
+    pool[slot, 2] = b
+    pool[slot, 3] = c
+    if pool[row, TAIL] < 0:
+        pool[row, HEAD] = slot
+    else:
+        pool[pool[row, TAIL], 0] = slot
+    pool[row, TAIL] = slot
+    pool[row, COUNT] += 1
+
+
+@inline
+def _release(pool, row):
+    """Return the slots of the list in ``pool[row]`` to the free list."""
+    slot = pool[row, HEAD]
+    for _ in range(pool[row, COUNT]):
+        after = pool[slot, 0]
+        pool[slot, 0] = pool[0, FREE]
+        pool[0, FREE] = slot
+        slot = after
+    pool[0, FREE_COUNT] += pool[row, COUNT]
+    pool[row, HEAD] = -1
+    pool[row, TAIL] = -1
+    pool[row, COUNT] = 0
+
+
+@inline
+def _row(queue, step, steps):
+    """Row of the pool that holds ``queue``'s list of ``step``."""
+    return 1 + queue * steps + step
+
+
+@inline
+def _first_step(cumulative, after, draw):
+    """Step of the first event at or after ``after``: numpy's searchsorted (left)
+    of ``cumulative[after] + draw``, minus one. Events mostly come soon, so the
+    search gallops forward from ``after`` before bisecting."""
+    target = cumulative[after] + draw
+    size = len(cumulative)
+    if cumulative[after] < target:
+        lo, width = after + 1, 1                  # cumulative[lo - 1] < target
+        while lo + width - 1 < size and cumulative[lo + width - 1] < target:
+            lo += width
+            width *= 2
+        hi = min(lo + width - 1, size)            # cumulative[hi] >= target, or hi = size
+    else:
+        lo, hi = 0, after                         # a zero draw on a flat stretch
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cumulative[mid] < target:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo - 1
+
+
+@inline
+def _schedule(pool, q, people, first, last, sources, source, cumulative, after, steps, rng):
+    """One pending exposure to channel ``source`` for each ``people[x]``,
+    first <= x < last, with ``sources[x] == source`` (all if ``sources`` is None)."""
+    if cumulative[steps] <= cumulative[after]:
+        return
+    for x in range(first, last):
+        if sources is None or sources[x] == source:
+            step = _first_step(cumulative, after, rng.standard_exponential())
+            if 0 <= step < steps:
+                _push(pool, _row(BROADCASTS, step, steps), people[x], source, 0)
+
+
+# ---- spreading ----------------------------------------------------------------------
+@inline
+def _spreading_until(row, draw, kind, active_hours, step_hours, steps):
+    """Rules.spreading_until for one period (same operations, same rounding)."""
+    if kind == FOREVER:
+        return steps
+    hours = draw * active_hours if kind == EXPONENTIAL else active_hours
+    length = max(1.0, np.ceil(hours / step_hours - 1e-9))
+    return int(min(row + length - 1.0, float(steps)))
+
+
+@inline
+def _set_until(spread_until, ending, meta, person, until, row):
+    """Change a person's last spreading step, keeping the spreading count of ``row``."""
+    before = spread_until[person]
+    meta[SPREADING] += int(until >= row) - int(before >= row)
+    if before >= 0:
+        ending[before] -= 1
+    ending[until] += 1
+    spread_until[person] = until
+
+
+@jit
+def _start_spreading(pool, people, m, row, i, s, k, net, q, rng):
+    """New spreading periods from ``row`` for ``people[:m]`` (ascending); each
+    edge's telling step; the pool."""
+    spread_until, period, propensity = s.spread_until, s.period, s.propensity
+    ending, meta, hours, steps = q.ending, q.meta, i.hours_cum, k.steps
+    for j in range(m):
+        draw = rng.standard_exponential() if k.active_kind == EXPONENTIAL else 0.0
+        until = _spreading_until(row, draw, k.active_kind, k.active_hours, k.step_hours, steps)
+        _set_until(spread_until, ending, meta, people[j], until, row)
+        period[people[j]] += 1
+    if k.well_mixed:
+        return pool
+    for layer in range(k.layers):
+        hazard = k.hazard0 if layer == 0 else k.hazard1
+        indptr = net.indptr0 if layer == 0 else net.indptr1
+        indices = net.indices0 if layer == 0 else net.indices1
+        if hazard <= 0:
+            continue
+        edges = 0
+        for j in range(m):
+            edges += indptr[people[j] + 1] - indptr[people[j]]
+        pool = _reserve(pool, edges)
+        for j in range(m):
+            p = people[j]
+            until = spread_until[p]
+            rate = hazard * propensity[p]
+            limit = rate * (hours[min(until + 1, steps)] - hours[row])
+            for e in range(indptr[p], indptr[p + 1]):
+                draw = rng.standard_exponential()
+                if draw < limit:
+                    step = _first_step(hours, row, draw / rate)
+                    if step <= until and 0 <= step < steps:
+                        _push(pool, _row(TELLINGS, step, steps), p, indices[e], period[p])
+    return pool
+
+
+# ---- absorbing a step's exposures ---------------------------------------------------
+@inline
+def _group(x, n, q, rng):
+    """Per person touched: flags and the exposure picked (largest of a second
+    uniform draw each, first on ties); how many people, in ``q.touched`` ascending."""
+    stamps, flags, best, pick, touched = q.stamp, q.flags, q.best, q.pick, q.touched
+    person, source, asked, hit = x.person, x.source, x.asked, x.hit
+    q.meta[STAMP] += 1
+    stamp = q.meta[STAMP]
+    m = 0
+    for j in range(n):
+        p = person[j]
+        u = rng.random()
+        if stamps[p] != stamp:
+            stamps[p] = stamp
+            flags[p] = 0
+            best[p] = -1.0
+            touched[m] = p
+            m += 1
+        flags[p] = flags[p] | ((1 if hit[j] else 0) | (2 if source[j] == DIRECT else 0)
+                               | (4 if asked[j] else 0))
+        if u > best[p]:
+            best[p] = u
+            pick[p] = j
+    if m * 16 > len(stamps):                      # many: one pass over everyone beats a sort
+        m = 0
+        for p in range(len(stamps)):
+            if stamps[p] == stamp:
+                touched[m] = p
+                m += 1
+    else:
+        touched[:m].sort()
+    return m
+
+
+@jit
+def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
+    """The exposures ``x`` (first ``n``) of one step, absorbed together
+    (docs/MODEL.md 7.7); the pool."""
+    aware_row, first_source, believes = s.aware_row, s.first_source, s.believes
+    company_trust, trust_lost, contacted_row = s.company_trust, s.trust_lost, s.contacted_row
+    affected_of, cohort, counts, sums = i.affected, i.cohort, t[0], t[1]
+    trust_of, trust_column = i.trust, i.trust_column
+    person, source, trust, hit = x.person, x.source, x.trust, x.hit
+    for j in range(n):
+        p, src = person[j], source[j]
+        trust[j] = company_trust[p] if src == DIRECT else trust_of[p, trust_column[src]]
+    for j in range(n):
+        hit[j] = (rng.random() < trust[j]) or source[j] == SEED
+    m = _group(x, n, q, rng)
+    flags_of, pick, touched, starters = q.flags, q.pick, q.touched, q.starters
+    add_source, add_aware, add_gain = 0.0, 0.0, 0.0
+    started = 0
+    for j in range(m):
+        p = touched[j]
+        flags, chosen = flags_of[p], pick[p]
+        affected = affected_of[p]
+        if aware_row[p] < 0:
+            src = source[chosen]
+            aware_row[p] = row
+            first_source[p] = src
+            counts[AWARE] += 1
+            counts[FIRST + src] += 1
+            counts[AWARE_COHORT + cohort[p]] += 1
+            add_source += trust[chosen]
+            if affected:
+                counts[AWARE_AFFECTED] += 1
+                counts[AWARE_AFFECTED_COHORT + cohort[p]] += 1
+                counts[FIRST_AFFECTED + src] += 1
+                if src != SEED:
+                    before = company_trust[p]
+                    if src == DIRECT:
+                        lost = 0.0
+                        after = before + k.first_from_company * (1.0 - before)
+                    else:
+                        lost = k.learned_elsewhere_first * before
+                        after = before - lost
+                    trust_lost[p] = lost
+                    company_trust[p] = after
+                    add_aware += after - before
+        if flags & 2 and contacted_row[p] < 0:
+            contacted_row[p] = row
+            counts[CONTACTED] += 1
+            if affected and 0 <= aware_row[p] < row:
+                counts[KNEW] += 1
+            if first_source[p] != DIRECT and trust_lost[p] > 0:
+                gain = k.late_contact_recovery * trust_lost[p]
+                company_trust[p] += gain
+                add_gain += gain
+        newly = (flags & 1) != 0 and not believes[p]
+        if newly:
+            believes[p] = True
+            counts[BELIEVING] += 1
+            if affected:
+                counts[BELIEVING_AFFECTED] += 1
+        if flags & 4:
+            s.propensity[p] = k.share_multiplier
+        if newly or (flags & 4 and believes[p]):
+            starters[started] = p
+            started += 1
+    sums[SUM_SOURCE] += add_source
+    sums[SUM_COMPANY] += add_aware
+    sums[SUM_COMPANY] += add_gain
+    if started:
+        pool = _start_spreading(pool, starters, started, row, i, s, k, net, q, rng)
+    return pool
+
+
+# ---- one step ---------------------------------------------------------------------------
+@jit
+def _send(pool, step, i, t, k, q, rng):
+    """Each campaign's messages of ``step``; a read step for each one delivered."""
+    counts, hours, order = t[0], i.hours_cum, i.camp_order
+    for c in range(len(i.camp_medium)):
+        before = i.camp_sent[c, step - 1] if step > 0 else 0
+        sent = i.camp_sent[c, step] - before
+        if sent == 0:
+            continue
+        pool = _reserve(pool, sent)
+        start = i.camp_offset[c] + before
+        medium = i.camp_medium[c]
+        reachable = i.sms_reachable if medium == 0 else i.email_reachable
+        rate, asked = i.read_rate[medium], 1 if i.camp_asked[c] else 0
+        for j in range(start, start + sent):
+            p = order[j]
+            if reachable[p]:
+                counts[DELIVERED] += 1
+                read = _first_step(hours, step + 1, rng.standard_exponential() / rate)
+                if 0 <= read < k.steps:
+                    _push(pool, _row(READS, read, k.steps), p, asked, 0)
+        counts[SENT] += sent
+    return pool
+
+
+@jit
+def _exposures(q, capacity):
+    """Scratch space for ``capacity`` exposures: the reusable one if big enough."""
+    if capacity <= len(q.person):
+        return Exposures(q.person, q.source, q.asked, q.teller, q.trust, q.hit)
+    return Exposures(np.empty(capacity, np.int64), np.empty(capacity, np.int64),
+                     np.empty(capacity, np.bool_), np.empty(capacity, np.int64),
+                     np.empty(capacity), np.empty(capacity, np.bool_))
+
+
+@jit
+def _random_contacts(step, i, s, k, rng):
+    """Well-mixed tellings of ``step``: (spreader, person told) arrays."""
+    n = k.people
+    spreaders = np.flatnonzero(s.spread_until >= step)
+    if n < 2 or len(spreaders) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    rate = k.contacts_per_hour * (i.hours_cum[step + 1] - i.hours_cum[step])
+    propensity = s.propensity
+    contacts = np.empty(len(spreaders), np.int64)
+    for j in range(len(spreaders)):
+        contacts[j] = rng.poisson(rate * propensity[spreaders[j]])
+    src = np.repeat(spreaders, contacts)
+    dst = np.empty(len(src), np.int64)
+    for x in range(len(src)):
+        dst[x] = int(rng.random() * (n - 1))
+        if dst[x] >= src[x]:
+            dst[x] += 1
+    tells = np.empty(len(src), np.bool_)
+    for x in range(len(src)):
+        tells[x] = rng.random() < k.contact_tells
+    return src[tells], dst[tells]
+
+
+@jit
+def _step(pool, step, i, s, t, k, net, q, rng):
+    """Step index ``step`` (rows step -> step + 1); the pool.
+
+    The step's exposures are collected in order: broadcasts (believers
+    dropped, the next exposure scheduled), reads, tellings (stale ones
+    dropped; stifling drawn); then absorbed together.
+    """
+    q.meta[SPREADING] -= q.ending[step]
+    pool = _send(pool, step, i, t, k, q, rng)
+    believes, spread_until, aware_row, period = s.believes, s.spread_until, s.aware_row, s.period
+    broadcasts, reads, tellings = (_row(BROADCASTS, step, k.steps), _row(READS, step, k.steps),
+                                   _row(TELLINGS, step, k.steps))
+    x = _exposures(q, pool[broadcasts, COUNT] + pool[reads, COUNT] + pool[tellings, COUNT])
+    person, source, asked, teller, stop = x.person, x.source, x.asked, x.teller, x.hit
+    n = 0
+    slot = pool[broadcasts, HEAD]
+    for _ in range(pool[broadcasts, COUNT]):
+        if not believes[pool[slot, 1]]:
+            person[n], source[n], asked[n] = pool[slot, 1], pool[slot, 2], False
+            n += 1
+        slot = pool[slot, 0]
+    _release(pool, broadcasts)
+    pool = _reserve(pool, n)
+    _schedule(pool, q, person, 0, n, source, MEDIA, i.media_cum, step + 1, k.steps, rng)
+    _schedule(pool, q, person, 0, n, source, TWITTER, i.twitter_cum, step + 1, k.steps, rng)
+    slot = pool[reads, HEAD]
+    for _ in range(pool[reads, COUNT]):
+        person[n], source[n], asked[n] = pool[slot, 1], DIRECT, pool[slot, 2] != 0
+        n += 1
+        slot = pool[slot, 0]
+    t[0][READ] += pool[reads, COUNT]
+    _release(pool, reads)
+    told = n
+    if k.well_mixed:
+        contacts_src, contacts_dst = _random_contacts(step, i, s, k, rng)
+        if n + len(contacts_src) > len(person):
+            x = _exposures(q, n + len(contacts_src) + len(person))
+            x.person[:n], x.source[:n], x.asked[:n] = person[:n], source[:n], asked[:n]
+            person, source, asked, teller, stop = x.person, x.source, x.asked, x.teller, x.hit
+        for j in range(len(contacts_src)):
+            person[n], teller[n] = contacts_dst[j], contacts_src[j]
+            n += 1
+    else:
+        slot = pool[tellings, HEAD]
+        for _ in range(pool[tellings, COUNT]):
+            spreader = pool[slot, 1]
+            if period[spreader] == pool[slot, 3] and spread_until[spreader] >= step:
+                person[n], teller[n] = pool[slot, 2], spreader
+                n += 1
+            slot = pool[slot, 0]
+        _release(pool, tellings)
+    for j in range(told, n):
+        source[j], asked[j] = WORD_OF_MOUTH, False
+    if k.stifling > 0 and n > told:
+        ending, meta = q.ending, q.meta
+        for j in range(told, n):
+            stop[j] = (rng.random() < k.stifling) and 0 <= aware_row[person[j]] <= step
+        for j in range(told, n):
+            if stop[j] and spread_until[teller[j]] > step:
+                _set_until(spread_until, ending, meta, teller[j], step, step + 1)
+    if n > 0:
+        pool = _absorb(pool, x, n, step + 1, i, s, t, k, net, q, rng)
+    _record(step + 1, t, q)
+    return pool
+
+
+@inline
+def _record(row, t, q):
+    t[2][row] = t[0]
+    t[4][row] = t[1]
+    t[3][row] = q.meta[SPREADING]
+
+
+@jit
+def _start(pool, seeds, i, s, t, k, net, q, rng):
+    """Broadcast schedules, seeds at row 0, row 0 recorded; the pool."""
+    pool = _reserve(pool, len(i.followers) + len(i.twitter_users))
+    _schedule(pool, q, i.followers, 0, len(i.followers), None, MEDIA, i.media_cum, 0, k.steps, rng)
+    _schedule(pool, q, i.twitter_users, 0, len(i.twitter_users), None, TWITTER, i.twitter_cum, 0,
+              k.steps, rng)
+    if len(seeds):
+        x = _exposures(q, len(seeds))
+        for j in range(len(seeds)):
+            x.person[j], x.source[j], x.asked[j] = seeds[j], SEED, False
+        pool = _absorb(pool, x, len(seeds), 0, i, s, t, k, net, q, rng)
+    _record(0, t, q)
+    return pool
+
+
+@jit
+def _steps(pool, first, last, i, s, t, k, net, q, rng):
+    for step in range(first, last):
+        pool = _step(pool, step, i, s, t, k, net, q, rng)
+    return pool
+
+
+# ---- the path object used by sim.model.fast ---------------------------------------------------
+class NumbaPath:
+    """Runs the fast engine's schedule with the compiled kernel (same interface
+    as :class:`sim.model.fast_numpy.NumpyPath`)."""
+
+    def __init__(self, world: World, rules: Rules, rng: np.random.Generator, inputs, state, tally):
+        n, steps = world.size, rules.steps
+        layers = world.network.layers
+        index_type = layers[0].indices.dtype if layers else np.int32
+        empty = (np.zeros(n + 1, np.int64), np.empty(0, index_type))
+        (p0, i0), (p1, i1) = [((l.indptr.astype(np.int64, copy=False), l.indices) if l else empty)
+                              for l in (layers + [None, None])[:2]]
+        if i1.dtype != i0.dtype:
+            i1 = i1.astype(i0.dtype)
+        hazards = [rules.layer_hazard[l.name] for l in layers] + [0.0, 0.0]
+        self.k = Constants(n, steps, rules.step_hours, rules.well_mixed, rules.contacts_per_hour,
+                           rules.contact_tells, rules.stifling, rules.share_multiplier, rules.active_code,
+                           rules.active_hours, rules.first_from_company, rules.learned_elsewhere_first,
+                           rules.late_contact_recovery, len(layers), hazards[0], hazards[1])
+        self.net = Network(p0, i0, p1, i1)
+        capacity = n // 4 + 1024             # exposures of a step; a bigger step gets its own
+        self.q = Queues(ending=np.zeros(steps + 2, np.int64),
+                        meta=np.zeros(2, np.int64), stamp=np.zeros(n, np.int64),
+                        best=np.zeros(n), pick=np.zeros(n, np.int64), flags=np.zeros(n, np.uint8),
+                        touched=np.zeros(n, np.int64), starters=np.zeros(n, np.int64),
+                        person=np.zeros(capacity, np.int64), source=np.zeros(capacity, np.int64),
+                        asked=np.zeros(capacity, np.bool_), teller=np.zeros(capacity, np.int64),
+                        trust=np.zeros(capacity), hit=np.zeros(capacity, np.bool_))
+        header = 1 + 3 * steps
+        slots = len(inputs.followers) + len(inputs.twitter_users) + n // 4 + 1024   # grows when needed
+        self.pool = np.empty((header + slots, 4), np.int64 if n >= 2**31 else np.int32)
+        self.pool[:header] = -1
+        self.pool[0] = (-1, 0, header, 0)
+        self.pool[1:header, COUNT] = 0
+        self.t = (tally.counts, tally.sums, tally.rows_counts, tally.rows_spreading, tally.rows_sums)
+        self.i, self.s, self.rng = inputs, state, rng
+        self.seeds = world.seeds.astype(np.int64)
+
+    def start(self) -> None:
+        self.pool = _start(self.pool, self.seeds, self.i, self.s, self.t, self.k, self.net, self.q, self.rng)
+
+    def steps(self, first: int, last: int) -> None:
+        self.pool = _steps(self.pool, first, last, self.i, self.s, self.t, self.k, self.net, self.q, self.rng)

@@ -1,0 +1,145 @@
+"""What a run records: the time-series columns and the summary measures.
+
+Counts are in agents; multiply by ``people_per_agent`` (in the summary) for
+people. Rows are steps: row 0 is the state at the start (seeds only), row k
+the state at the end of the k-th step, ``hours`` = k x step length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..config.schema import COHORTS, SOURCES
+
+#: Cumulative counters kept by the engines (agents), in column order.
+COUNTS = (
+    ["aware", "believing", "aware_affected", "believing_affected"]
+    + [f"first_{s}" for s in SOURCES]
+    + [f"first_{s}_affected" for s in SOURCES]
+    + [f"aware_{c}" for c in COHORTS]
+    + ["direct_sent", "direct_delivered", "direct_read", "contacted", "knew_before_notice"]
+    + [f"aware_affected_{c}" for c in COHORTS]
+)
+#: Running sums behind the mean columns.
+SUMS = ("sum_source_trust", "sum_company_trust_affected")
+#: The columns an engine returns (:meth:`sim.model.engine.Engine.run`), in order.
+RAW_COLUMNS = (["aware", "believing", "spreading"] + COUNTS[2:]
+               + ["mean_source_trust", "mean_company_trust_affected"])
+#: Every time-series column, in order.
+COLUMNS = ["step", "time", "hours"] + RAW_COLUMNS
+
+
+def empty_tally() -> dict[str, float]:
+    """All counters and sums at zero."""
+    return {name: 0 for name in (*COUNTS, *SUMS)}
+
+
+def row_from_tally(tally: dict, spreading: int, affected: int) -> dict:
+    """One time-series row (without step/time/hours) from the engine's counters."""
+    row = {name: tally[name] for name in COUNTS}
+    row["spreading"] = spreading
+    row["mean_source_trust"] = tally["sum_source_trust"] / tally["aware"] if tally["aware"] else math.nan
+    row["mean_company_trust_affected"] = (tally["sum_company_trust_affected"] / affected
+                                          if affected else math.nan)
+    return row
+
+
+def columns_from_arrays(counts: np.ndarray, spreading: np.ndarray, sums: np.ndarray,
+                        affected: int) -> dict[str, np.ndarray]:
+    """The engine columns (:data:`RAW_COLUMNS`) from arrays, one entry per row.
+
+    ``counts`` has one column per :data:`COUNTS` name, ``spreading`` one
+    value per row, ``sums`` the two running sums of :data:`SUMS`.
+    """
+    columns = {name: counts[:, i] for i, name in enumerate(COUNTS)}
+    columns["spreading"] = spreading
+    aware = counts[:, COUNTS.index("aware")]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns["mean_source_trust"] = np.where(aware > 0, sums[:, 0] / np.maximum(aware, 1), np.nan)
+    columns["mean_company_trust_affected"] = (sums[:, 1] / affected if affected
+                                              else np.full(len(counts), np.nan))
+    return {name: columns[name] for name in RAW_COLUMNS}
+
+
+def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The engine columns of a DataFrame (e.g. Mesa's DataCollector's) as arrays."""
+    return {name: frame[name].to_numpy() for name in RAW_COLUMNS}
+
+
+@functools.lru_cache(maxsize=32)
+def _clock(start: str, step_hours: float, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hours since the start and ISO local times of ``rows`` rows (computed once per layout)."""
+    begin = dt.datetime.fromisoformat(start)
+    hours = np.arange(rows) * step_hours
+    times = np.array([(begin + dt.timedelta(hours=h)).isoformat() for h in hours.tolist()], dtype=object)
+    hours.flags.writeable = False
+    times.flags.writeable = False
+    return hours, times
+
+
+def add_clock(columns: dict[str, np.ndarray], start: dt.datetime,
+              step_hours: float) -> dict[str, np.ndarray]:
+    """The engine's columns with ``step``, ``time`` and ``hours`` in front (:data:`COLUMNS`)."""
+    rows = len(columns["aware"])
+    hours, times = _clock(start.isoformat(), float(step_hours), rows)
+    return {"step": np.arange(rows), "time": times.copy(), "hours": hours.copy(),
+            **{name: columns[name] for name in RAW_COLUMNS}}
+
+
+def _hours_to_share(hours: np.ndarray, aware: np.ndarray, affected: int, share: float) -> float | None:
+    reached = np.flatnonzero(aware >= share * affected)
+    return float(hours[reached[0]]) if affected and len(reached) else None
+
+
+def _unaware_share_at(hours: np.ndarray, aware: np.ndarray, affected: int, at: float) -> float | None:
+    if not affected or hours[-1] < at - 1e-9:
+        return None
+    return 1.0 - float(aware[np.searchsorted(hours, at + 1e-9, side="right") - 1]) / affected
+
+
+def summarise(frame, agents: int, affected: int, people_per_agent: float,
+              cohort_sizes: dict[str, int] | None = None,
+              affected_sizes: dict[str, int] | None = None) -> dict:
+    """The per-run summary measures (shares of affected customers, hours).
+
+    ``frame`` holds the time-series columns (a DataFrame or a dict of arrays).
+
+    Hours are since the scenario start; ``None`` where a level is never
+    reached or the run is shorter than the horizon asked.
+    """
+    hours, aware = np.asarray(frame["hours"]), np.asarray(frame["aware_affected"])
+    last = {name: np.asarray(frame[name])[-1] for name in COUNTS}
+    trust = np.asarray(frame["mean_company_trust_affected"])
+    share = (lambda x: float(x) / affected) if affected else (lambda x: None)
+    return {
+        "agents": int(agents),
+        "affected_agents": int(affected),
+        "people_per_agent": float(people_per_agent),
+        "hours_to_50pct_affected": _hours_to_share(hours, aware, affected, 0.5),
+        "hours_to_90pct_affected": _hours_to_share(hours, aware, affected, 0.9),
+        "share_affected_first_from_company": share(last["first_direct_affected"]),
+        "share_affected_first_from_media": share(last["first_media_affected"]),
+        "share_affected_first_from_twitter": share(last["first_twitter_affected"]),
+        "share_affected_first_from_word_of_mouth": share(last["first_word_of_mouth_affected"]),
+        "share_affected_contacted": share(last["contacted"]),
+        "knew_before_notice_share": (float(last["knew_before_notice"]) / float(last["contacted"])
+                                     if last["contacted"] else None),
+        "unaware_affected_share_24h": _unaware_share_at(hours, aware, affected, 24.0),
+        "unaware_affected_share_72h": _unaware_share_at(hours, aware, affected, 72.0),
+        "unaware_affected_share_end": share(affected - last["aware_affected"]),
+        "initial_company_trust_affected": float(trust[0]) if affected else None,
+        "final_company_trust_affected": float(trust[-1]) if affected else None,
+        "final_aware_share": float(last["aware"]) / agents,
+        "final_believing_share": float(last["believing"]) / agents,
+        "final_aware_people": float(last["aware"]) * people_per_agent,
+        "final_aware_affected_people": float(last["aware_affected"]) * people_per_agent,
+        "messages_sent": float(last["direct_sent"]) * people_per_agent,
+        "messages_read": float(last["direct_read"]) * people_per_agent,
+        **{f"cohort_size_{c}": int(n) for c, n in (cohort_sizes or {}).items()},
+        **{f"affected_size_{c}": int(n) for c, n in (affected_sizes or {}).items()},
+    }

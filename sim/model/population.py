@@ -1,0 +1,145 @@
+"""The people: cohort, customer group, media habits and trust.
+
+Cohorts and customer groups are exact counts (largest-remainder rounding of
+share x people) dealt to people in a random order, so every run of a scenario
+has the same number of affected customers, matching its input; habits and
+trust are drawn per person. Both engines start from the same
+:class:`Population` (numpy arrays, one entry per agent); the agents engine
+copies each entry into a ``Person``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config.schema import COHORTS, CUSTOMER_GROUPS
+from ..config.scenario import Scenario
+
+#: Trust kinds, columns of ``Population.trust``.
+TRUST_KINDS = ("media", "social", "company", "peer")
+#: Customer codes in ``Population.customer``.
+NOT_CUSTOMER, CURRENT, FORMER = 0, 1, 2
+
+
+@dataclass
+class Population:
+    """Per-person attributes that do not change during a run.
+
+    Attributes
+    ----------
+    cohort : int8 array
+        Index into :data:`sim.config.schema.COHORTS`.
+    customer : int8 array
+        0 not a customer, 1 current, 2 former customer.
+    follows_news, uses_twitter : bool arrays
+        Media habits.
+    sms_reachable, email_reachable : bool arrays
+        Whether a message of that medium sent to this person is delivered
+        (always False for non-customers).
+    trust : float array, shape (people, 4)
+        Trust in each source kind, columns :data:`TRUST_KINDS`, shares in [0, 1].
+    """
+
+    cohort: np.ndarray
+    customer: np.ndarray
+    follows_news: np.ndarray
+    uses_twitter: np.ndarray
+    sms_reachable: np.ndarray
+    email_reachable: np.ndarray
+    trust: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.cohort)
+
+    @property
+    def affected(self) -> np.ndarray:
+        """Current and former customers (bool array)."""
+        return self.customer != NOT_CUSTOMER
+
+
+def exact_counts(shares, total: int) -> np.ndarray:
+    """Whole numbers in proportion to ``shares`` that add up to ``total``.
+
+    Largest-remainder (Hamilton) rounding: each count is the floor of its quota
+    ``share / sum(shares) * total`` or one more; the remainders go to the
+    largest fractional parts, ties to the earlier share. Shares are rescaled
+    to sum to 1 (so shares accepted within a tolerance never fail).
+    """
+    shares = np.asarray(shares, dtype=float)
+    quota = shares / shares.sum() * total
+    counts = np.floor(quota).astype(np.int64)
+    short = total - int(counts.sum())
+    if short > 0:
+        order = np.argsort(-(quota - counts), kind="stable")
+        counts[order[:short]] += 1
+    return counts
+
+
+def deal(rng: np.random.Generator, counts: np.ndarray) -> np.ndarray:
+    """Group indexes: ``counts[g]`` people in group g, in a random order."""
+    return rng.permutation(np.repeat(np.arange(len(counts)), counts))
+
+
+def _by_group(values: dict, keys: tuple[str, ...], index: np.ndarray) -> np.ndarray:
+    """Look up a per-group table for each person's group index."""
+    return np.array([values[k] for k in keys], dtype=float)[index]
+
+
+def draw_beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
+    """Beta draws with the given means and a + b = concentration.
+
+    A mean of exactly 0 or 1 gives exactly that value (everyone the same).
+    """
+    mean = np.asarray(mean, dtype=float)
+    inner = (mean > 0) & (mean < 1)
+    out = mean.copy()
+    a = mean[inner] * concentration
+    out[inner] = rng.beta(a, concentration - a)
+    return out
+
+
+def _trust_means(spec, cohort: np.ndarray) -> np.ndarray:
+    if isinstance(spec, dict):
+        return _by_group(spec, COHORTS, cohort)
+    return np.full(len(cohort), float(spec))
+
+
+def build_population(scenario: Scenario, rng: np.random.Generator,
+                     size: int | None = None) -> Population:
+    """Give every person their fixed attributes from the scenario's shares.
+
+    Cohort and customer group: exact counts (:func:`exact_counts`) dealt at
+    random, independently of each other; habits (by cohort or group) and
+    trust: independent draws per person.
+
+    ``size`` overrides ``population.size`` (used when a network file fixes it).
+    """
+    pop = scenario.data["population"]
+    n = size or pop["size"]
+    cohort = deal(rng, exact_counts([pop["cohorts"][c] for c in COHORTS], n))
+    shares = [pop["customers"][g] for g in CUSTOMER_GROUPS]
+    customer = deal(rng, exact_counts([max(0.0, 1.0 - sum(shares)), *shares], n))
+    habits = pop["habits"]
+
+    def habit(name: str, keys: tuple[str, ...], index: np.ndarray) -> np.ndarray:
+        return rng.random(n) < _by_group(habits[name], keys, index)
+
+    group = np.maximum(customer - 1, 0)   # index into CUSTOMER_GROUPS for customers
+    is_customer = customer != NOT_CUSTOMER
+    trust_cfg = scenario.data["trust"]
+    trust = np.column_stack([
+        draw_beta(rng, _trust_means(trust_cfg[k], cohort), trust_cfg["concentration"])
+        for k in TRUST_KINDS
+    ])
+    return Population(
+        cohort=cohort.astype(np.int8),
+        customer=customer.astype(np.int8),
+        follows_news=habit("news", COHORTS, cohort),
+        uses_twitter=habit("twitter", COHORTS, cohort),
+        sms_reachable=habit("sms_reachable", CUSTOMER_GROUPS, group) & is_customer,
+        email_reachable=habit("email_reachable", CUSTOMER_GROUPS, group) & is_customer,
+        trust=trust,
+    )

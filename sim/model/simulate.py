@@ -1,0 +1,117 @@
+"""Running one scenario: ``simulate(scenario, seed)`` and its result."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..config.arguments import MAX_RUN_SEED, check_flag, check_seed
+from .engine import ENGINES, check_engine, engine_class, prepare
+from ..errors import ScenarioError
+from .measures import add_clock, summarise
+from .memory import check_fits
+from .step_length import StepLengthWarning, step_length_advice
+from ..config.scenario import Scenario
+from ..config.schema import COHORTS
+from .world import World
+
+__all__ = ["ENGINES", "SimulationResult", "simulate", "channel_events"]
+
+
+@dataclass
+class SimulationResult:
+    """What one run produced.
+
+    Attributes
+    ----------
+    timeseries : DataFrame
+        One row per step (see :data:`sim.model.measures.COLUMNS`), counts in agents.
+    summary : dict
+        Per-run measures (see :func:`sim.model.measures.summarise`).
+    events : list of dict
+        Channel events for charts (see :func:`channel_events`).
+    """
+
+    scenario: Scenario
+    seed: int | None
+    engine: str
+    timeseries: pd.DataFrame
+    summary: dict
+    events: list[dict] = field(default_factory=list)
+
+
+def channel_events(world: World) -> list[dict]:
+    """The run's channel events, structured for charts and reports.
+
+    One dict per press release, tweet and company campaign, sorted by start:
+
+    - ``channel``: ``"media"``, ``"twitter"`` or ``"direct"``;
+    - ``medium``: ``"press_release"``, ``"tweet"``, ``"sms"`` or ``"email"``;
+    - ``start``: hours since the scenario start;
+    - ``end``: hours since the scenario start; a post's ``end`` is its
+      ``start``; a campaign's is when its last message is sent (it may fall
+      after the run's end), ``None`` if it never finishes;
+    - ``label``: words for display only (never parsed back).
+    """
+    ch = world.scenario.data["channels"]
+    events = [{"channel": "media", "medium": "press_release", "start": float(r["at_hour"]),
+               "end": float(r["at_hour"]), "label": "press release"}
+              for r in ch["media"]["releases"]]
+    events += [{"channel": "twitter", "medium": "tweet", "start": float(p["at_hour"]),
+                "end": float(p["at_hour"]), "label": "tweet"}
+               for p in ch["twitter"]["posts"]]
+    for c in world.campaigns:
+        end = float(c.end_hour) if np.isfinite(c.end_hour) else None
+        events.append({"channel": "direct", "medium": c.medium, "start": float(c.start_hour),
+                       "end": end, "label": f"{'SMS' if c.medium == 'sms' else 'e-mail'} campaign"})
+    return sorted(events, key=lambda e: e["start"])
+
+
+def _check_arguments(scenario, seed, engine, progress) -> None:
+    """Refuse bad arguments with a ScenarioError (one line, naming the argument)."""
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError("simulate", "scenario",
+                            f"got {type(scenario).__name__}; allowed: a Scenario from sim.load_scenario")
+    check_engine("simulate", engine)
+    check_seed("simulate", seed, largest=MAX_RUN_SEED)
+    check_flag("simulate", "progress", progress)
+
+
+def simulate(scenario: Scenario, seed: int = 1, engine: str = "fast",
+             progress: bool = False) -> SimulationResult:
+    """Run ``scenario`` once with ``seed`` on ``engine`` (a name in :data:`ENGINES`).
+
+    Every engine runs the same model from the same population, network and
+    channels (docs/MODEL.md); the result depends only on the resolved
+    scenario, the seed (a whole number from 0 to 2**64 - 1) and the engine. ``progress``
+    shows a bar of steps done and time left (stderr). Bad arguments raise
+    :class:`sim.ScenarioError`; a step long against the run's fastest process
+    gives a one-line :class:`sim.model.step_length.StepLengthWarning`.
+    """
+    _check_arguments(scenario, seed, engine, progress)
+    check_fits(scenario, engine)
+    world, rules, rng = prepare(scenario, int(seed))
+    advice = step_length_advice(world, rules)
+    if advice:
+        warnings.warn(advice, StepLengthWarning, stacklevel=2)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=rules.steps, unit="step", desc="steps", dynamic_ncols=True)
+    try:
+        raw = engine_class(engine)(world, rules, rng).run(bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    columns = add_clock(raw, world.scenario.start, world.scenario.step_hours)
+    population = world.population
+    cohorts = np.bincount(population.cohort, minlength=len(COHORTS))
+    affected = np.bincount(population.cohort[population.affected], minlength=len(COHORTS))
+    summary = summarise(columns, world.size, int(population.affected.sum()), world.people_per_agent,
+                        dict(zip(COHORTS, cohorts.tolist())), dict(zip(COHORTS, affected.tolist())))
+    frame = pd.DataFrame(columns)
+    return SimulationResult(world.scenario, seed, engine, frame, summary, channel_events(world))

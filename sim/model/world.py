@@ -1,0 +1,75 @@
+"""Everything a run starts from, shared by both engines: people, network,
+attention over time, broadcast hazards, direct campaigns and the seeds.
+
+Random draws happen in a fixed order from the run's generator: population,
+network, customer lists, seeds. The engines then draw only from the same
+generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .attention import attention_by_step
+from ..errors import ScenarioError
+from .channels import Broadcast, Campaign, build_broadcast, build_campaigns, customer_lists
+from .network import Network, build_network, read_network_file
+from .population import Population, build_population
+from ..config.scenario import Scenario
+
+
+@dataclass
+class World:
+    """The fixed inputs of one run.
+
+    Attributes
+    ----------
+    attention : float array, one per step
+        Attention multiplier during each step.
+    seeds : int array
+        People aware, believing and spreading at step 0.
+    """
+
+    scenario: Scenario
+    population: Population
+    network: Network
+    attention: np.ndarray
+    broadcast: Broadcast
+    campaigns: list[Campaign]
+    seeds: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.population.size
+
+    @property
+    def people_per_agent(self) -> float:
+        """Real people each agent stands for (``represents / size``)."""
+        return self.scenario.data["population"]["represents"] / self.size
+
+
+def build_world(scenario: Scenario, rng: np.random.Generator) -> World:
+    """Draw the population and network and lay out the channels for one run."""
+    net = scenario.data["network"]
+    if net["kind"] == "file":
+        size, layer = read_network_file(net["path"])
+        population = build_population(scenario, rng, size)
+        network = Network("file", size, [layer])
+    else:
+        population = build_population(scenario, rng)
+        network = build_network(scenario, population.cohort, rng)
+    if network.size != scenario.data["population"]["size"]:
+        scenario = scenario.copy()
+        scenario.data["population"]["size"] = network.size
+    attention = attention_by_step(scenario)
+    campaigns = build_campaigns(scenario, customer_lists(population, rng))
+    count = scenario.data["seeds"]["count"]
+    if count > population.size:
+        raise ScenarioError(scenario.describe_source("seeds.count"), "seeds.count",
+                            f"{count} seeds but the network has {population.size} people; "
+                            "allowed: at most the number of people")
+    seeds = np.sort(rng.choice(population.size, size=count, replace=False))
+    return World(scenario, population, network, attention,
+                 build_broadcast(scenario, attention), campaigns, seeds)

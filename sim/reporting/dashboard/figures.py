@@ -1,0 +1,253 @@
+"""The dashboard's charts: baseline (fixed) against current settings (live).
+
+Each function takes two :class:`~sim.reporting.dashboard.runs.Outcome` objects and
+returns a matplotlib :class:`~matplotlib.figure.Figure` sized for a browser
+page (no pyplot state, safe in worker threads). The conventions are the
+report's: median line and 10-90% band across runs, real local dates on the
+time axis, Okabe-Ito colours (baseline black, current blue), a title that
+states the finding. The report's own charts (``compare``, ``Comparison.plot``)
+are drawn by :mod:`sim.reporting`; these are smaller and redrawn on every
+change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+
+import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ..text import fmt_hours, fmt_pct, fmt_trust, mpl_text
+from .runs import Outcome
+
+__all__ = ["BASELINE", "CURRENT", "FIGURES", "awareness_figure", "first_source_figure", "png",
+           "trust_figure", "window_hours"]
+
+BASELINE, CURRENT = "#000000", "#0072B2"
+BAND_ALPHA = 0.18
+GREY = "#555555"
+DPI = 100
+TITLE_SIZE = 13
+LABEL_SIZE = 10.5
+SOURCE_LABELS = {"direct": "the company (SMS, e-mail)", "media": "news media", "twitter": "Twitter",
+                 "word_of_mouth": "word of mouth", "seed": "initial seeds",
+                 "not_heard": "had not heard by the end"}
+MARKERS = {"media": ("s", "press release"), "twitter": ("^", "company tweet")}
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A figure of ``width`` x ``height`` inches; axes are placed by :func:`_axes` (a fixed
+    layout draws in half the time of a constrained one, which counts on every change)."""
+    return Figure(figsize=(width, height), dpi=DPI)
+
+
+def _axes(fig: Figure, left: float, bottom: float, right: float, top: float, **kw):
+    """Axes with margins in inches from each edge of ``fig``."""
+    w, h = fig.get_size_inches()
+    return fig.add_axes((left / w, bottom / h, 1 - (left + right) / w, 1 - (bottom + top) / h), **kw)
+
+
+def _style(ax) -> None:
+    ax.grid(alpha=0.3)
+    ax.tick_params(labelsize=LABEL_SIZE - 1)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _settled(outcome: Outcome) -> float:
+    """Hours until the median reaches 99% of its final level (or the last campaign ends)."""
+    median = outcome.aware[1]
+    final = median[-1]
+    hours = outcome.hours[-1]
+    if final > 0:
+        hours = float(outcome.hours[np.argmax(median >= 0.99 * final)])
+    ends = [e["end"] for e in outcome.events if e["channel"] == "direct"]
+    return max([hours] + [min(e if e is not None else math.inf, outcome.hours[-1]) for e in ends])
+
+
+def window_hours(*outcomes: Outcome) -> float:
+    """Hours shown on time axes: until every outcome settles, plus half a day, in whole
+    days (at least 2 days, at most the run)."""
+    settle = max(_settled(o) for o in outcomes)
+    return min(float(outcomes[0].hours[-1]), max(48.0, 24 * math.ceil((settle + 12) / 24)))
+
+
+def _date_axis(ax, start: dt.datetime, hours: float) -> None:
+    tz = start.tzinfo
+    days = hours / 24
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=1 if days <= 8 else 2, tz=tz))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%a\n%d %b", tz=tz))
+    x0 = float(mdates.date2num(start))
+    ax.set_xlim(x0 - hours / 24 * 0.01, x0 + hours / 24)
+
+
+def _x(outcome: Outcome, hours) -> np.ndarray:
+    """Matplotlib date numbers of hours after the outcome's start."""
+    return mdates.date2num(outcome.start) + np.asarray(hours, float) / 24
+
+
+def _lines(ax, outcome: Outcome, values: np.ndarray, colour: str, label: str, until: float,
+           scale: float = 1.0) -> None:
+    keep = outcome.hours <= until + 1e-9
+    x = _x(outcome, outcome.hours[keep])
+    ax.fill_between(x, values[0][keep] * scale, values[2][keep] * scale, color=colour,
+                    alpha=BAND_ALPHA, lw=0)
+    ax.plot(x, values[1][keep] * scale, color=colour, lw=2.4, label=label)
+
+
+def _timeline(ax, rows: list[tuple[str, Outcome, str]], until: float) -> None:
+    """One row per outcome: press releases and tweets as markers, campaigns as bars."""
+    ticks = []
+    for y, (label, outcome, colour) in enumerate(reversed(rows)):
+        x0 = float(_x(outcome, 0.0))
+        campaigns = [e for e in outcome.events if e["channel"] == "direct"]
+        for i, e in enumerate(campaigns):
+            if e["start"] > until:
+                continue
+            end = min(e["end"] if e["end"] is not None else until, until)
+            yy = y + (i - (len(campaigns) - 1) / 2) * 0.22
+            ax.plot([x0 + e["start"] / 24, x0 + end / 24], [yy, yy], color=colour, lw=6,
+                    solid_capstyle="butt", alpha=0.85)
+            words = "SMS" if e["medium"] == "sms" else "e-mail"
+            ax.text(x0 + end / 24, yy, f" {words}", va="center", fontsize=LABEL_SIZE - 1.5,
+                    color=colour)
+        for e in outcome.events:
+            if e["channel"] in MARKERS and e["start"] <= until:
+                nudge = -0.25 if e["channel"] == "media" else 0.25
+                ax.plot(x0 + e["start"] / 24, y + nudge, marker=MARKERS[e["channel"]][0], ms=7,
+                        color=colour, ls="none", markeredgecolor="white")
+        ticks.append((y, label))
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_yticks([t[0] for t in ticks], [t[1] for t in ticks], fontsize=LABEL_SIZE - 1)
+    ax.tick_params(axis="y", length=0)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="x", alpha=0.3)
+    handles = [Line2D([], [], marker=m, color=GREY, ls="none", ms=7, label=words)
+               for m, words in MARKERS.values()]
+    handles.append(Line2D([], [], color=GREY, lw=5, label="company campaign, start to end"))
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3,
+              fontsize=LABEL_SIZE - 1.5, frameon=False, borderaxespad=0.1)
+
+
+def _title(fig: Figure, ax, text: str, sub: str = "") -> None:
+    """The finding as the figure's title; what is drawn, in grey, as the axes' title."""
+    fig.suptitle(mpl_text(text), x=0.1 / fig.get_figwidth(), y=1 - 0.08 / fig.get_figheight(),
+                 ha="left", va="top", fontsize=TITLE_SIZE, fontweight="bold")
+    if sub:
+        fig.text(0.1 / fig.get_figwidth(), 1 - 0.4 / fig.get_figheight(), mpl_text(sub),
+                 ha="left", va="top", fontsize=LABEL_SIZE - 1, color=GREY)
+
+
+def _runs(base: Outcome, now: Outcome) -> str:
+    """``"10 runs of 10,000 agents"``: what every figure of the page is made of (the page
+    runs its own number of agents, which may differ from a report's)."""
+    runs = f"{base.done} runs" if base.done == now.done else f"{base.done} and {now.done} runs"
+    agents = (f"{base.agents:,}" if base.agents == now.agents
+              else f"{base.agents:,} and {now.agents:,}")
+    return f"{runs} of {agents} agents"
+
+
+def _runs_words(base: Outcome, now: Outcome) -> str:
+    return f"line: median of {_runs(base, now)}; band: 10-90% of runs"
+
+
+def awareness_figure(base: Outcome, now: Outcome, until: float | None = None) -> Figure:
+    """Affected customers who know, over local dates, with the channel timeline below."""
+    until = window_hours(base, now) if until is None else until
+    fig = _figure(7.8, 5.4)
+    ax = _axes(fig, 0.85, 1.75, 0.55, 0.75)
+    strip = _axes(fig, 0.85, 0.5, 0.55, 4.15, sharex=ax)
+    ax.tick_params(labelbottom=False)
+    scale = 1e-6
+    _lines(ax, base, base.aware, BASELINE, f"baseline: {base.name}", until, scale)
+    _lines(ax, now, now.aware, CURRENT, "current settings", until, scale)
+    top = max(base.affected_people, now.affected_people) * scale
+    ax.axhline(top, color=GREY, lw=1, ls=":")
+    ax.text(float(_x(base, 0.0)), top * 1.01, f" all affected customers: {top:.1f} M",
+            va="bottom", fontsize=LABEL_SIZE - 1.5, color=GREY)
+    ax.set_ylim(0, top * 1.12)
+    ax.set_ylabel("affected customers who know\n(millions of people)", fontsize=LABEL_SIZE)
+    share = ax.secondary_yaxis("right", functions=(lambda m: m / top, lambda s: s * top))
+    share.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
+    share.tick_params(labelsize=LABEL_SIZE - 1)
+    _style(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Patch(color=GREY, alpha=BAND_ALPHA + 0.1, lw=0))
+    labels.append("10-90% of runs")
+    ax.legend(handles, [mpl_text(t) for t in labels], loc="lower right", fontsize=LABEL_SIZE - 1)
+    _timeline(strip, [("baseline", base, BASELINE), ("current", now, CURRENT)], until)
+    _date_axis(strip, base.start, until)
+    strip.tick_params(axis="x", labelsize=LABEL_SIZE - 1)
+    h_now = now.headline["hours_to_50pct_affected"][1]
+    h_base = base.headline["hours_to_50pct_affected"][1]
+    _title(fig, ax, f"Half of affected customers know after {fmt_hours(h_now)} "
+                    f"(baseline {fmt_hours(h_base)})",
+           f"Affected customers who know; {_runs_words(base, now)}; "
+           f"local time ({base.start.strftime('UTC%z')[:-2]})")
+    return fig
+
+
+def first_source_figure(base: Outcome, now: Outcome) -> Figure:
+    """Where affected customers first heard (median share), baseline against current."""
+    keys = [k for k in SOURCE_LABELS if base.first_sources.get(k, 0) > 0.0005
+            or now.first_sources.get(k, 0) > 0.0005 or k in ("direct", "not_heard")]
+    fig = _figure(6.2, 3.9)
+    ax = _axes(fig, 1.95, 0.55, 0.15, 0.75)
+    y = np.arange(len(keys))
+    for offset, outcome, colour, label in ((-0.2, base, BASELINE, "baseline"),
+                                           (0.2, now, CURRENT, "current")):
+        values = [outcome.first_sources.get(k, 0.0) for k in keys]
+        bars = ax.barh(y + offset, values, height=0.38, color=colour, label=label)
+        ax.bar_label(bars, [fmt_pct(v) for v in values], padding=3, fontsize=LABEL_SIZE - 1.5)
+    ax.set_yticks(y, [SOURCE_LABELS[k] for k in keys], fontsize=LABEL_SIZE - 1)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.12)
+    ax.xaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("share of affected customers", fontsize=LABEL_SIZE - 1)
+    _style(ax)
+    ax.grid(axis="y", visible=False)
+    ax.legend(fontsize=LABEL_SIZE - 1.5, loc="lower right")
+    c_now, c_base = now.first_sources["direct"], base.first_sources["direct"]
+    _title(fig, ax, f"First heard from the company: {fmt_pct(c_now)} (baseline {fmt_pct(c_base)})",
+           f"median share of affected customers by where they first heard; {_runs(base, now)}")
+    return fig
+
+
+def trust_figure(base: Outcome, now: Outcome, until: float | None = None) -> Figure:
+    """Mean trust of affected customers in the company over local dates."""
+    until = window_hours(base, now) if until is None else until
+    fig = _figure(6.2, 3.9)
+    ax = _axes(fig, 0.95, 0.55, 0.15, 0.75)
+    _lines(ax, base, base.trust, BASELINE, "baseline", until)
+    _lines(ax, now, now.trust, CURRENT, "current", until)
+    _date_axis(ax, base.start, until)
+    ax.set_ylabel("mean trust in the company\n(0 none, 1 full)", fontsize=LABEL_SIZE - 1)
+    _style(ax)
+    ax.legend(fontsize=LABEL_SIZE - 1.5, loc="best")
+    t_now = now.headline["final_company_trust_affected"][1]
+    t_base = base.headline["final_company_trust_affected"][1]
+    _title(fig, ax, f"Company trust at the end: {fmt_trust(t_now)} (baseline {fmt_trust(t_base)})",
+           f"mean company trust of affected customers; median and 10-90% of {_runs(base, now)}")
+    return fig
+
+
+#: The page's charts by name.
+FIGURES = {"awareness": awareness_figure, "first_source": first_source_figure, "trust": trust_figure}
+
+
+def png(name: str, base: Outcome, now: Outcome) -> bytes:
+    """Chart ``name`` of :data:`FIGURES` as PNG bytes (fast zlib level: the page waits for it).
+
+    A plain function of its arguments, so that worker processes can draw
+    charts side by side.
+    """
+    buffer = io.BytesIO()
+    FIGURES[name](base, now).savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
