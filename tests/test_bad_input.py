@@ -133,14 +133,16 @@ def test_runs_that_could_not_be_honoured(overrides, key, allowed):
 
 
 def test_people_times_steps_is_capped_per_engine():
-    from sim.model.memory import MAX_PERSON_STEPS, check_work
+    from sim.model.engine import engine_spec
+    from sim.model.memory import check_work
 
+    limit = engine_spec("agents").max_person_steps
     s = load_scenario(OPTUS, {"population.size": 4_000_000, "scenario.hours": 336})
     assert check_work(s, "fast") == 4_000_000 * 336
     with pytest.raises(ScenarioError) as info:
         simulate(s, seed=1, engine="agents")          # refused before building anything
-    one_line(info.value, "population.size", f"at most {MAX_PERSON_STEPS['agents']:.3g}")
-    assert f"at most {int(MAX_PERSON_STEPS['agents'] // 336):,} people" in info.value.line()
+    one_line(info.value, "population.size", f"at most {limit:.3g}")
+    assert f"at most {int(limit // 336):,} people" in info.value.line()
 
 
 # ---- shares accepted within the tolerance never fail --------------------------------

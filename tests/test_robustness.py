@@ -12,6 +12,7 @@ import pytest
 from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.analysis.robustness import HEADLINES, report_lines, robustness_spec, run_robustness
+from sim.reporting.robustness_chart import write_robustness_charts
 
 pytestmark = pytest.mark.filterwarnings("ignore::sim.model.step_length.StepLengthWarning")
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,7 @@ def flip(tmp_path_factory):
                       encoding="utf-8")
     table, lines, written = run_robustness([media, sms], folder / "out", samples=24, reps=2, seed=5,
                                            overrides=SMALL, ranges_file=ranges, workers=1,
-                                           progress=False)
+                                           progress=False, draw=write_robustness_charts)
     return table, lines, written, folder
 
 

@@ -30,9 +30,9 @@ word of mouth; the continuous curve where the discrete one applies; a telling
 probability read as an hourly hazard) misses the same tolerance by at least a
 factor DECISIVE = 2 somewhere, so the test can fail.
 
-``ENGINES`` lists the engines under test, the fast engine once per path
-(compiled kernel and numpy, chosen with ``BREACHSIM_KERNEL``); each test runs
-once per entry.
+``ENGINES`` lists the engines under test, from the registry: each engine once
+per computing path it declares (the fast engine's compiled kernel and numpy,
+chosen with ``BREACHSIM_KERNEL``); each test runs once per entry.
 """
 
 from __future__ import annotations
@@ -45,10 +45,12 @@ import pytest
 from scipy import stats
 
 from sim.config.scenario import load_scenario
+from sim.model.engine import REGISTRY
 from sim.model.simulate import simulate
 
-#: Engines under test: engine name, and the fast engine's path.
-ENGINES = ["agents", "fast-numba", "fast-numpy"]
+#: Engines under test: the engine's name, and the path when it declares several.
+ENGINES = sorted(f"{name}-{path}" if path else name
+                 for name, spec in REGISTRY.items() for path in (spec.paths or ("",)))
 
 
 @pytest.fixture

@@ -33,14 +33,13 @@ worlds, decided_by, decided_by_rho, box, box_of, box_coverage, box_density, unit
 the strongest candidate, ``box`` describes the rarer outcome and ``box_of`` says which:
 "not better" or "better"),
 ``robustness_worlds.csv`` (the difference in every world), one chart per
-measure (``robustness_<measure>.png``), ``robustness.md`` (one line per
+measure (``robustness_<measure>.png``, drawn by :mod:`sim.reporting.robustness_chart`), ``robustness.md`` (one line per
 scenario for the report) and the batch in ``batch/``.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,8 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+
+from ..model.engine import DEFAULT_ENGINE
 from ..runs.batchfile import BatchSpec, check_scenarios
 from ..runs.design import build_design
 from ..errors import ScenarioError
@@ -58,8 +59,7 @@ from ..config.scenario import load_scenario
 from ..config.schema import label_of
 
 __all__ = ["HEADLINES", "Headline", "robustness_spec", "analyse", "discover", "report_lines",
-           "inert_keys", "cannot_matter", "separation", "permutation_p", "run_robustness",
-           "add_parser", "command"]
+           "inert_keys", "cannot_matter", "separation", "permutation_p", "run_robustness"]
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def _value_at(scenario, key: str) -> Any:
 
 
 def robustness_spec(files: list[Path], samples: int, reps: int, seed: int, overrides: dict[str, Any],
-                    engine: str = "fast", ranges_file: str | Path | None = None,
+                    engine: str = DEFAULT_ENGINE, ranges_file: str | Path | None = None,
                     posterior: str | Path | None = None) -> tuple[BatchSpec, dict, list[str]]:
     """The batch (scenarios x worlds x replications), the ranges sampled, and the
     range keys left out (lessons and posterior keys)."""
@@ -502,52 +502,17 @@ def _deciding_text(rows: pd.DataFrame) -> str:
     return text
 
 
-# ---- charts ---------------------------------------------------------------------------
-def chart(diffs: pd.DataFrame, table: pd.DataFrame, measure: str, baseline: str):
-    """Per scenario, the difference from the baseline in every world (dots; orange where
-    the scenario is not better), with the share of worlds in which it is better.
-    Returns a matplotlib Figure (drawn off screen)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    head = HEADLINES[measure]
-    scenarios = list(dict.fromkeys(diffs["scenario"]))
-    fig = Figure(figsize=(9, 1.2 + 0.9 * len(scenarios)), dpi=120, layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    rng = np.random.default_rng(0)
-    for i, scenario in enumerate(scenarios):
-        part = diffs[(diffs["scenario"] == scenario) & (diffs["measure"] == measure)]
-        scale = 100.0 if head.unit == "share" else 1.0
-        y = i + rng.uniform(-0.18, 0.18, len(part))
-        colours = np.where(part["better"], "#0072B2", "#D55E00")
-        ax.scatter(part["difference"] * scale, y, c=colours, s=14, alpha=0.8, lw=0)
-        row = table[(table["scenario"] == scenario) & (table["measure"] == measure)].iloc[0]
-        ax.plot([row["diff_p10"] * scale, row["diff_p90"] * scale], [i, i], color="black", lw=1)
-        ax.plot([row["diff_median"] * scale], [i], "k|", ms=16, mew=2)
-        ax.annotate(f"better in {100 * row['share_better']:.0f}% of {row['worlds']} worlds",
-                    (0.0, i), xycoords=("axes fraction", "data"), xytext=(4, 17),
-                    textcoords="offset points", ha="left", fontsize=8)
-    ax.axvline(0, color="#555555", lw=1, ls="--")
-    ax.set_yticks(range(len(scenarios)), [s.replace("$", r"\$") for s in scenarios])
-    ax.set_ylim(-0.6, len(scenarios) - 0.4)
-    unit = "hours" if head.unit == "hours" else "percentage points"
-    direction = "left is better" if head.lower_is_better else "right is better"
-    ax.set_xlabel(f"difference from {baseline.replace('$', chr(92) + '$')} ({unit}; {direction})")
-    topic = head.topic[0].upper() + head.topic[1:]
-    ax.set_title(f"{topic}\neach dot one plausible world (blue: better, orange: not better); "
-                 "bar: 10-90%, tick: median", fontsize=10)
-    ax.grid(axis="x", alpha=0.3)
-    return fig
-
-
 # ---- running --------------------------------------------------------------------------
 def run_robustness(files: list[Path], out: str | Path, samples: int = DEFAULT_SAMPLES,
                    reps: int = DEFAULT_REPS, seed: int = 2022, overrides: dict | None = None,
                    ranges_file: str | Path | None = None, posterior: str | Path | None = None,
-                   engine: str = "fast", workers: int | None = None, progress: bool = True,
-                   say: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, list[str], list[Path]]:
-    """Run the robustness batch into ``out/batch`` and write the outputs into ``out``."""
+                   engine: str = DEFAULT_ENGINE, workers: int | None = None, progress: bool = True,
+                   say: Callable[[str], None] | None = None,
+                   draw: Callable[[Path, pd.DataFrame, pd.DataFrame, str], list[Path]] | None = None
+                   ) -> tuple[pd.DataFrame, list[str], list[Path]]:
+    """Run the robustness batch into ``out/batch`` and write the tables into ``out``;
+    given ``draw(out, table, diffs, baseline)``, the charts too (the command line
+    passes :func:`sim.reporting.robustness_chart.write_robustness_charts`)."""
     from ..runs.batch import check_workers, run_batch
 
     out = Path(out)
@@ -573,10 +538,11 @@ def run_robustness(files: list[Path], out: str | Path, samples: int = DEFAULT_SA
     worlds = pd.DataFrame(design.points)
     table, diffs = analyse(runs, names, horizon, worlds, plan.bases)
     lines = report_lines(table)
-    return table, lines, _write(out, table, diffs, worlds, lines, names[0])
+    written = _write(out, table, diffs, worlds, lines)
+    return table, lines, written + (draw(out, table, diffs, names[0]) if draw is not None else [])
 
 
-def _write(out: Path, table, diffs, worlds, lines, baseline) -> list[Path]:
+def _write(out: Path, table, diffs, worlds, lines) -> list[Path]:
     paths = [out / "robustness.csv", out / "robustness_worlds.csv", out / "robustness.md"]
     write_atomically(paths[0], lambda p: spreadsheet_safe(table).to_csv(p, index=False,
                                                                        float_format="%.6g"))
@@ -585,57 +551,4 @@ def _write(out: Path, table, diffs, worlds, lines, baseline) -> list[Path]:
                                                                       float_format="%.6g"))
     text = "\n".join(f"- {line}" for line in lines) + "\n"
     write_atomically(paths[2], lambda p: p.write_text(text, encoding="utf-8"))
-    for measure in HEADLINES:
-        path = out / f"robustness_{measure}.png"
-        fig = chart(diffs, table, measure, baseline)
-        write_atomically(path, lambda p, fig=fig: fig.savefig(p))
-        paths.append(path)
     return paths
-
-
-def add_parser(sub) -> None:
-    from ..model.simulate import ENGINES
-
-    p = sub.add_parser("robustness", help="how often each scenario beats the baseline across "
-                                          "plausible worlds, and which assumptions decide",
-                       description="Sample --samples plausible worlds (Latin hypercube over the "
-                                   "plausible ranges of the assumptions), run every scenario "
-                                   "--reps times in each with common random numbers, and write "
-                                   "robustness.csv, robustness.md and a chart per measure to --out.")
-    p.add_argument("scenarios", nargs="+", help="scenario files or bundled names (first = baseline)")
-    p.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
-                   help=f"plausible worlds (default {DEFAULT_SAMPLES})")
-    p.add_argument("--reps", type=int, default=DEFAULT_REPS,
-                   help=f"replications per scenario and world (default {DEFAULT_REPS})")
-    p.add_argument("--ranges", type=Path, default=None, metavar="FILE",
-                   help="ranges file (layout of sim/ranges.toml) replacing entries by key")
-    p.add_argument("--posterior", type=Path, default=None, metavar="POSTERIOR.csv",
-                   help="draw one parameter set per replication from a calibration's posterior.csv")
-    p.add_argument("--out", type=Path, default=Path("out") / "robustness", help="output folder")
-    p.add_argument("--seed", type=int, default=2022, help="base seed (default 2022)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help=f"override a key in every scenario (default population.size={DEFAULT_PEOPLE})")
-    p.add_argument("--engine", choices=ENGINES, default="fast", help="simulation engine")
-    p.add_argument("--workers", type=int, default=None,
-                   help="local worker processes (default: number of cores)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def command(args) -> int:
-    from ..runs.batch import Interrupted
-    from ..config.bundled import find_scenario
-    from ..config.scenario import parse_override
-
-    files = [find_scenario(name) for name in args.scenarios]
-    overrides = dict(parse_override(text) for text in args.overrides)
-    say = lambda line: print(line, file=sys.stderr, flush=True)   # noqa: E731
-    try:
-        table, lines, written = run_robustness(files, args.out, args.samples, args.reps, args.seed,
-                                               overrides, args.ranges, args.posterior, args.engine,
-                                               args.workers, not args.quiet, say)
-    except Interrupted as stop:
-        stop.hint = "run the same command again to finish (finished runs are reused)"
-        raise
-    print("\n".join(lines))
-    print(f"outputs: {', '.join(str(p) for p in written[:3])} and a chart per measure")
-    return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config.bundled import find_scenario
 from ..config.scenario import parse_override
-from ..model.simulate import ENGINES
+from .options import add_engine_option
 
 __all__ = ["add_parser", "command"]
 
@@ -36,7 +36,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=2022, help="base seed (default 2022)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario key during the calibration (repeatable)")
-    p.add_argument("--engine", choices=ENGINES, default="fast", help="simulation engine")
+    add_engine_option(p)
     p.add_argument("--workers", type=int, default=None,
                    help="local worker processes (default: number of cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

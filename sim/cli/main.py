@@ -21,11 +21,12 @@ from . import report as report_cli
 from ..runs.batch import Interrupted
 from ..config.bundled import find_scenario, main_job_files
 from . import calibrate as calibration_command
-from ..analysis import robustness
+from . import robustness
 from ..errors import ScenarioError
 from ..reporting.text import fmt_hours, fmt_pct, fmt_people, fmt_trust
 from ..config.scenario import load_scenario, parse_override
-from ..model.simulate import ENGINES, SimulationResult, simulate
+from ..model.simulate import SimulationResult, simulate
+from .options import add_engine_option
 
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED = 130
@@ -70,8 +71,7 @@ def _run_parser(sub) -> None:
                    help="override a scenario key, e.g. --set population.size=5000 (repeatable)")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default out/<scenario file name>)")
-    p.add_argument("--engine", choices=ENGINES, default="fast",
-                   help="simulation engine: fast (arrays, default) or agents (Mesa, one object per person)")
+    add_engine_option(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -113,7 +113,7 @@ def _compare_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="base seed of the batch")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help=f"override a key in every scenario (default population.size={DEFAULT_PEOPLE})")
-    p.add_argument("--engine", choices=ENGINES, default="fast", help="simulation engine")
+    add_engine_option(p)
     p.add_argument("--posterior", type=Path, default=None, metavar="POSTERIOR.csv",
                    help="draw one parameter set per replication from a calibration's posterior.csv")
     _add_parallel_options(p)

@@ -9,24 +9,30 @@ series as columns: a dict of the :data:`sim.model.measures.RAW_COLUMNS` names to
 arrays with one entry per time-series row (``steps + 1``). The engine is
 spent after ``run``.
 
-A new engine is a new module with such a class plus one line in
-:data:`REGISTRY`; :func:`sim.model.simulate.simulate` then runs it by name.
+Each engine declares itself in a module of :mod:`sim.model.engines` (an
+:class:`EngineSpec`: its class, costs, the packages it needs, its words);
+:data:`REGISTRY` holds every declaration found there, and
+:func:`sim.model.simulate.simulate` runs an engine by name. A new engine is one
+new file in that folder.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from ..config.arguments import check_choice
+from .engine_spec import EngineSpec
 
 from .rules import Rules
 from ..config.scenario import Scenario
 from .world import World, build_world
 
-__all__ = ["Engine", "REGISTRY", "ENGINES", "engine_class", "check_engine", "prepare"]
+__all__ = ["Engine", "EngineSpec", "REGISTRY", "ENGINES", "DEFAULT_ENGINE", "engine_spec", "engine_class",
+           "check_engine", "prepare"]
 
 
 class Engine(Protocol):
@@ -38,19 +44,40 @@ class Engine(Protocol):
         """Run every step (calling ``on_step()`` after each); the time-series columns."""
 
 
-#: Engine name -> "module:Class" (imported when first used, so that Mesa or
-#: numba are loaded only by the runs that need them).
-REGISTRY = {
-    "fast": "sim.model.fast:FastEngine",
-    "agents": "sim.model.agent_model:BreachNewsModel",
-}
+def _discover() -> dict[str, EngineSpec]:
+    """Every ``ENGINE`` declared by a module of :mod:`sim.model.engines`, the default first."""
+    from . import engines
+
+    found: dict[str, EngineSpec] = {}
+    for module in sorted(m.name for m in pkgutil.iter_modules(engines.__path__)):
+        spec = getattr(importlib.import_module(f"{engines.__name__}.{module}"), "ENGINE", None)
+        if not isinstance(spec, EngineSpec):
+            raise TypeError(f"sim/model/engines/{module}.py: ENGINE must be an EngineSpec")
+        if spec.name in found:
+            raise TypeError(f"sim/model/engines/{module}.py: engine {spec.name!r} declared twice")
+        found[spec.name] = spec
+    defaults = [s.name for s in found.values() if s.default]
+    if len(defaults) != 1:
+        raise TypeError(f"sim/model/engines: exactly one engine must be the default (got {defaults})")
+    return dict(sorted(found.items(), key=lambda item: (not item[1].default, item[0])))
+
+
+#: Engine name -> its declaration, the default first.
+REGISTRY: dict[str, EngineSpec] = _discover()
 #: Engine names, the default first.
 ENGINES = tuple(REGISTRY)
+#: The engine a run uses when none is named.
+DEFAULT_ENGINE = ENGINES[0]
+
+
+def engine_spec(name: str) -> EngineSpec:
+    """The declaration of engine ``name`` (KeyError if none is)."""
+    return REGISTRY[name]
 
 
 def engine_class(name: str) -> type[Engine]:
     """The engine class registered under ``name`` (KeyError if none is)."""
-    module, _, cls = REGISTRY[name].partition(":")
+    module, _, cls = REGISTRY[name].target.partition(":")
     return getattr(importlib.import_module(module), cls)
 
 

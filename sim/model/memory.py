@@ -3,8 +3,9 @@
 A run that would not fit in the memory available is refused (exit 2) with the
 estimate and the largest population that would fit; so is a run whose people
 x steps exceed what its engine gets through in about an hour. Figures are per
-person and per directed edge, measured on this project's engines
-(bench/scaling.py) with a margin; they are estimates, not bounds.
+person and per directed edge, as each engine declares them
+(:class:`sim.model.engine_spec.EngineSpec`: measured with bench/scaling.py,
+with a margin); they are estimates, not bounds.
 """
 
 from __future__ import annotations
@@ -12,23 +13,17 @@ from __future__ import annotations
 import os
 
 from ..errors import ScenarioError
+from .engine import engine_spec
 from ..config.scenario import Scenario
 
-__all__ = ["estimate_bytes", "available_bytes", "check_fits", "check_work", "MAX_PERSON_STEPS"]
+__all__ = ["estimate_bytes", "available_bytes", "check_fits", "check_work"]
 
-#: Bytes per person (state, population, schedules) and per directed edge
-#: (CSR index, build temporaries, pending tellings), by engine.
-PER_PERSON = {"fast": 180, "agents": 2000}
-PER_EDGE = {"fast": 28, "agents": 60}
 #: Extra bytes per directed edge while networkx builds a graph (1 M-node
 #: Barabasi-Albert graph, 8 M directed edges: ~1.2 GB).
 NETWORKX_PER_EDGE = 150
 NETWORKX_KINDS = ("watts_strogatz", "barabasi_albert", "powerlaw_cluster")
 BASE_BYTES = 250 * 2**20        # the interpreter and libraries
 
-#: Most people x steps of one run, by engine: about an hour of work at the
-#: measured speeds (agents ~0.3 M person-steps/s on one core; fast 70-200 M).
-MAX_PERSON_STEPS = {"fast": 250e9, "agents": 1e9}
 
 
 def expected_directed_edges(scenario: Scenario) -> float:
@@ -45,10 +40,11 @@ def expected_directed_edges(scenario: Scenario) -> float:
 def estimate_bytes(scenario: Scenario, engine: str, people: int | None = None) -> int:
     """Estimated peak memory of one run in bytes."""
     n = people or scenario.data["population"]["size"]
-    per_edge = PER_EDGE[engine]
+    spec = engine_spec(engine)
+    per_edge = spec.bytes_per_edge
     if scenario.data["network"]["kind"] in NETWORKX_KINDS:
         per_edge += NETWORKX_PER_EDGE
-    per_person = PER_PERSON[engine] + per_edge * expected_directed_edges(scenario)
+    per_person = spec.bytes_per_person + per_edge * expected_directed_edges(scenario)
     return int(BASE_BYTES + n * per_person)
 
 
@@ -68,11 +64,11 @@ def available_bytes() -> int | None:
 
 
 def check_work(scenario: Scenario, engine: str) -> float:
-    """Raise ScenarioError if people x steps exceed :data:`MAX_PERSON_STEPS`
-    for ``engine``; return the person-steps."""
+    """Raise ScenarioError if people x steps exceed what ``engine`` declares it gets
+    through in about an hour (``max_person_steps``); return the person-steps."""
     people, steps = scenario.data["population"]["size"], scenario.n_steps
     work = float(people) * steps
-    limit = MAX_PERSON_STEPS[engine]
+    limit = engine_spec(engine).max_person_steps
     if work > limit:
         raise ScenarioError(
             scenario.describe_source("population.size"), "population.size",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.arguments import MAX_RUN_SEED, check_flag, check_seed
-from .engine import ENGINES, check_engine, engine_class, prepare
+from .engine import DEFAULT_ENGINE, ENGINES, check_engine, engine_class, prepare
 from ..errors import ScenarioError
 from .measures import add_clock, summarise
 from .memory import check_fits
@@ -80,7 +80,7 @@ def _check_arguments(scenario, seed, engine, progress) -> None:
     check_flag("simulate", "progress", progress)
 
 
-def simulate(scenario: Scenario, seed: int = 1, engine: str = "fast",
+def simulate(scenario: Scenario, seed: int = 1, engine: str = DEFAULT_ENGINE,
              progress: bool = False) -> SimulationResult:
     """Run ``scenario`` once with ``seed`` on ``engine`` (a name in :data:`ENGINES`).
 

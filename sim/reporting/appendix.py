@@ -26,7 +26,7 @@ from .text import join_words
 
 __all__ = ["PLAIN_LABELS", "DEFAULT_BASIS", "setting_label", "value_words", "setting_rows",
            "appendix_notes", "varied_keys", "network_words", "attention_words", "limitations",
-           "ENGINE_WORDS", "engine_words"]
+           "engine_words"]
 
 #: Plain words for settings whose schema label is a modeller's term.
 PLAIN_LABELS = {
@@ -63,10 +63,6 @@ BASIS_KEYS = {
     "word_of_mouth": ("word_of_mouth.household", "word_of_mouth.social"),
     "trust": ("trust.media", "trust.company", "trust.peer"),
 }
-
-#: The simulation engines in words.
-ENGINE_WORDS = {"fast": "event by event (breachsim's fast engine)",
-                "agents": "person by person (breachsim's agent engine)"}
 
 #: How people are linked, per network kind.
 NETWORK_WORDS = {
@@ -380,5 +376,8 @@ def limitations(infos: Sequence, settings: Sequence[Sequence[Setting]], posterio
 
 
 def engine_words(engine: str) -> str:
-    """The simulation engine in words."""
-    return ENGINE_WORDS.get(engine, str(engine))
+    """The simulation engine in words, as the engine declares them (its name if unknown)."""
+    from ..model.engine import REGISTRY
+
+    spec = REGISTRY.get(engine)
+    return spec.words if spec is not None else str(engine)

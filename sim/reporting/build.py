@@ -29,6 +29,7 @@ from .notes import DEFAULTS_FILE
 from .results import Results
 from .scenarios import campaign_rows, key_label, other_differences, shared_label, timeline
 from .style import scenario_colours
+from ..model.engine import DEFAULT_ENGINE
 
 __all__ = ["Report", "build_report", "write_report", "CAPTIONS", "find_table"]
 
@@ -269,7 +270,7 @@ def _methods(report: Report) -> dict[str, Any]:
     shown = [s for s in res.scenarios if s.name in plans] or res.scenarios
     notes = appendix.appendix_notes(shown, appendix.varied_keys(res.design if res.has_design else None,
                                                                 batch.get("draws")))
-    engine = batch.get("engine", "fast")
+    engine = batch.get("engine", DEFAULT_ENGINE)
     return {
         "agents": f"{agents:,}", "represents": f"{agents * ppa:,.0f}", "people_per_agent": f"{ppa:,.0f}",
         "step_minutes": f"{base.get('scenario.step_minutes', 60):g}",

@@ -16,6 +16,7 @@ from ..analysis.calibration.posterior import check_posterior, posterior_draws
 from ..config.scenario import load_scenario
 from ..errors import ScenarioError
 from ..runs.files import FolderLock, check_claimable, claim_folder
+from ..model.engine import DEFAULT_ENGINE
 
 #: The main job's defaults: finishes in well under a minute on a laptop.
 DEFAULT_PEOPLE = 20_000
@@ -26,7 +27,7 @@ MAX_REPLICATIONS = 100_000
 
 
 def compare_spec(scenario_files: list[Path], replications: int, seed: int,
-                 overrides: dict[str, Any], engine: str = "fast",
+                 overrides: dict[str, Any], engine: str = DEFAULT_ENGINE,
                  posterior: str | Path | None = None) -> BatchSpec:
     """The batch behind a comparison (checked like a batch file).
 
@@ -57,7 +58,7 @@ def compare_spec(scenario_files: list[Path], replications: int, seed: int,
 def compare(scenario_files: list[Path], out: str | Path, replications: int = DEFAULT_REPLICATIONS,
             seed: int = DEFAULT_SEED, overrides: dict[str, Any] | None = None,
             workers: int | None = None, progress: bool = True, posterior: str | Path | None = None,
-            engine: str = "fast", say: Callable[[str], None] | None = None,
+            engine: str = DEFAULT_ENGINE, say: Callable[[str], None] | None = None,
             report_options=None, pdf: bool = False) -> tuple[BatchResult, Any]:
     """Run the comparison into ``out`` (runs in ``out/batch``) and write its report.
 

@@ -68,6 +68,7 @@ from ..model.step_length import StepLengthWarning, step_length_kind
 from ..config.readers import check_regular_file
 from ..config.scenario import Scenario, load_scenario
 from ..model.simulate import SimulationResult, simulate
+from ..model.engine import DEFAULT_ENGINE
 
 __all__ = ["Run", "Batch", "Comparison", "tidy_timeseries"]
 
@@ -172,7 +173,7 @@ class Run:
     seed : int
         Seed of the run; same scenario, seed and engine give the same run.
     engine : str
-        ``"fast"`` (default) or ``"agents"``.
+        a name in :data:`sim.model.engine.ENGINES` (default: the default engine, ``"fast"``).
     overrides : mapping, optional
         Dotted keys set on top of the file, e.g. ``{"population.size": 5000}``.
 
@@ -183,7 +184,7 @@ class Run:
         is not allowed (one line naming the argument, as the CLI).
     """
 
-    def __init__(self, scenario: str | Path | Scenario, seed: int = 1, engine: str = "fast",
+    def __init__(self, scenario: str | Path | Scenario, seed: int = 1, engine: str = DEFAULT_ENGINE,
                  overrides: Mapping[str, Any] | None = None):
         self.seed = check_seed("sim.Run", seed, largest=MAX_RUN_SEED)
         self.engine = check_engine("sim.Run", engine)
@@ -518,7 +519,7 @@ class Comparison(Batch):
     """
 
     def __init__(self, scenarios: Sequence[str | Path], reps: int = 20, seed: int = 2022,
-                 overrides: Mapping[str, Any] | None = None, engine: str = "fast"):
+                 overrides: Mapping[str, Any] | None = None, engine: str = DEFAULT_ENGINE):
         from .compare import DEFAULT_PEOPLE, MAX_REPLICATIONS, compare_spec
 
         where = "sim.Comparison"

@@ -33,6 +33,7 @@ from ..model.memory import check_work
 from ..config.scenario import load_scenario, parse_toml, read_text_file, resolve_path, with_overrides
 from ..config.schema import Invalid, lookup_spec
 from ..model.simulate import ENGINES
+from ..model.engine import DEFAULT_ENGINE
 
 __all__ = ["BatchSpec", "load_batch", "check_scenarios", "total_runs", "MAX_RUNS", "MAX_SEED"]
 
@@ -56,7 +57,7 @@ class BatchSpec:
     scenarios: list[Path]
     replications: int
     seed: int
-    engine: str = "fast"
+    engine: str = DEFAULT_ENGINE
     overrides: dict[str, Any] = field(default_factory=dict)
     grid: dict[str, list] = field(default_factory=dict)
     sample: dict[str, Any] = field(default_factory=dict)
@@ -115,7 +116,7 @@ def load_batch(path: str | Path) -> BatchSpec:
     _need(_is_int(replications) and 1 <= replications <= MAX_RUNS, path, "replications",
           f"got {_shown(replications)}; allowed: a whole number from 1 to {MAX_RUNS:,}")
     _check_seed(path, "seed", seed)
-    engine = raw.get("engine", "fast")
+    engine = raw.get("engine", DEFAULT_ENGINE)
     _need(engine in ENGINES, path, "engine", f"got {_shown(engine)}; allowed: {', '.join(ENGINES)}")
     name = raw.get("name", path.stem)
     _need(isinstance(name, str) and len(name) <= 200, path, "name",

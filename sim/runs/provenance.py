@@ -36,7 +36,9 @@ __all__ = ["canonical_json", "code_digest", "code_version", "package_versions", 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 #: The model layer, relative to :data:`PACKAGE_DIR`: its files are the code digest.
 MODEL_DIR = "model"
-PACKAGES = ("breachsim", "mesa", "numpy", "numba", "pandas", "pyarrow", "networkx", "matplotlib")
+#: Packages every run records the version of; each engine adds those it needs
+#: (:class:`sim.model.engine_spec.EngineSpec`).
+PACKAGES = ("breachsim", "numpy", "pandas", "pyarrow", "networkx", "matplotlib")
 DIGEST_CHARS = 20
 
 
@@ -120,8 +122,11 @@ def _installed_version() -> str:
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and of the packages a run depends on."""
+    from ..model.engine import REGISTRY
+
     versions = {"python": platform.python_version()}
-    for name in PACKAGES:
+    needed = dict.fromkeys([*PACKAGES, *(p for spec in REGISTRY.values() for p in spec.needs)])
+    for name in needed:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
