@@ -13,6 +13,7 @@ import pytest
 from sim.runs.batchfile import BatchSpec
 from sim.analysis.calibration.fit import calibrate, prepare, waves_of
 from sim.analysis.calibration.outputs import write_outputs
+from sim.reporting.calibration_chart import write_fit_chart
 from sim.analysis.calibration.posterior import posterior_draws
 from sim.cli.main import main
 from sim.reporting.compare import compare_spec
@@ -53,7 +54,7 @@ def recovered(tmp_path_factory):
     cal = prepare(OPTUS, target_file, FITS, budget=120, reps=3, seed=7, overrides=SMALL)
     said: list[str] = []
     result = calibrate(cal, folder / "out", workers=1, progress=False, say=said.append)
-    written = write_outputs(result, folder / "out")
+    written = write_outputs(result, folder / "out", write_fit_chart)
     return result, written, folder, said
 
 

@@ -92,6 +92,30 @@ def test_nothing_imports_the_package_face_from_inside(graph):
     assert sorted(n for n, targets in graph.items() if n not in FACE and set(FACE) & targets) == []
 
 
+#: Libraries only the layers from ``reporting`` up may use: drawing and argument parsing.
+PRESENTATION = ("matplotlib", "argparse", "solara", "weasyprint", "jinja2")
+
+
+def outside_imports(path: Path) -> set[str]:
+    """The top-level names of the libraries a module imports (anywhere in the file)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_below_reporting_nothing_draws_or_parses_arguments():
+    low = {name: path for name, path in modules().items()
+           if layer_of(name) is not None and layer_of(name) < LAYERS.index("reporting")}
+    assert len(low) > 30
+    drawing = sorted(f"{name}: {lib}" for name, path in low.items()
+                     for lib in outside_imports(path) & set(PRESENTATION))
+    assert drawing == []
+
+
 def test_no_import_circles(graph):
     circles = [sorted(c) for c in _strongly_connected(graph) if len(c) > 1]
     assert circles == []

@@ -50,6 +50,7 @@ def command(args) -> int:
     from ..runs.batch import Interrupted, check_workers
     from ..analysis.calibration.fit import calibrate, check_out, prepare
     from ..analysis.calibration.outputs import write_outputs
+    from ..reporting.calibration_chart import write_fit_chart
 
     path = find_scenario(args.scenario)
     overrides = dict(parse_override(text) for text in args.overrides)
@@ -63,7 +64,7 @@ def command(args) -> int:
     except Interrupted as stop:
         stop.hint = "run the same command again to finish (finished runs are reused)"
         raise
-    written = write_outputs(result, out)
+    written = write_outputs(result, out, write_fit_chart)
     for fit in cal.fits:
         low, high = result.intervals[fit.key]
         print(f"{fit.key} = {result.best[fit.key]:.4g}  (90% credible interval {low:.4g} to {high:.4g})")
