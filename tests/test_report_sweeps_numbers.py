@@ -423,7 +423,7 @@ def test_a_sweep_is_summarised_per_design_point(swept):
     results, report, _ = swept
     table = report.summary
     assert len(table) == 4 and list(table["point"]) == [0, 1, 2, 3] and (table["runs"] == 2).all()
-    runs = stats._derived(results.runs)
+    runs = stats.derived_measures(results.runs)
     for _, row in table.iterrows():
         mine = runs[(runs[START] == row[START]) & (runs[RATE] == row[RATE])]
         assert len(mine) == 2 and set(mine["point"]) == {row["point"]}

@@ -48,6 +48,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from ..config import catalog
 from ..model.engine import DEFAULT_ENGINE
 from ..runs.batchfile import BatchSpec, check_scenarios
 from ..runs.design import build_design
@@ -72,20 +73,10 @@ class Headline:
     unit: str                # "hours" or "share"
 
 
-#: Summary measures compared, with the direction that is better.
+#: Summary measures compared, with the direction that is better (:data:`sim.config.catalog.USES`).
 HEADLINES: dict[str, Headline] = {
-    "hours_to_50pct_affected": Headline(True, "reaches half of affected customers sooner",
-                                        "the time to reach half of affected customers", "hours"),
-    "hours_to_90pct_affected": Headline(True, "reaches 90% of affected customers sooner",
-                                        "the time to reach 90% of affected customers", "hours"),
-    "unaware_affected_share_72h": Headline(True, "leaves fewer affected customers unaware at 72 h",
-                                           "affected customers unaware at 72 h", "share"),
-    "share_affected_first_from_company": Headline(False, "tells more affected customers first",
-                                                  "affected customers told first by the company",
-                                                  "share"),
-    "final_company_trust_affected": Headline(False, "ends with higher company trust",
-                                             "final company trust", "share"),
-}
+    m.key: Headline(m.better == "lower", m.sooner, m.topic, "hours" if m.kind == "hours" else "share")
+    for m in catalog.used_in("robustness")}
 DEFAULT_SAMPLES = 64
 DEFAULT_REPS = 5
 DEFAULT_PEOPLE = 5_000

@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..config import catalog
 from ..errors import ScenarioError
 from ..runs.files import FolderLock, check_claimable, write_atomically
 from ..runs.escape import spreadsheet_safe
@@ -29,12 +30,8 @@ from ..runs.folders import read_manifest, read_table
 
 __all__ = ["MEASURES", "DesignWarning", "indices", "design_warning", "run_sensitivity"]
 
-#: Summary measures analysed (those that vary with the parameters).
-MEASURES = (
-    "hours_to_50pct_affected", "hours_to_90pct_affected", "share_affected_first_from_company",
-    "unaware_affected_share_24h", "unaware_affected_share_72h", "unaware_affected_share_end",
-    "final_company_trust_affected", "final_aware_share",
-)
+#: Summary measures analysed (those that vary with the parameters; :data:`sim.config.catalog.USES`).
+MEASURES = catalog.USES["sensitivity"]
 
 
 #: Confidence half-width of a Sobol index small enough to rank parameters.

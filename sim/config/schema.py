@@ -18,13 +18,12 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
+from .vocabulary import COHORTS, CUSTOMER_GROUPS, SOURCES
+
 __all__ = ["COHORTS", "CUSTOMER_GROUPS", "SOURCES", "NETWORK_KINDS", "SCHEMA", "Field", "ListOf",
            "Table", "OneOrPerCohort", "Invalid", "check", "lookup_spec", "label_of", "schema_keys",
            "is_index"]
 
-COHORTS = ("gen_z", "millennial", "gen_x", "boomer")
-CUSTOMER_GROUPS = ("current", "former")
-SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
 NETWORK_KINDS = ("households", "well_mixed", "watts_strogatz", "barabasi_albert",
                  "powerlaw_cluster", "file")
 

@@ -35,27 +35,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .catalog import TARGETS
 from ..errors import ScenarioError, shorten
 from .scenario import Scenario, read_text_file
 
 __all__ = ["MEASURES", "DEFAULT_SD", "MAX_TARGETS", "MAX_TARGET_BYTES", "Target", "load_targets",
            "check_horizon", "run_values"]
 
-#: Measure -> (numerator column, denominator, meaning). The denominator is a
-#: time-series column, or "agents" / "affected" (fixed counts of the run).
-MEASURES: dict[str, tuple[str, str, str]] = {
-    "aware": ("aware", "agents", "share of all people aware"),
-    "aware_affected": ("aware_affected", "affected", "share of affected customers aware"),
-    "first_media": ("first_media", "aware", "share of aware people who heard first from news media"),
-    "first_twitter": ("first_twitter", "aware", "share of aware people who heard first on Twitter"),
-    "first_direct": ("first_direct", "aware",
-                     "share of aware people who heard first from the company"),
-    "first_word_of_mouth": ("first_word_of_mouth", "aware",
-                            "share of aware people who heard first by word of mouth"),
-    "knew_before_notice": ("knew_before_notice", "contacted",
-                           "share of affected customers who read a company message and already "
-                           "knew before they read it"),
-}
+#: Measure -> (numerator column, denominator, meaning), from :data:`sim.config.catalog.TARGETS`.
+#: The denominator is a time-series column, or "agents" / "affected" (fixed counts of the run).
+MEASURES: dict[str, tuple[str, str, str]] = {k: (t.numerator, t.denominator, t.label)
+                                             for k, t in TARGETS.items()}
 #: Standard error (share) of a target without an ``sd``: the sampling error of a
 #: share near 50% in a survey of about 600 people.
 DEFAULT_SD = 0.02

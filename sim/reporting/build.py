@@ -29,6 +29,7 @@ from .notes import DEFAULTS_FILE
 from .results import Results
 from .scenarios import campaign_rows, key_label, other_differences, shared_label, timeline
 from .style import scenario_colours
+from ..config import catalog
 from ..model.engine import DEFAULT_ENGINE
 
 __all__ = ["Report", "build_report", "write_report", "CAPTIONS", "find_table"]
@@ -247,9 +248,7 @@ def _table(summary: pd.DataFrame, measures: Sequence[stats.Measure]) -> list[dic
 
 
 #: Rows of the results table in the body of the report (all of them go to the appendix).
-BODY_MEASURES = ("hours_to_50pct_affected", "hours_to_90pct_affected", "unaware_affected_people_24h",
-                 "unaware_affected_share_24h", "unaware_affected_people_72h", "share_affected_first_from_company",
-                 "final_company_trust_affected")
+BODY_MEASURES = catalog.USES["body"]
 
 
 def _methods(report: Report) -> dict[str, Any]:

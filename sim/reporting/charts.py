@@ -34,6 +34,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
+from ..config.vocabulary import is_campaign
 from ..config.arguments import check_hours
 from ..errors import ScenarioError
 from ..config.schema import COHORTS
@@ -244,7 +245,7 @@ def _display_hours(bands: pd.DataFrame, ctx: _Context, hours: float | None, star
     for s in ctx.scenarios:
         own = (mdates.date2num(s.start_time) - start_num) * 24 if s.start else 0.0
         for e in s.events:
-            if e["channel"] == "direct":
+            if is_campaign(e):
                 end = e.get("end")
                 settle = max(settle, own + (float(end) if end is not None else horizon))
     return min(horizon, 24 * math.ceil(min(settle + 12, horizon + 24) / 24)), horizon
@@ -283,13 +284,13 @@ def _time_bands_axes(ax, bands, ctx: _Context, scale: float, until: float, size:
 # --------------------------------------------------------------------------- channel strip
 
 def _campaigns(events: Sequence[dict]) -> list[dict]:
-    return [e for e in sorted(events, key=lambda e: e["start"]) if e["channel"] == "direct"]
+    return [e for e in sorted(events, key=lambda e: e["start"]) if is_campaign(e)]
 
 
 def _points(events: Sequence[dict]) -> list[tuple[float, str]]:
     """One-off posts as ``(hours, channel)``, duplicates removed."""
     return list(dict.fromkeys((float(e["start"]), e["channel"])
-                              for e in sorted(events, key=lambda e: e["start"]) if e["channel"] != "direct"))
+                              for e in sorted(events, key=lambda e: e["start"]) if not is_campaign(e)))
 
 
 def _events_axes(ax, ctx: _Context, start_num: float, until: float, size: Size) -> None:

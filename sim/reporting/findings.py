@@ -18,6 +18,7 @@ import pandas as pd
 from ..config.schema import COHORTS
 from . import stats
 from ..analysis.sensitivity import design_warning
+from ..config import catalog
 from ..runs.escape import markdown_text, spreadsheet_safe
 from .stats import BY_KEY, COHORT_WORDS, Measure, Paired
 from .text import fmt_hours, fmt_pct, fmt_people, fmt_trust, fmt_value, join_words, plural
@@ -178,14 +179,7 @@ def format_measure(row: pd.Series, m: Measure) -> tuple[str, str]:
 
 #: Measures printed by the command line after a comparison: (key, short header). The
 #: measure the recommendation ranks by (:data:`CRITERIA`) leads; the others follow in this order.
-HEADLINE = (
-    ("unaware_affected_people_24h", "unaware at 24 h"),
-    ("hours_to_50pct_affected", "50% know"),
-    ("hours_to_90pct_affected", "90% know"),
-    ("unaware_affected_share_72h", "unaware at 72 h"),
-    ("share_affected_first_from_company", "first from company"),
-    ("final_company_trust_affected", "trust at end"),
-)
+HEADLINE = tuple((m.key, m.brief) for m in catalog.used_in("cli"))
 #: Most rows the command line prints of a sweep (the best and the worst half each beyond it).
 HEADLINE_ROWS = 20
 

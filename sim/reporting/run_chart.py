@@ -13,6 +13,7 @@ import matplotlib.dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..config.vocabulary import is_campaign
 from .text import fmt_hours, mpl_text
 from ..model.simulate import SimulationResult
 
@@ -24,7 +25,7 @@ CHANNEL_COLOURS = {"media": "#0072B2", "twitter": "#56B4E9", "direct": "#D55E00"
 def _marks(result: SimulationResult, last: float):
     """``(hours, label, channel, line style)`` of each event within the run (``last`` hours)."""
     for e in result.events:
-        if e["channel"] == "direct":
+        if is_campaign(e):
             yield e["start"], f"{e['label']} starts", e["channel"], "--"
             if e["end"] is not None:
                 yield e["end"], f"{e['label']} ends", e["channel"], "-."

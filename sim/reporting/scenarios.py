@@ -21,13 +21,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from ..config.vocabulary import MEDIUM_WORDS, is_campaign
 from .text import fmt_duration, fmt_number, fmt_pct, fmt_people, join_words, short_names
 
 __all__ = ["ScenarioInfo", "info_from_data", "campaign_rows", "other_differences", "timeline",
            "when_text", "key_label", "describe_value", "note_value", "MEDIUM_WORDS", "PART_WORDS",
            "setting_label", "shared_label", "fmt_setting", "setting_text", "with_values", "values_text"]
 
-MEDIUM_WORDS = {"sms": "SMS", "email": "E-mail"}
 #: Words for the parts of per-cohort, per-group and per-medium tables.
 PART_WORDS = {"gen_z": "Gen Z", "millennial": "Millennials", "gen_x": "Gen X", "boomer": "Boomers",
               "current": "current", "former": "former", "sms": "SMS", "email": "e-mail"}
@@ -377,7 +377,7 @@ def timeline(info: ScenarioInfo) -> list[tuple[str, str]]:
     """
     rows = []
     for e in sorted(info.events, key=lambda e: e["start"]):
-        if e["channel"] == "direct":
+        if is_campaign(e):
             end = e.get("end")
             if end is None:
                 until = "never finishes"

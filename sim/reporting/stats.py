@@ -21,13 +21,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ScenarioError
+from ..config import catalog
+from ..config.catalog import Measure
 from ..config.schema import COHORTS
+from ..config.vocabulary import COHORT_WORDS
 from .tables import ok_runs
 
 __all__ = ["QUANTILES", "Measure", "MEASURES", "COHORT_HOURS", "ok_runs", "scenario_order",
            "censored_quantiles", "quantiles", "scenario_quantiles", "step_bands", "value_at_hours",
            "cohort_awareness", "cohort_basis", "first_source_shares", "summary_table",
-           "measures_for", "Paired", "paired", "sweep_keys", "response"]
+           "measures_for", "derived_measures", "Paired", "paired", "sweep_keys", "response"]
 
 #: Lower, middle and upper quantile shown for every measure.
 QUANTILES = (0.1, 0.5, 0.9)
@@ -205,71 +208,15 @@ def first_source_shares(runs: pd.DataFrame, timeseries: pd.DataFrame) -> tuple[p
 
 # --------------------------------------------------------------------------- summary table
 
-@dataclass(frozen=True)
-class Measure:
-    """One headline measure of the summary table.
-
-    ``kind`` sets units and wording: ``hours`` (since the announcement),
-    ``share`` (0-1), ``people``, ``trust`` (0-1) or ``change`` (of trust).
-    ``censored``: hours where a missing value means "never reached".
-    ``better``: ``"lower"``, ``"higher"`` or ``""`` (neither).
-    """
-
-    key: str
-    label: str
-    kind: str
-    censored: bool = False
-    better: str = ""
-
-
-#: Headline measures, in table order. ``people`` measures scale agents to people.
-MEASURES = (
-    Measure("hours_to_50pct_affected", "hours until 50% of affected customers know", "hours", True, "lower"),
-    Measure("hours_to_90pct_affected", "hours until 90% of affected customers know", "hours", True, "lower"),
-    Measure("unaware_affected_share_24h", "affected customers still unaware at 24 h", "share", better="lower"),
-    Measure("unaware_affected_people_24h", "affected customers still unaware at 24 h (people)", "people",
-            better="lower"),
-    Measure("unaware_affected_share_72h", "affected customers still unaware at 72 h", "share", better="lower"),
-    Measure("unaware_affected_people_72h", "affected customers still unaware at 72 h (people)", "people",
-            better="lower"),
-    Measure("unaware_affected_share_end", "affected customers still unaware at the end of the run", "share",
-            better="lower"),
-    Measure("unaware_affected_people_end", "affected customers still unaware at the end (people)", "people",
-            better="lower"),
-    Measure("share_affected_first_from_company", "affected customers who first heard from the company",
-            "share", better="higher"),
-    Measure("share_affected_contacted", "affected customers who read a company message", "share",
-            better="higher"),
-    Measure("initial_company_trust_affected", "company trust of affected customers at the start (0-1)",
-            "trust"),
-    Measure("final_company_trust_affected", "company trust of affected customers at the end (0-1)",
-            "trust", better="higher"),
-    Measure("company_trust_change_affected", "change in company trust of affected customers", "change",
-            better="higher"),
-    Measure("final_aware_share", "everyone who knows at the end (share of the population)", "share"),
-    Measure("final_aware_people", "everyone who knows at the end (people)", "people"),
-    Measure("final_believing_share", "everyone who believes it at the end (share of the population)",
-            "share"),
-    Measure("messages_sent", "company messages sent (SMS and e-mail)", "people"),
-    Measure("messages_read", "company messages read", "people"),
-    Measure("affected_people", "affected customers (people)", "people"),
-)
+#: The measures of the summary table, in table order (:data:`sim.config.catalog.USES`, "table");
+#: ``people`` measures scale agents to people. Optional ones join when the runs carry them.
+MEASURES = tuple(m for m in catalog.used_in("table") if not m.optional)
 BY_KEY = {m.key: m for m in MEASURES}
 #: Short names of measures, for chart titles and panels.
-SHORT_LABELS = {
-    "hours_to_50pct_affected": "Hours until half know", "hours_to_90pct_affected": "Hours until 90% know",
-    "unaware_affected_share_24h": "Affected unaware at 24 h", "unaware_affected_people_24h": "Affected unaware at 24 h",
-    "unaware_affected_share_72h": "Affected unaware at 72 h", "unaware_affected_share_end": "Affected unaware at the end",
-    "share_affected_first_from_company": "First told by the company",
-    "final_company_trust_affected": "Trust in the company at the end",
-    "final_aware_share": "Everyone who knows at the end",
-}
-#: Extra affected first-source shares, used when the runs carry them.
-OPTIONAL_FIRST_SOURCES = {"media": "news media", "twitter": "Twitter", "word_of_mouth": "word of mouth"}
-COHORT_WORDS = {"gen_z": "Gen Z", "millennial": "Millennials", "gen_x": "Gen X", "boomer": "Boomers"}
+SHORT_LABELS = {m.key: m.short for m in catalog.MEASURES if m.short}
 
 
-def _derived(runs: pd.DataFrame) -> pd.DataFrame:
+def derived_measures(runs: pd.DataFrame) -> pd.DataFrame:
     """The finished runs with the derived per-run measures added (people, trust change)."""
     r = ok_runs(runs).copy()
     affected_people = r["affected_agents"].astype(float) * r["people_per_agent"].astype(float)
@@ -288,10 +235,7 @@ def measures_for(columns: Sequence[str], cohort_basis_: str | None = None) -> li
     ``cohort_basis_``: add the cohort measures, over ``"affected"`` customers or ``"everyone"``.
     """
     cols = set(columns)
-    extra = [Measure(f"share_affected_first_from_{s}", f"affected customers who first heard from {label}",
-                     "share")
-             for s, label in OPTIONAL_FIRST_SOURCES.items() if f"share_affected_first_from_{s}" in cols]
-    out = list(MEASURES[:9]) + extra + list(MEASURES[9:])
+    out = [m for m in catalog.used_in("table") if not m.optional or m.key in cols]
     if cohort_basis_:
         whom = "affected customers" if cohort_basis_ == "affected" else "everyone in the cohort"
         for h in COHORT_HOURS:
@@ -316,7 +260,7 @@ def summary_table(runs: pd.DataFrame, scenarios: Sequence | None = None,
     :class:`~sim.errors.ScenarioError` naming the table and column.
     """
     _check_summary_inputs(runs, scenarios, timeseries, cohorts)
-    r = _derived(runs)
+    r = derived_measures(runs)
     order = scenario_order(runs, scenarios)
     basis = cohort_basis(runs, timeseries, cohorts) if timeseries is not None and all(
         f"cohort_size_{c}" in runs.columns for c in COHORTS) else None
@@ -344,10 +288,9 @@ def summary_table(runs: pd.DataFrame, scenarios: Sequence | None = None,
     return table
 
 
-#: Measures :func:`_derived` computes from other columns of the runs.
-DERIVED_MEASURES = ("affected_people", "unaware_affected_people_24h", "unaware_affected_people_72h",
-                    "unaware_affected_people_end", "company_trust_change_affected")
-#: Columns of the runs the derived measures are computed from (:func:`_derived`).
+#: Measures :func:`derived_measures` computes from other columns of the runs.
+DERIVED_MEASURES = tuple(m.key for m in catalog.MEASURES if m.derived)
+#: Columns of the runs the derived measures are computed from (:func:`derived_measures`).
 DERIVED_READS = ("people_per_agent", "affected_agents", "unaware_affected_share_24h", "unaware_affected_share_72h",
                  "unaware_affected_share_end", "initial_company_trust_affected", "final_company_trust_affected")
 #: Columns of the runs the summary table reads (the others of :data:`MEASURES` are optional).
@@ -399,7 +342,7 @@ class Paired:
 
 def paired(runs: pd.DataFrame, a: str, b: str, measure: Measure) -> Paired:
     """Compare scenarios ``a`` and ``b`` on ``measure`` run by run (see :class:`Paired`)."""
-    r = _derived(runs)
+    r = derived_measures(runs)
     keys = [k for k in ("point", "replication") if k in r.columns] or ["seed"]
     left = r[r["scenario"] == a].set_index(keys)[measure.key].astype(float)
     right = r[r["scenario"] == b].set_index(keys)[measure.key].astype(float)
@@ -460,7 +403,7 @@ def response(runs: pd.DataFrame, measure: Measure, keys: Sequence[str], bins: in
     value; other parameters are pooled. Columns: ``scenario``, one per key,
     ``runs``, ``p10``, ``median``, ``p90``.
     """
-    r = _derived(runs)
+    r = derived_measures(runs)
     by = ["scenario"]
     for k in keys:
         values = r[k].astype(float)

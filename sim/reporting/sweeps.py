@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..config import catalog
 from . import checks, stats
 from .scenarios import ScenarioInfo, key_label
 from .stats import BY_KEY, SHORT_LABELS, Measure
@@ -30,8 +31,7 @@ from .text import fmt_hours, fmt_value, mpl_text, short_names
 __all__ = ["SWEEP_MEASURES", "response_chart", "sweep_charts", "CAPTION", "HEATMAP_MAX_VALUES"]
 
 #: Measures drawn against the varied parameters.
-SWEEP_MEASURES = ("hours_to_50pct_affected", "hours_to_90pct_affected", "unaware_affected_people_24h",
-                  "share_affected_first_from_company", "final_company_trust_affected")
+SWEEP_MEASURES = catalog.USES["sweep"]
 #: A parameter with at most this many distinct values can be a heatmap axis.
 HEATMAP_MAX_VALUES = 12
 CAPTION = ("How a measure responds to the parameters varied in the sweep. Line: median of the runs at "
@@ -180,7 +180,7 @@ def sweep_charts(runs: pd.DataFrame, scenarios: Sequence[ScenarioInfo], keys: Se
     checks.check_sweep_inputs("sweeps.sweep_charts", runs, scenarios, keys, None, size)
     if not keys:
         return []
-    derived = stats._derived(runs)
+    derived = stats.derived_measures(runs)
     out = []
     for measure in SWEEP_MEASURES:
         if measure in derived and derived[measure].notna().any():

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ...config.vocabulary import is_campaign
 from ..text import fmt_hours, fmt_pct, fmt_trust, mpl_text
 from .runs import Outcome
 
@@ -67,7 +68,7 @@ def _settled(outcome: Outcome) -> float:
     hours = outcome.hours[-1]
     if final > 0:
         hours = float(outcome.hours[np.argmax(median >= 0.99 * final)])
-    ends = [e["end"] for e in outcome.events if e["channel"] == "direct"]
+    ends = [e["end"] for e in outcome.events if is_campaign(e)]
     return max([hours] + [min(e if e is not None else math.inf, outcome.hours[-1]) for e in ends])
 
 
@@ -106,7 +107,7 @@ def _timeline(ax, rows: list[tuple[str, Outcome, str]], until: float) -> None:
     ticks = []
     for y, (label, outcome, colour) in enumerate(reversed(rows)):
         x0 = float(_x(outcome, 0.0))
-        campaigns = [e for e in outcome.events if e["channel"] == "direct"]
+        campaigns = [e for e in outcome.events if is_campaign(e)]
         for i, e in enumerate(campaigns):
             if e["start"] > until:
                 continue

@@ -19,6 +19,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ...config.vocabulary import SOURCE_WORDS
 from ...model.engine import prepare
 from ...model.fast import FastEngine
 from ..text import fmt_pct, mpl_text
@@ -33,8 +34,6 @@ UNAWARE = "#D9D9D9"
 #: Colour by first source (Okabe-Ito, as the charts).
 SOURCE_COLOURS = {"direct": "#D55E00", "media": "#0072B2", "twitter": "#56B4E9",
                   "word_of_mouth": "#009E73", "seed": "#CC79A7"}
-SOURCE_WORDS = {"direct": "the company", "media": "news media", "twitter": "Twitter",
-                "word_of_mouth": "word of mouth", "seed": "initial seeds"}
 
 
 @dataclass(frozen=True)

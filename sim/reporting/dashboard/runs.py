@@ -31,6 +31,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from ...config import catalog
 from ...runs.batch import run_seed
 from ...config.bundled import main_job_files
 from ...runs.notices import warning_kind
@@ -42,14 +43,7 @@ __all__ = ["HEADLINE", "FIRST_SOURCES", "Outcome", "Replicate", "Runner", "outco
            "replicate"]
 
 #: Headline measures: summary key -> censored (hours never reached count as later than all).
-HEADLINE = {
-    "hours_to_50pct_affected": True,
-    "hours_to_90pct_affected": True,
-    "share_affected_first_from_company": False,
-    "unaware_affected_share_24h": False,
-    "unaware_affected_share_72h": False,
-    "final_company_trust_affected": False,
-}
+HEADLINE = {m.key: m.censored for m in catalog.used_in("dashboard")}
 #: Sources of the first-source chart (time-series suffix), then "not heard by the end".
 FIRST_SOURCES = ("direct", "media", "twitter", "word_of_mouth", "seed")
 

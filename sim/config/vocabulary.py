@@ -1,0 +1,36 @@
+"""The model's vocabulary: the names and codes of sources, media, cohorts and customer
+groups, and the plain words people read for each. One place: the schema, the
+engines, the catalog, the report, the dashboard and the notebook objects take
+their names and words from here.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SOURCES", "COMPANY", "MEDIA", "COHORTS", "CUSTOMER_GROUPS", "SOURCE_WORDS", "MEDIUM_WORDS",
+           "COHORT_WORDS", "GROUP_WORDS", "is_campaign"]
+
+#: Where a person can first hear the news, in the order of the engines' codes.
+SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
+#: The source that is the company's own messages (its campaigns; measures call it "company").
+COMPANY = "direct"
+#: Media a company campaign sends by.
+MEDIA = ("sms", "email")
+#: Generations, youngest first.
+COHORTS = ("gen_z", "millennial", "gen_x", "boomer")
+#: Customers of the company: current and former (together: the affected customers).
+CUSTOMER_GROUPS = ("current", "former")
+
+#: Each source in plain words.
+SOURCE_WORDS = {"media": "news media", "twitter": "Twitter", "direct": "the company",
+                "word_of_mouth": "word of mouth", "seed": "initial seeds"}
+#: Each medium in plain words.
+MEDIUM_WORDS = {"sms": "SMS", "email": "E-mail"}
+#: Each cohort in plain words.
+COHORT_WORDS = {"gen_z": "Gen Z", "millennial": "Millennials", "gen_x": "Gen X", "boomer": "Boomers"}
+#: Each customer group in plain words.
+GROUP_WORDS = {"current": "current customers", "former": "former customers"}
+
+
+def is_campaign(event: dict) -> bool:
+    """Whether a channel event (of a run's ``events``) is one of the company's own campaigns."""
+    return event.get("channel") == COMPANY

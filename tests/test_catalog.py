@@ -1,0 +1,96 @@
+"""The catalog of columns and measures is what the model computes and what the README says.
+
+Every time-series column the engines return has one record, in order; every
+summary measure of a run has one record and every record not derived by the
+reports is in a run's summary; every place that shows measures reads them
+from :data:`sim.config.catalog.USES`; the README's table of columns and its
+list of summary keys name exactly the catalog's.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sim import load_scenario, simulate
+from sim.config import catalog
+from sim.config.schema import COHORTS, SOURCES
+from sim.model import measures
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def summary() -> dict:
+    scenario = load_scenario(ROOT / "scenarios" / "direct_first.toml",
+                             {"population.size": 400, "scenario.hours": 48})
+    return simulate(scenario, seed=2, engine="fast").summary
+
+
+def test_every_column_has_one_record_in_order():
+    assert [c.key for c in catalog.COLUMNS] == list(measures.COLUMNS)
+
+
+def test_every_summary_measure_has_a_record_and_every_record_is_computed(summary):
+    recorded = {m.key for m in catalog.MEASURES}
+    computed = {m.key for m in catalog.MEASURES if not m.derived}
+    assert set(summary) - recorded == set()
+    assert computed - set(summary) == set()
+
+
+def test_records_are_well_formed():
+    keys = [m.key for m in catalog.MEASURES]
+    assert len(keys) == len(set(keys))
+    for m in catalog.MEASURES:
+        assert m.kind in catalog.KINDS and m.better in ("lower", "higher", ""), m
+        assert not m.censored or m.kind == "hours", m
+        assert m.label and "_" not in m.label, m
+    for use, listed in catalog.USES.items():
+        assert listed and len(listed) == len(set(listed)), use
+        assert all(k in keys for k in listed), use
+    for m in catalog.used_in("robustness"):
+        assert m.better and m.sooner and m.topic, m          # the sentence needs its words
+    assert all(m.brief for m in catalog.used_in("cli"))
+
+
+def test_the_consumers_read_the_catalog():
+    from sim.analysis import robustness, sensitivity
+    from sim.config import targets
+    from sim.reporting import build, findings, stats, sweeps
+    from sim.reporting.dashboard import runs
+
+    assert [m.key for m in stats.MEASURES] == [k for k in catalog.USES["table"]
+                                               if not catalog.measure(k).optional]
+    assert tuple(sweeps.SWEEP_MEASURES) == catalog.USES["sweep"] and build.BODY_MEASURES == catalog.USES["body"]
+    assert tuple(sensitivity.MEASURES) == catalog.USES["sensitivity"]
+    assert tuple(robustness.HEADLINES) == catalog.USES["robustness"]
+    assert robustness.HEADLINES["final_company_trust_affected"].lower_is_better is False
+    assert tuple(runs.HEADLINE) == catalog.USES["dashboard"]
+    assert tuple(k for k, _ in findings.HEADLINE) == catalog.USES["cli"]
+    assert set(targets.MEASURES) == set(catalog.TARGETS)
+
+
+def _expand(token: str) -> set[str]:
+    """A README name with ``<cohort>`` or ``<source>`` in it, as the names it stands for."""
+    if "<cohort>" in token:
+        return {token.replace("<cohort>", c) for c in COHORTS}
+    if "<source>" in token:
+        return {token.replace("<source>", s) for s in SOURCES}
+    return {token}
+
+
+def _section(text: str, start: str, end: str) -> str:
+    return text[text.index(start):text.index(end, text.index(start))]
+
+
+def test_the_readme_names_the_catalogs_columns_and_measures():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    outputs = _section(readme, "## Outputs", "## Validation")
+    table = _section(outputs, "Time-series columns", "Summary keys")
+    named = set().union(*(_expand(t) for t in re.findall(r"^\| (.+?) \|", table, re.M)
+                          for t in re.findall(r"`([a-z_<>0-9]+)`", t)))
+    assert named == {c.key for c in catalog.COLUMNS}
+    keys = _section(outputs, "Summary keys", "`runs.parquet` column")
+    listed = set().union(*(_expand(t) for t in re.findall(r"`([a-z_<>0-9]+)`", keys)))
+    listed -= {c.key for c in catalog.COLUMNS}                  # columns the prose refers to
+    assert listed == {m.key for m in catalog.MEASURES if not m.derived}
