@@ -101,19 +101,19 @@ def _scenario_cases() -> list[Case]:
 
 def _simulate_cases() -> list[Case]:
     return [
-        Case("simulate scenario None", "scenario", lambda w: sim.model.simulate(None)),
-        Case("simulate scenario str", "scenario", lambda w: sim.model.simulate("optus_2022")),
-        Case("simulate scenario dict", "scenario", lambda w: sim.model.simulate({"scenario": {}})),
-        Case("simulate seed -1", "seed", lambda w: sim.model.simulate(w.scenario, seed=-1)),
-        Case("simulate seed 2**70", "seed", lambda w: sim.model.simulate(w.scenario, seed=2**70)),
-        Case("simulate seed float", "seed", lambda w: sim.model.simulate(w.scenario, seed=1.5)),
-        Case("simulate seed str", "seed", lambda w: sim.model.simulate(w.scenario, seed="1")),
-        Case("simulate seed None", "seed", lambda w: sim.model.simulate(w.scenario, seed=None)),
-        Case("simulate seed bool", "seed", lambda w: sim.model.simulate(w.scenario, seed=True)),
-        Case("simulate engine unknown", "engine", lambda w: sim.model.simulate(w.scenario, engine="gpu")),
-        Case("simulate engine None", "engine", lambda w: sim.model.simulate(w.scenario, engine=None)),
-        Case("simulate engine int", "engine", lambda w: sim.model.simulate(w.scenario, engine=3)),
-        Case("simulate progress str", "progress", lambda w: sim.model.simulate(w.scenario, progress="yes")),
+        Case("simulate scenario None", "scenario", lambda w: sim.simulate(None)),
+        Case("simulate scenario str", "scenario", lambda w: sim.simulate("optus_2022")),
+        Case("simulate scenario dict", "scenario", lambda w: sim.simulate({"scenario": {}})),
+        Case("simulate seed -1", "seed", lambda w: sim.simulate(w.scenario, seed=-1)),
+        Case("simulate seed 2**70", "seed", lambda w: sim.simulate(w.scenario, seed=2**70)),
+        Case("simulate seed float", "seed", lambda w: sim.simulate(w.scenario, seed=1.5)),
+        Case("simulate seed str", "seed", lambda w: sim.simulate(w.scenario, seed="1")),
+        Case("simulate seed None", "seed", lambda w: sim.simulate(w.scenario, seed=None)),
+        Case("simulate seed bool", "seed", lambda w: sim.simulate(w.scenario, seed=True)),
+        Case("simulate engine unknown", "engine", lambda w: sim.simulate(w.scenario, engine="gpu")),
+        Case("simulate engine None", "engine", lambda w: sim.simulate(w.scenario, engine=None)),
+        Case("simulate engine int", "engine", lambda w: sim.simulate(w.scenario, engine=3)),
+        Case("simulate progress str", "progress", lambda w: sim.simulate(w.scenario, progress="yes")),
     ]
 
 
@@ -473,7 +473,7 @@ def test_good_inputs_still_work(world, tmp_path):
     run = world.run
     assert run.summary().iloc[0]["agents"] > 0
     assert isinstance(run.plot(), Figure) and isinstance(run.plot("trust", size="slide"), Figure)
-    again = sim.model.simulate(world.scenario, seed=np.int64(2))
+    again = sim.simulate(world.scenario, seed=np.int64(2))
     assert again.summary == run.result.summary                      # numpy seeds still allowed
     figs = charts.all_charts(world.runs, world.ts, world.infos, size="page")
     assert list(figs) == list(charts.CHART_STEMS)

@@ -16,6 +16,7 @@ import sys
 import time
 import tomllib
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -297,16 +298,18 @@ def starting_server(tmp_path_factory):
     env.update(HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9",
                NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
     log = out.parent / "server.log"
-    proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "dashboard", str(OPTUS),
-                             "--port", str(port), "--reps", str(REPS), "--people", str(PEOPLE),
-                             "--out", str(out)], cwd=ROOT, env=env, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT, text=True)
-    yield {"proc": proc, "url": f"http://127.0.0.1:{port}/", "out": out, "log": log}
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with log.open("w") as written:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "dashboard", str(OPTUS),
+                                 "--port", str(port), "--reps", str(REPS), "--people", str(PEOPLE),
+                                 "--out", str(out)], cwd=ROOT, env=env, stdout=written,
+                                stderr=subprocess.STDOUT, text=True)
+        yield {"proc": proc, "url": f"http://127.0.0.1:{port}/", "out": out, "log": log}
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
     sys.stderr.write(log.read_text())  # shown by pytest when a test failed
 
 
@@ -448,7 +451,7 @@ def test_export_writes_a_scenario_that_resolves_to_the_current_settings(server, 
     expected = load_scenario(OPTUS, {"population.size": PEOPLE,
                                      "channels.direct.campaigns.0.ask_to_share": True})
     assert _without_name(saved.data) == _without_name(expected.data)
-    raw = tomllib.loads(open(path).read())
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     assert set(_flat(raw)) - {"scenario.extends", "scenario.name", "scenario.description"} == {
         lv.SIZE, lv.CAMPAIGNS}
 

@@ -25,7 +25,7 @@ def run():
 
 
 def test_run_is_simulate_with_tidy_frames(run):
-    direct = sim.model.simulate(sim.load_scenario(OPTUS, SMALL), seed=3)
+    direct = sim.simulate(sim.load_scenario(OPTUS, SMALL), seed=3)
     ts = run.timeseries
     assert ts["time"].dt.tz is not None
     start = dt.datetime.fromisoformat(run.scenario.data["scenario"]["start"])

@@ -289,8 +289,8 @@ def main(argv: list[str] | None = None) -> int:
                 "calibrate": calibration_command.command,
                 "robustness": robustness.command, "dashboard": dashboard.command,
                 "report": report_cli.command_report}
-    warnings.showwarning = _one_line_warning
-    with stop_on_signals() as stopped, said_once():
+    with warnings.catch_warnings(), stop_on_signals() as stopped, said_once():
+        _warnings_as_lines()
         try:
             return commands[args.command](args)
         except ScenarioError as err:
@@ -335,6 +335,17 @@ def _output_folder(args) -> Path | None:
     if args.command == "run" and out is None:
         return Path("out")
     return out
+
+
+def _warnings_as_lines() -> None:
+    """How the command line treats warnings (whatever the filters of the process that
+    calls :func:`main`): each kind said once as one ``warning:`` line; deprecations of
+    the libraries underneath are not the user's business and are not shown."""
+    warnings.resetwarnings()
+    warnings.simplefilter("default")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+    warnings.showwarning = _one_line_warning
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
