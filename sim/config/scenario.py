@@ -58,6 +58,7 @@ class Scenario:
 
     @property
     def name(self) -> str:
+        """``scenario.name``: the scenario's name, as reports and manifests show it."""
         return self.data["scenario"]["name"]
 
     @property
@@ -82,6 +83,7 @@ class Scenario:
 
     @property
     def people_per_agent(self) -> float:
+        """People each simulated agent stands for (``represents / size``)."""
         return self.data["population"]["represents"] / self.data["population"]["size"]
 
     def describe_source(self, dotted: str) -> str:
@@ -94,6 +96,7 @@ class Scenario:
         return str(self.path) if self.path else "scenario"
 
     def copy(self) -> "Scenario":
+        """An independent copy (the data copied deeply)."""
         return Scenario(copy.deepcopy(self.data), self.path, dict(self.origins))
 
 

@@ -70,6 +70,7 @@ class Interrupted(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
+        """The one line the command line prints: runs kept, and how to continue."""
         return f"interrupted: {self.kept} of {self.total} runs kept; {self.hint}"
 
 
@@ -244,6 +245,7 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
+        """Whether every run of the batch finished."""
         return self.failed == 0
 
 
