@@ -130,7 +130,7 @@ def test_the_words_survive_the_csv_round_trip(tmp_path):
                          + [_row(measure=m, share_better=0.0) for m in list(HEADLINES)[2:]])
     diffs = pd.DataFrame({"scenario": "Word of mouth", "measure": list(HEADLINES), "world": 0,
                           "difference": 0.0, "better": False})
-    _write(tmp_path, table, diffs, pd.DataFrame({"trust.peer": [0.5]}), report_lines(table), "Optus 2022")
+    _write(tmp_path, table, diffs, pd.DataFrame({"trust.peer": [0.5]}), report_lines(table))
     back = read_analysis_table(tmp_path / "robustness.csv", "robustness.csv", True)
     assert back["box"].isna().sum() == 4
     assert [r["when"] for r in findings.robustness_rows(back, {})] == \
