@@ -32,14 +32,13 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.transforms import offset_copy
 
 from ..config.vocabulary import is_campaign
 from ..config.arguments import check_hours
 from ..errors import ScenarioError
 from ..config.schema import COHORTS
-from . import checks, findings, stats, tables
-from .scenarios import MEDIUM_WORDS, ScenarioInfo
+from . import checks, findings, stats, tables, timeline
+from .scenarios import ScenarioInfo
 from .stats import COHORT_WORDS, ok_runs, scenario_quantiles
 from .style import (BAND_ALPHA, GREY, Size, declutter_labels, new_figure, one_line_title,
                     scenario_colours, scenario_legend, size_of, style_axes, titles)
@@ -52,11 +51,6 @@ __all__ = ["awareness_chart", "time_to_reach_chart", "first_source_chart", "trus
 SOURCE_WORDS = {"media": "news media", "twitter": "Twitter", "direct": "the company\n(SMS, e-mail)",
                 "word_of_mouth": "word of\nmouth", "seed": "initial\nseeds",
                 "elsewhere": "elsewhere\n(news, Twitter,\nword of mouth)", "not_heard": "not heard\nby the end"}
-POINT_MARKERS = {"media": ("s", "press release / news coverage"), "twitter": ("^", "company tweet"),
-                 "direct": ("D", "company message")}
-#: Up or down nudge (points) so that a release and a tweet at the same hour both show; a
-#: marker is never moved sideways, so none is drawn before the announcement or its own time.
-POINT_NUDGE = {"media": -3.0, "twitter": 3.0, "direct": 0.0}
 
 
 class _Context:
@@ -283,74 +277,22 @@ def _time_bands_axes(ax, bands, ctx: _Context, scale: float, until: float, size:
 
 # --------------------------------------------------------------------------- channel strip
 
-def _campaigns(events: Sequence[dict]) -> list[dict]:
-    return [e for e in sorted(events, key=lambda e: e["start"]) if is_campaign(e)]
-
-
-def _points(events: Sequence[dict]) -> list[tuple[float, str]]:
-    """One-off posts as ``(hours, channel)``, duplicates removed."""
-    return list(dict.fromkeys((float(e["start"]), e["channel"])
-                              for e in sorted(events, key=lambda e: e["start"]) if not is_campaign(e)))
-
-
-def _events_axes(ax, ctx: _Context, start_num: float, until: float, size: Size) -> None:
-    """A timeline strip: one row per scenario; posts as markers on the row's top lane,
-    company campaigns as bars (start to end) on the lanes below it. Events after
-    ``until`` (display hours) are left out; campaigns still running are marked."""
-    used = set()
-    lane, rows, y = 0.42, [], 0.0
-    for name in reversed(ctx.order):
+def _rows(ctx: _Context, start_num: float, until: float) -> list[timeline.Row]:
+    """One timeline row per scenario, in display order, each from its own start (hours
+    since it, up to ``until`` display hours), in the scenario's colour."""
+    rows = []
+    for name in ctx.order:
         s = ctx.by_name.get(name)
-        events = s.events if s else []
-        campaigns = _campaigns(events)
         x0 = float(mdates.date2num(s.start_time)) if s and s.start else start_num
-        until_own = until - (x0 - start_num) * 24
-        colour = ctx.colours[name]
-        for i, e in enumerate(reversed(campaigns)):
-            begin, end = float(e["start"]), e.get("end")
-            if begin > until_own:
-                continue
-            stop = min(float(end) if end is not None else until_own, until_own)
-            yy = y + i * lane
-            ax.plot([x0 + begin / 24, x0 + stop / 24], [yy, yy], color=colour, lw=7 * size.line / 2.8,
-                    solid_capstyle="butt", alpha=0.85)
-            finished = end is not None and end <= until_own
-            ax.text(x0 + stop / 24 + until / 24 * 0.006, yy,
-                    MEDIUM_WORDS.get(e["medium"], e["medium"]) + ("" if finished else " (continues)"),
-                    va="center", ha="left", fontsize=size.note, color=colour)
-            used.add("campaign")
-        top = y + len(campaigns) * lane + (0.12 if campaigns else 0.0)
-        for hours, channel in _points(events):
-            if hours > until_own:
-                continue
-            marker = POINT_MARKERS.get(channel, ("o", channel))[0]
-            nudge = offset_copy(ax.transData, fig=ax.figure, y=POINT_NUDGE.get(channel, 0.0), units="points")
-            ax.plot(x0 + hours / 24, top, marker=marker, ms=10 * size.line / 2.8, color=colour, transform=nudge,
-                    markeredgecolor="white", markeredgewidth=0.8, ls="none", zorder=3)
-            used.add(channel)
-        rows.append(((y + top) / 2, name))
-        y = top + 0.6
-    ax.set_ylim(-0.35, y - 0.6 + 0.35)
-    ax.set_yticks([r[0] for r in rows], [mpl_text(ctx.short[r[1]]) for r in rows], fontsize=size.note + 0.5)
-    for tick, (_, name) in zip(ax.get_yticklabels(), rows):
-        tick.set_color(ctx.colours[name])
-    ax.tick_params(axis="y", length=0)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    ax.grid(axis="x", alpha=0.3)
-    handles = [Line2D([], [], marker=POINT_MARKERS[c][0], color=GREY, ls="none", ms=9 * size.line / 2.8,
-                      label=POINT_MARKERS[c][1]) for c in ("media", "twitter", "direct") if c in used]
-    if "campaign" in used:
-        handles.append(Line2D([], [], color=GREY, lw=6 * size.line / 2.8,
-                              label="company SMS / e-mail campaign, start to end"))
-    if handles:
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(handles),
-                  fontsize=size.note, frameon=False, handlelength=1.6, borderaxespad=0.1)
+        rows.append(timeline.Row(ctx.short[name], s.events if s else [], x0,
+                                 until - (x0 - start_num) * 24, ctx.colours[name]))
+    return rows
 
 
-def _strip_height(ctx: _Context) -> float:
-    lanes = sum(1 + len(_campaigns(ctx.by_name[n].events if n in ctx.by_name else [])) for n in ctx.order)
-    return 0.35 + 0.16 * lanes + 0.14 * len(ctx.order)
+def _events_axes(ax, rows: list[timeline.Row], size: Size) -> None:
+    """The strip of each scenario's channel events (:func:`sim.reporting.timeline.draw_rows`)."""
+    sizes = timeline.sizes_for(size)
+    timeline.add_legend(ax, timeline.draw_rows(ax, rows, sizes), sizes)
 
 
 # --------------------------------------------------------------------------- charts
@@ -379,7 +321,8 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
     unit, scale = (1e6, "millions of people") if affected_people >= 2e6 else (1e3, "thousands of people")
 
     fig = new_figure(sz)
-    ax, strip = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [4.6, _strip_height(ctx)]})
+    rows = _rows(ctx, start, until)
+    ax, strip = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [4.6, timeline.strip_height(rows)]})
     _time_bands_axes(ax, bands, ctx, 1 / unit, until, sz)
     ax.axhline(affected_people / unit, color=GREY, lw=1.2, ls=":")
     ax.text(start + until / 24 * 0.01, affected_people / unit * 1.015,
@@ -399,7 +342,7 @@ def awareness_chart(runs: pd.DataFrame, timeseries: pd.DataFrame, scenarios: Seq
         handles.append(Patch(color=GREY, alpha=BAND_ALPHA + 0.1, lw=0))
         labels.append("10-90% of runs")
     ax.legend(handles, labels, loc="lower right", fontsize=sz.legend, frameon=True, framealpha=0.9)
-    _events_axes(strip, ctx, start, until, sz)
+    _events_axes(strip, rows, sz)
     strip.set_xlim(start - until / 24 * 0.015, start + until / 24)
     _date_axis(strip, tz, start, until, sz)
     strip.set_xlabel(_time_label(tz, start), fontsize=sz.label)

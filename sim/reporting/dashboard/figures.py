@@ -20,10 +20,10 @@ import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ...config.vocabulary import is_campaign
+from .. import timeline
 from ..text import fmt_hours, fmt_pct, fmt_trust, mpl_text
 from .runs import Outcome
 
@@ -39,7 +39,8 @@ LABEL_SIZE = 10.5
 SOURCE_LABELS = {"direct": "the company (SMS, e-mail)", "media": "news media", "twitter": "Twitter",
                  "word_of_mouth": "word of mouth", "seed": "initial seeds",
                  "not_heard": "had not heard by the end"}
-MARKERS = {"media": ("s", "press release"), "twitter": ("^", "company tweet")}
+#: Sizes of the channel timeline (points), smaller than the report's: the page is smaller.
+STRIP = timeline.Sizes(bar=6.0, marker=7.0, font=LABEL_SIZE - 1.5, label=LABEL_SIZE - 1, gap=1.0)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -103,38 +104,12 @@ def _lines(ax, outcome: Outcome, values: np.ndarray, colour: str, label: str, un
 
 
 def _timeline(ax, rows: list[tuple[str, Outcome, str]], until: float) -> None:
-    """One row per outcome: press releases and tweets as markers, campaigns as bars."""
-    ticks = []
-    for y, (label, outcome, colour) in enumerate(reversed(rows)):
-        x0 = float(_x(outcome, 0.0))
-        campaigns = [e for e in outcome.events if is_campaign(e)]
-        for i, e in enumerate(campaigns):
-            if e["start"] > until:
-                continue
-            end = min(e["end"] if e["end"] is not None else until, until)
-            yy = y + (i - (len(campaigns) - 1) / 2) * 0.22
-            ax.plot([x0 + e["start"] / 24, x0 + end / 24], [yy, yy], color=colour, lw=6,
-                    solid_capstyle="butt", alpha=0.85)
-            words = "SMS" if e["medium"] == "sms" else "e-mail"
-            ax.text(x0 + end / 24, yy, f" {words}", va="center", fontsize=LABEL_SIZE - 1.5,
-                    color=colour)
-        for e in outcome.events:
-            if e["channel"] in MARKERS and e["start"] <= until:
-                nudge = -0.25 if e["channel"] == "media" else 0.25
-                ax.plot(x0 + e["start"] / 24, y + nudge, marker=MARKERS[e["channel"]][0], ms=7,
-                        color=colour, ls="none", markeredgecolor="white")
-        ticks.append((y, label))
-    ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.set_yticks([t[0] for t in ticks], [t[1] for t in ticks], fontsize=LABEL_SIZE - 1)
-    ax.tick_params(axis="y", length=0)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    ax.grid(axis="x", alpha=0.3)
-    handles = [Line2D([], [], marker=m, color=GREY, ls="none", ms=7, label=words)
-               for m, words in MARKERS.values()]
-    handles.append(Line2D([], [], color=GREY, lw=5, label="company campaign, start to end"))
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3,
-              fontsize=LABEL_SIZE - 1.5, frameon=False, borderaxespad=0.1)
+    """One row per outcome (label, outcome, colour) of its channel events up to ``until``
+    hours (:func:`sim.reporting.timeline.draw_rows`), with their legend above."""
+    kinds = timeline.draw_rows(ax, [timeline.Row(label, o.events, float(_x(o, 0.0)), until, colour)
+                                    for label, o, colour in rows], STRIP)
+    left = -0.75 / (ax.get_position().width * ax.figure.get_figwidth())   # from 0.1 in off the edge
+    timeline.add_legend(ax, kinds, STRIP, left=left)
 
 
 def _title(fig: Figure, ax, text: str, sub: str = "") -> None:
@@ -163,8 +138,8 @@ def awareness_figure(base: Outcome, now: Outcome, until: float | None = None) ->
     """Affected customers who know, over local dates, with the channel timeline below."""
     until = window_hours(base, now) if until is None else until
     fig = _figure(7.8, 5.4)
-    ax = _axes(fig, 0.85, 1.75, 0.55, 0.75)
-    strip = _axes(fig, 0.85, 0.5, 0.55, 4.15, sharex=ax)
+    ax = _axes(fig, 0.85, 1.9, 0.55, 0.75)
+    strip = _axes(fig, 0.85, 0.5, 0.55, 4.0, sharex=ax)
     ax.tick_params(labelbottom=False)
     scale = 1e-6
     _lines(ax, base, base.aware, BASELINE, f"baseline: {base.name}", until, scale)
