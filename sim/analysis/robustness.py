@@ -50,7 +50,7 @@ import pandas as pd
 
 from ..config import catalog
 from ..model.engine import DEFAULT_ENGINE
-from ..runs.batchfile import BatchSpec, check_scenarios
+from ..runs.batchfile import DEFAULT_SEED, BatchSpec, check_scenarios
 from ..runs.design import build_design
 from ..errors import ScenarioError
 from ..runs.files import claim_folder, write_atomically
@@ -495,7 +495,7 @@ def _deciding_text(rows: pd.DataFrame) -> str:
 
 # ---- running --------------------------------------------------------------------------
 def run_robustness(files: list[Path], out: str | Path, samples: int = DEFAULT_SAMPLES,
-                   reps: int = DEFAULT_REPS, seed: int = 2022, overrides: dict | None = None,
+                   reps: int = DEFAULT_REPS, seed: int = DEFAULT_SEED, overrides: dict | None = None,
                    ranges_file: str | Path | None = None, posterior: str | Path | None = None,
                    engine: str = DEFAULT_ENGINE, workers: int | None = None, progress: bool = True,
                    say: Callable[[str], None] | None = None,

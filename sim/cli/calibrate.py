@@ -8,6 +8,7 @@ from pathlib import Path
 from ..config.bundled import find_scenario
 from ..config.scenario import parse_override
 from .options import add_engine_option
+from ..runs.batchfile import DEFAULT_SEED
 
 __all__ = ["add_parser", "command"]
 
@@ -33,7 +34,7 @@ def add_parser(sub) -> None:
     p.add_argument("--reps", type=int, default=DEFAULT_REPS,
                    help=f"runs per parameter set (default {DEFAULT_REPS})")
     p.add_argument("--out", type=Path, default=None, help="output folder (default out/calibrate/<name>)")
-    p.add_argument("--seed", type=int, default=2022, help="base seed (default 2022)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"base seed (default {DEFAULT_SEED})")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario key during the calibration (repeatable)")
     add_engine_option(p)

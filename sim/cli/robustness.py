@@ -12,6 +12,7 @@ from ..config.scenario import parse_override
 from ..reporting.robustness_chart import write_robustness_charts
 from ..runs.batch import Interrupted
 from .options import add_engine_option
+from ..runs.batchfile import DEFAULT_SEED
 
 __all__ = ["add_parser", "command"]
 
@@ -33,7 +34,7 @@ def add_parser(sub) -> None:
     p.add_argument("--posterior", type=Path, default=None, metavar="POSTERIOR.csv",
                    help="draw one parameter set per replication from a calibration's posterior.csv")
     p.add_argument("--out", type=Path, default=Path("out") / "robustness", help="output folder")
-    p.add_argument("--seed", type=int, default=2022, help="base seed (default 2022)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"base seed (default {DEFAULT_SEED})")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help=f"override a key in every scenario (default population.size={DEFAULT_PEOPLE})")
     add_engine_option(p)

@@ -17,11 +17,11 @@ from ..config.scenario import load_scenario
 from ..errors import ScenarioError
 from ..runs.files import FolderLock, check_claimable, claim_folder
 from ..model.engine import DEFAULT_ENGINE
+from ..runs.batchfile import DEFAULT_SEED
 
 #: The main job's defaults: finishes in well under a minute on a laptop.
 DEFAULT_PEOPLE = 20_000
 DEFAULT_REPLICATIONS = 20
-DEFAULT_SEED = 2022
 #: Most replications per scenario a comparison accepts.
 MAX_REPLICATIONS = 100_000
 

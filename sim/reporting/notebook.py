@@ -69,6 +69,7 @@ from ..config.readers import check_regular_file
 from ..config.scenario import Scenario, load_scenario
 from ..model.simulate import SimulationResult, simulate
 from ..model.engine import DEFAULT_ENGINE
+from ..runs.batchfile import DEFAULT_SEED
 
 __all__ = ["Run", "Batch", "Comparison", "tidy_timeseries"]
 
@@ -518,7 +519,7 @@ class Comparison(Batch):
         ``summary`` and ``plot`` before the comparison has run.
     """
 
-    def __init__(self, scenarios: Sequence[str | Path], reps: int = 20, seed: int = 2022,
+    def __init__(self, scenarios: Sequence[str | Path], reps: int = 20, seed: int = DEFAULT_SEED,
                  overrides: Mapping[str, Any] | None = None, engine: str = DEFAULT_ENGINE):
         from .compare import DEFAULT_PEOPLE, MAX_REPLICATIONS, compare_spec
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..runs.batch import read_manifest
+from ..runs.folders import read_manifest
 from ..errors import ScenarioError
 from ..runs.files import check_claimable, read_json_table, swap_in_folder, write_atomically, write_json
 from ..runs.provenance import code_digest, code_version, package_versions, run_id, scenario_digest
@@ -120,8 +120,8 @@ def run_from_manifest(path: str | Path) -> Replay:
 def run_from_batch(folder: str | Path, key: str) -> Replay:
     """Run ``key`` (e.g. ``s01-p00003-r0007``, or its run id) of a batch folder."""
     folder = Path(folder)
-    data = read_manifest(folder)
     source = folder / "manifest.json"
+    data = read_manifest(source, runs=True)
     runs = data["runs"]
     if key not in runs:
         by_id = [k for k, e in runs.items() if isinstance(e, dict) and e.get("run_id") == key]

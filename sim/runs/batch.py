@@ -44,7 +44,8 @@ from .batchfile import BatchSpec, load_batch
 from .design import Design, build_design
 from ..errors import ScenarioError
 from .files import (FolderLock, check_claimable, claim_folder, clean_stale_temporaries,
-                    read_json_table, release_inherited_locks, write_json, write_pair_atomically)
+                    release_inherited_locks, write_json, write_pair_atomically)
+from .folders import read_manifest
 from .store import (PARTS, RunResult, drop_parts_without, part_table, read_series, scan_parts,
                     table_from_bytes, table_to_bytes, write_part)
 from .plan import SEED_RULE, Plan, RunTask, plan_runs, run_seed
@@ -219,15 +220,6 @@ class Manifest:
         self._next = time.monotonic() + max(self.every, 20 * (time.monotonic() - now))
 
 
-def read_manifest(folder: Path) -> dict:
-    """A batch folder's manifest, or ScenarioError if it is missing or damaged."""
-    path = Path(folder) / "manifest.json"
-    data = read_json_table(path, "batch manifest")
-    if not isinstance(data.get("runs"), dict):
-        raise ScenarioError(path, "runs", "missing; this is not a breachsim batch manifest")
-    return data
-
-
 # ---- results ------------------------------------------------------------------------
 @dataclass
 class BatchResult:
@@ -393,7 +385,7 @@ def _check_folder(out: Path, spec: BatchSpec, resume: bool, any_batch: bool) -> 
     if not resume:
         raise ScenarioError(out, "", "this folder already holds a batch; use --resume to finish it "
                                      "or choose another --out")
-    old = read_manifest(out)
+    old = read_manifest(manifest, runs=True)
     if not any_batch and old.get("batch_file") != str(spec.path):
         raise ScenarioError(spec.path, "", f"is not the batch file of {out} "
                                            f"({old.get('batch_file')}); --resume needs the same file")

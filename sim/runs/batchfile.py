@@ -42,6 +42,9 @@ SAMPLE_KEYS = ("method", "n", "seed", "ranges", "num_levels")
 METHODS = ("lhs", "random", "sobol", "morris")
 #: Most runs one batch may hold (scenarios x design points x replications).
 MAX_RUNS = 100_000
+#: Base seed of the batches the commands make (compare, robustness, calibrate, the
+#: dashboard and the notebook's Comparison); a batch file without ``seed`` uses 0.
+DEFAULT_SEED = 2022
 #: Largest seed (seeds are stored as 64-bit integers).
 MAX_SEED = 2**63 - 1
 #: Morris levels allowed (SALib wants an even number).

@@ -70,9 +70,10 @@ def _kind_of(folder: Path) -> str | None:
     return kind
 
 
-def read_manifest(path: Path) -> dict:
+def read_manifest(path: Path, runs: bool = False) -> dict:
     """A batch manifest as a dict, its parts that reports read checked; one
-    ScenarioError line naming the file and key if it is not one.
+    ScenarioError line naming the file and key if it is not one. With ``runs``,
+    its table of runs must be there too (to resume the batch or replay a run).
 
     Read like a user's file (:func:`sim.config.readers.read_user_text`: a regular
     file of at most :data:`MAX_MANIFEST_BYTES`, UTF-8).
@@ -97,6 +98,8 @@ def read_manifest(path: Path) -> dict:
         if problem:
             raise ScenarioError(path, key, f"{problem}; allowed: {allowed} (rerun the batch)")
     _check_resolved(path, data.get("scenarios") or [])
+    if runs and not isinstance(data.get("runs"), dict):
+        raise ScenarioError(path, "runs", "missing; not a breachsim batch manifest (rerun the batch)")
     return data
 
 

@@ -46,6 +46,7 @@ from .emulator import fit_emulators
 from .params import FitParam, check_fits, parse_fit, to_values
 from .posterior import Posterior, log_likelihood, sample_posterior
 from ...model.engine import DEFAULT_ENGINE
+from ...runs.batchfile import DEFAULT_SEED
 
 __all__ = ["Calibration", "Result", "prepare", "waves_of", "calibrate", "CREDIBLE"]
 
@@ -128,7 +129,7 @@ def waves_of(budget: int, reps: int, dims: int) -> tuple[list[int], int]:
 
 
 def prepare(scenario_file: str | Path, targets_file: str | Path, fits: list[FitParam | str],
-            budget: int = 400, reps: int = 4, seed: int = 2022,
+            budget: int = 400, reps: int = 4, seed: int = DEFAULT_SEED,
             overrides: dict[str, Any] | None = None, engine: str = DEFAULT_ENGINE) -> Calibration:
     """Check every input of a calibration; raise ScenarioError (one line) on the first problem."""
     scenario_file = Path(scenario_file).resolve()

@@ -12,14 +12,15 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+#: Base seed of the runs: the compare command's, so the dashboard's runs of a scenario are
+#: the first runs compare makes of it.
+from ...runs.batchfile import DEFAULT_SEED
+
 __all__ = ["DEFAULT_PORT", "DEFAULT_REPLICATIONS", "DEFAULT_SEED", "ENV", "DashboardConfig"]
 
 ENV = "BREACHSIM_DASHBOARD"
 DEFAULT_PORT = 8765
 DEFAULT_REPLICATIONS = 10
-#: Base seed of the runs: the ``compare`` command's default, so the dashboard's
-#: runs of a scenario are the first runs ``compare`` makes of it.
-DEFAULT_SEED = 2022
 
 
 @dataclass
