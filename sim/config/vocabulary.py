@@ -7,7 +7,7 @@ their names and words from here.
 from __future__ import annotations
 
 __all__ = ["SOURCES", "COMPANY", "MEDIA", "COHORTS", "CUSTOMER_GROUPS", "SOURCE_WORDS", "MEDIUM_WORDS",
-           "COHORT_WORDS", "GROUP_WORDS", "is_campaign"]
+           "COHORT_WORDS", "GROUP_WORDS", "COMPANY_WORDS", "source_words", "is_campaign"]
 
 #: Where a person can first hear the news, in the order of the engines' codes.
 SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
@@ -23,6 +23,8 @@ CUSTOMER_GROUPS = ("current", "former")
 #: Each source in plain words.
 SOURCE_WORDS = {"media": "news media", "twitter": "Twitter", "direct": "the company",
                 "word_of_mouth": "word of mouth", "seed": "initial seeds"}
+#: The company's own messages, in words, with the media they come by.
+COMPANY_WORDS = "the company (SMS, e-mail)"
 #: Each medium in plain words.
 MEDIUM_WORDS = {"sms": "SMS", "email": "E-mail"}
 #: Each cohort in plain words.
@@ -34,3 +36,8 @@ GROUP_WORDS = {"current": "current customers", "former": "former customers"}
 def is_campaign(event: dict) -> bool:
     """Whether a channel event (of a run's ``events``) is one of the company's own campaigns."""
     return event.get("channel") == COMPANY
+
+
+def source_words(source: str) -> str:
+    """A first source in words, the company with its media (``"the company (SMS, e-mail)"``)."""
+    return COMPANY_WORDS if source == COMPANY else SOURCE_WORDS[source]

@@ -33,7 +33,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..config.vocabulary import is_campaign
+from ..config.vocabulary import SOURCES, is_campaign, source_words
 from ..config.arguments import check_hours
 from ..errors import ScenarioError
 from ..config.schema import COHORTS
@@ -47,9 +47,16 @@ from .text import fmt_hours, fmt_people, mpl_text, plural, short_names
 __all__ = ["awareness_chart", "time_to_reach_chart", "first_source_chart", "trust_chart",
            "cohorts_chart", "all_charts", "display_hours", "CHART_STEMS", "SOURCE_WORDS"]
 
-#: Where people first heard: category -> plain label.
-SOURCE_WORDS = {"media": "news media", "twitter": "Twitter", "direct": "the company\n(SMS, e-mail)",
-                "word_of_mouth": "word of\nmouth", "seed": "initial\nseeds",
+def _stacked(words: str) -> str:
+    """A bar label on at most two lines: broken before a bracket, else at the last space
+    of a label longer than 10 characters."""
+    if " (" in words:
+        return words.replace(" (", "\n(", 1)
+    return "\n".join(words.rsplit(" ", 1)) if len(words) > 10 and " " in words else words
+
+
+#: Where people first heard: category -> plain label (the vocabulary's words, stacked).
+SOURCE_WORDS = {**{s: _stacked(source_words(s)) for s in SOURCES},
                 "elsewhere": "elsewhere\n(news, Twitter,\nword of mouth)", "not_heard": "not heard\nby the end"}
 
 

@@ -24,7 +24,7 @@ from ..errors import ScenarioError
 from ..config import catalog
 from ..config.catalog import Measure
 from ..config.schema import COHORTS
-from ..config.vocabulary import COHORT_WORDS
+from ..config.vocabulary import COHORT_WORDS, SOURCES
 from .tables import ok_runs
 
 __all__ = ["QUANTILES", "Measure", "MEASURES", "COHORT_HOURS", "ok_runs", "scenario_order",
@@ -37,7 +37,6 @@ QUANTILES = (0.1, 0.5, 0.9)
 #: Hours of the cohort columns of the summary table.
 COHORT_HOURS = (24, 72)
 #: First sources, in display order (time-series suffixes).
-SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
 
 
 # --------------------------------------------------------------------------- runs

@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import offset_copy
 
 from ..config.vocabulary import MEDIUM_WORDS, is_campaign
-from .style import GREY, Size
+from .style import GREY, SOURCE_COLOURS, Size
 from .text import mpl_text
 
 __all__ = ["Style", "STYLES", "Sizes", "Row", "style_of", "sizes_for", "campaigns", "posts",
@@ -50,9 +50,9 @@ class Style:
 #: One style per kind of event, keyed by channel (the company's channel is its campaigns).
 #: A marker is only ever nudged up or down, never sideways: none is drawn before its time.
 STYLES = {
-    "media": Style("#0072B2", "s", "press release / news coverage", -3.0),
-    "twitter": Style("#56B4E9", "^", "company tweet", 3.0),
-    "direct": Style("#D55E00", None, "company SMS / e-mail campaign, start to end"),
+    "media": Style(SOURCE_COLOURS["media"], "s", "press release / news coverage", -3.0),
+    "twitter": Style(SOURCE_COLOURS["twitter"], "^", "company tweet", 3.0),
+    "direct": Style(SOURCE_COLOURS["direct"], None, "company SMS / e-mail campaign, start to end"),
 }
 
 #: Layout of a strip, in data units of its y axis: between campaign lanes, from the lowest

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ...config.vocabulary import is_campaign
+from ...config.vocabulary import COMPANY, SOURCES, is_campaign, source_words
 from .. import timeline
 from ..text import fmt_hours, fmt_pct, fmt_trust, mpl_text
 from .runs import Outcome
@@ -36,8 +36,7 @@ GREY = "#555555"
 DPI = 100
 TITLE_SIZE = 13
 LABEL_SIZE = 10.5
-SOURCE_LABELS = {"direct": "the company (SMS, e-mail)", "media": "news media", "twitter": "Twitter",
-                 "word_of_mouth": "word of mouth", "seed": "initial seeds",
+SOURCE_LABELS = {**{s: source_words(s) for s in (COMPANY, *(s for s in SOURCES if s != COMPANY))},
                  "not_heard": "had not heard by the end"}
 #: Sizes of the channel timeline (points), smaller than the report's: the page is smaller.
 STRIP = timeline.Sizes(bar=6.0, marker=7.0, font=LABEL_SIZE - 1.5, label=LABEL_SIZE - 1, gap=1.0)

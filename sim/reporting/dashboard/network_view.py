@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ...config.vocabulary import SOURCE_WORDS
+from ..style import SOURCE_COLOURS
 from ...model.engine import prepare
 from ...model.fast import FastEngine
 from ..text import fmt_pct, mpl_text
@@ -32,8 +33,6 @@ __all__ = ["NETWORK_PEOPLE", "SmallNetwork", "network_figure", "small_network"]
 NETWORK_PEOPLE = 300
 UNAWARE = "#D9D9D9"
 #: Colour by first source (Okabe-Ito, as the charts).
-SOURCE_COLOURS = {"direct": "#D55E00", "media": "#0072B2", "twitter": "#56B4E9",
-                  "word_of_mouth": "#009E73", "seed": "#CC79A7"}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from ...config import catalog
+from ...config.vocabulary import COMPANY, SOURCES
 from ...runs.batch import run_seed
 from ...config.bundled import main_job_files
 from ...runs.notices import warning_kind
@@ -45,7 +46,7 @@ __all__ = ["HEADLINE", "FIRST_SOURCES", "Outcome", "Replicate", "Runner", "outco
 #: Headline measures: summary key -> censored (hours never reached count as later than all).
 HEADLINE = {m.key: m.censored for m in catalog.used_in("dashboard")}
 #: Sources of the first-source chart (time-series suffix), then "not heard by the end".
-FIRST_SOURCES = ("direct", "media", "twitter", "word_of_mouth", "seed")
+FIRST_SOURCES = (COMPANY, *(s for s in SOURCES if s != COMPANY))
 
 
 @dataclass(frozen=True)
