@@ -289,7 +289,7 @@ def _silent(scenario, channel: str) -> bool:
     the run: its hazard is zero at every step (sim.model.channels.pulse_integrals)."""
     from ..model.channels import pulse_integrals
 
-    ch = scenario.data["channels"][channel]
+    ch = scenario.channels[channel]
     pulses = ch["releases"] if channel == "media" else ch["posts"]
     hazard = pulse_integrals(pulses, scenario.n_steps, scenario.step_hours)
     return not np.any(hazard > 0) and not (channel == "media" and ch["constant_hazard"] > 0)
@@ -525,7 +525,7 @@ def run_robustness(files: list[Path], out: str | Path, samples: int = DEFAULT_SA
     runs = pd.read_parquet(result.runs_path)
     runs["scenario_index"] = runs["run"].map(index)
     names = [b.short_name for b in plan.bases]
-    horizon = {i: float(b.data["scenario"]["hours"]) for i, b in enumerate(plan.bases)}
+    horizon = {i: b.hours for i, b in enumerate(plan.bases)}
     worlds = pd.DataFrame(design.points)
     table, diffs = analyse(runs, names, horizon, worlds, plan.bases)
     lines = report_lines(table)

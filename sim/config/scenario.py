@@ -14,17 +14,18 @@ import errno
 import math
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import ScenarioError, shorten
 from .readers import check_regular_file
 from .schema import (COHORTS, CUSTOMER_GROUPS, SCHEMA, Invalid, OneOrPerCohort,
                      check, is_index, lookup_spec)
 
-__all__ = ["Scenario", "load_scenario", "with_overrides", "scenario_from_data", "parse_override",
+__all__ = ["Scenario", "Section", "load_scenario", "with_overrides", "scenario_from_data", "parse_override",
            "read_text_file", "read_toml_file", "parse_toml", "resolve_path", "default_data",
            "MAX_EXTENDS", "MAX_STEPS", "MAX_CAMPAIGN_END_HOURS"]
 
@@ -37,12 +38,60 @@ MAX_STEPS = 100_000
 MAX_CAMPAIGN_END_HOURS = 1_000_000
 
 
+class Section(Mapping):
+    """A read-only view of one table of a resolved scenario: its keys as attributes
+    (``scenario.network.kind``), a nested table as a view, a list of tables as a tuple
+    of views; a key the table does not have is an AttributeError naming the dotted key
+    and the keys there are. Also a mapping (``section["kind"]``), for code that passes
+    tables on."""
+
+    __slots__ = ("_data", "_where")
+
+    def __init__(self, data: dict, where: str) -> None:
+        object.__setattr__(self, "_data", data)
+        object.__setattr__(self, "_where", where)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if name not in self._data:
+            raise AttributeError(f"{self._where}.{name}: no such key; there are: {', '.join(self._data)}")
+        return _view(self._data[name], f"{self._where}.{name}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{self._where} is read-only; change a scenario with with_overrides")
+
+    def __getitem__(self, key: str) -> Any:
+        return _view(self._data[key], f"{self._where}.{key}")
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Section({self._where})"
+
+
+def _view(value: Any, where: str) -> Any:
+    """``value`` as a scenario's sections show it: tables as :class:`Section` views."""
+    if isinstance(value, dict):
+        return Section(value, where)
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return tuple(Section(v, f"{where}.{i}") for i, v in enumerate(value))
+    return value
+
+
 @dataclass
 class Scenario:
     """A fully resolved scenario: every key present, checked and normalised.
 
     ``data`` mirrors the TOML layout. ``origins`` maps each dotted key to the
     file (or override) that set it, for error messages and the manifest.
+    Code outside :mod:`sim.config` reads its tables as attributes
+    (``scenario.population.size``, ``scenario.network.kind``: :class:`Section`),
+    never ``data["a"]["b"]``.
     """
 
     data: dict
@@ -60,6 +109,24 @@ class Scenario:
     def name(self) -> str:
         """``scenario.name``: the scenario's name, as reports and manifests show it."""
         return self.data["scenario"]["name"]
+
+    def __getattr__(self, name: str) -> Any:
+        """A top-level table as a :class:`Section` (``population``, ``network``, ``channels``,
+        ``trust``, ``attention``, ``seeds``, ``word_of_mouth``, ...)."""
+        data = self.__dict__.get("data")
+        if data is None or name.startswith("_") or name not in data or name == "scenario":
+            raise AttributeError(name)
+        return _view(data[name], name)
+
+    @property
+    def hours(self) -> float:
+        """``scenario.hours``: how long the run is (hours)."""
+        return float(self.data["scenario"]["hours"])
+
+    @property
+    def start_text(self) -> str:
+        """``scenario.start`` as written (ISO 8601 with its offset)."""
+        return self.data["scenario"]["start"]
 
     @property
     def short_name(self) -> str:

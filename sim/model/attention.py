@@ -23,8 +23,8 @@ def attention_by_step(scenario: Scenario) -> np.ndarray:
     ``holiday_factor`` on listed holiday dates; otherwise 1. The array is
     shared by every run with the same calendar and is read-only.
     """
-    cfg = scenario.data["attention"]
-    return _attention(scenario.data["scenario"]["start"], scenario.step_hours, scenario.n_steps,
+    cfg = scenario.attention
+    return _attention(scenario.start_text, scenario.step_hours, scenario.n_steps,
                       tuple(cfg["profile"]) if cfg["diurnal"] else None,
                       tuple(cfg["holidays"]), float(cfg["holiday_factor"]))
 

@@ -63,7 +63,7 @@ class Broadcast:
 
 def build_broadcast(scenario: Scenario, attention: np.ndarray) -> Broadcast:
     """Media (releases + constant background) and Twitter hazards per step."""
-    ch = scenario.data["channels"]
+    ch = scenario.channels
     n, dt = scenario.n_steps, scenario.step_hours
     media = pulse_integrals(ch["media"]["releases"], n, dt) + ch["media"]["constant_hazard"] * dt
     twitter = pulse_integrals(ch["twitter"]["posts"], n, dt)
@@ -108,7 +108,7 @@ def build_campaigns(scenario: Scenario, lists: dict[str, np.ndarray]) -> list[Ca
     n, dt = scenario.n_steps, scenario.step_hours
     ends = np.arange(1, n + 1) * dt
     campaigns = []
-    for i, cfg in enumerate(scenario.data["channels"]["direct"]["campaigns"]):
+    for i, cfg in enumerate(scenario.channels.direct.campaigns):
         order = np.concatenate([lists[g] for g in cfg["targets"]])
         rate = cfg["per_hour"] / scenario.people_per_agent
         sent = np.floor(rate * np.clip(ends - cfg["start_hour"], 0.0, None) + 1e-9)

@@ -28,7 +28,7 @@ BASE_BYTES = 250 * 2**20        # the interpreter and libraries
 
 def expected_directed_edges(scenario: Scenario) -> float:
     """Directed edges per person the network will have (0 for well_mixed)."""
-    net = scenario.data["network"]
+    net = scenario.network
     if net["kind"] == "well_mixed":
         return 0.0
     social = net["mean_degree"]
@@ -39,10 +39,10 @@ def expected_directed_edges(scenario: Scenario) -> float:
 
 def estimate_bytes(scenario: Scenario, engine: str, people: int | None = None) -> int:
     """Estimated peak memory of one run in bytes."""
-    n = people or scenario.data["population"]["size"]
+    n = people or scenario.population.size
     spec = engine_spec(engine)
     per_edge = spec.bytes_per_edge
-    if scenario.data["network"]["kind"] in NETWORKX_KINDS:
+    if scenario.network.kind in NETWORKX_KINDS:
         per_edge += NETWORKX_PER_EDGE
     per_person = spec.bytes_per_person + per_edge * expected_directed_edges(scenario)
     return int(BASE_BYTES + n * per_person)
@@ -66,7 +66,7 @@ def available_bytes() -> int | None:
 def check_work(scenario: Scenario, engine: str) -> float:
     """Raise ScenarioError if people x steps exceed what ``engine`` declares it gets
     through in about an hour (``max_person_steps``); return the person-steps."""
-    people, steps = scenario.data["population"]["size"], scenario.n_steps
+    people, steps = scenario.population.size, scenario.n_steps
     work = float(people) * steps
     limit = engine_spec(engine).max_person_steps
     if work > limit:

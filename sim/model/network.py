@@ -293,7 +293,7 @@ def _read_graphml(path: Path) -> tuple[int, Layer]:
 
 def build_network(scenario: Scenario, cohort: np.ndarray, rng: np.random.Generator) -> Network:
     """Build the scenario's network over the people whose cohorts are given."""
-    net = scenario.data["network"]
+    net = scenario.network
     kind, people = net["kind"], len(cohort)
     if kind == "well_mixed":
         return Network(kind, people)

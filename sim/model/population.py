@@ -10,6 +10,7 @@ copies each entry into a ``Person``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,7 +103,7 @@ def draw_beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) 
 
 
 def _trust_means(spec, cohort: np.ndarray) -> np.ndarray:
-    if isinstance(spec, dict):
+    if isinstance(spec, Mapping):                  # one value per cohort
         return _by_group(spec, COHORTS, cohort)
     return np.full(len(cohort), float(spec))
 
@@ -117,7 +118,7 @@ def build_population(scenario: Scenario, rng: np.random.Generator,
 
     ``size`` overrides ``population.size`` (used when a network file fixes it).
     """
-    pop = scenario.data["population"]
+    pop = scenario.population
     n = size or pop["size"]
     cohort = deal(rng, exact_counts([pop["cohorts"][c] for c in COHORTS], n))
     shares = [pop["customers"][g] for g in CUSTOMER_GROUPS]
@@ -129,7 +130,7 @@ def build_population(scenario: Scenario, rng: np.random.Generator,
 
     group = np.maximum(customer - 1, 0)   # index into CUSTOMER_GROUPS for customers
     is_customer = customer != NOT_CUSTOMER
-    trust_cfg = scenario.data["trust"]
+    trust_cfg = scenario.trust
     trust = np.column_stack([
         draw_beta(rng, _trust_means(trust_cfg[k], cohort), trust_cfg["concentration"])
         for k in TRUST_KINDS

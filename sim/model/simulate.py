@@ -56,7 +56,7 @@ def channel_events(world: World) -> list[dict]:
       after the run's end), ``None`` if it never finishes;
     - ``label``: words for display only (never parsed back).
     """
-    ch = world.scenario.data["channels"]
+    ch = world.scenario.channels
     events = [{"channel": "media", "medium": "press_release", "start": float(r["at_hour"]),
                "end": float(r["at_hour"]), "label": "press release"}
               for r in ch["media"]["releases"]]

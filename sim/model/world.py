@@ -47,12 +47,12 @@ class World:
     @property
     def people_per_agent(self) -> float:
         """Real people each agent stands for (``represents / size``)."""
-        return self.scenario.data["population"]["represents"] / self.size
+        return self.scenario.population.represents / self.size
 
 
 def build_world(scenario: Scenario, rng: np.random.Generator) -> World:
     """Draw the population and network and lay out the channels for one run."""
-    net = scenario.data["network"]
+    net = scenario.network
     if net["kind"] == "file":
         size, layer = read_network_file(net["path"])
         population = build_population(scenario, rng, size)
@@ -60,12 +60,12 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> World:
     else:
         population = build_population(scenario, rng)
         network = build_network(scenario, population.cohort, rng)
-    if network.size != scenario.data["population"]["size"]:
+    if network.size != scenario.population.size:
         scenario = scenario.copy()
         scenario.data["population"]["size"] = network.size
     attention = attention_by_step(scenario)
     campaigns = build_campaigns(scenario, customer_lists(population, rng))
-    count = scenario.data["seeds"]["count"]
+    count = scenario.seeds.count
     if count > population.size:
         raise ScenarioError(scenario.describe_source("seeds.count"), "seeds.count",
                             f"{count} seeds but the network has {population.size} people; "

@@ -217,7 +217,7 @@ class Run:
                "scenario_file": str(self.scenario.path) if self.scenario.path else None,
                "point": 0, "replication": 0, "seed": self.seed, "engine": self.engine,
                "status": "ok", **r.summary, "events": r.events,
-               "start": self.scenario.data["scenario"]["start"]}
+               "start": self.scenario.start_text}
         return pd.DataFrame([row])
 
     @property

@@ -246,7 +246,7 @@ def _run_row(task: RunTask, scenario: Scenario, entry: dict) -> dict:
             "scenario_file": task.scenario_file, "point": task.point,
             "replication": task.replication, "seed": task.seed, "engine": task.engine,
             **dict(task.params), **entry["summary"], "events": json.dumps(entry["events"]),
-            "start": scenario.data["scenario"]["start"]}
+            "start": scenario.start_text}
 
 
 def merge_results(out: Path, plan: Plan, done: set[str]) -> tuple[Path, Path]:

@@ -68,10 +68,10 @@ def step_length_effect(scenario: Scenario, seed: int = 1, largest: int = EFFECT_
     (:attr:`StepCheck.kind`) is in ``skip`` (said already: not run again), or
     when the suggested step cannot run (too many steps, too large).
     """
-    size = scenario.data["population"]["size"]
+    size = scenario.population.size
     try:
         small = scenario
-        if scenario.data["network"]["kind"] != "file" and size > largest:
+        if scenario.network.kind != "file" and size > largest:
             small = with_overrides(scenario, {"population.size": largest})
         world, rules, _ = prepare(small, seed)
         check = step_length_check(world, rules)

@@ -155,7 +155,7 @@ def prepare(scenario_file: str | Path, targets_file: str | Path, fits: list[FitP
 def _shortest_run(scenario: Scenario, fits: list[FitParam]) -> float:
     """The shortest run of the calibration (hours): ``scenario.hours``, or the low
     end of its range when it is fitted."""
-    hours = float(scenario.data["scenario"]["hours"])
+    hours = scenario.hours
     return min([hours] + [f.low for f in fits if f.key == "scenario.hours"])
 
 

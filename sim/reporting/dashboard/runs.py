@@ -78,7 +78,7 @@ def replicate(scenario: Scenario, replication: int, seed: int) -> Replicate:
                      ts["aware_affected"].to_numpy(float), ts["contacted"].to_numpy(float),
                      ts["mean_company_trust_affected"].to_numpy(float),
                      {s: float(last[f"first_{s}_affected"]) for s in FIRST_SOURCES},
-                     result.summary, result.events, scenario.data["scenario"]["start"],
+                     result.summary, result.events, scenario.start_text,
                      tuple(dict.fromkeys(str(w.message) for w in caught)))
 
 
