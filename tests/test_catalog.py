@@ -94,3 +94,52 @@ def test_the_readme_names_the_catalogs_columns_and_measures():
     listed = set().union(*(_expand(t) for t in re.findall(r"`([a-z_<>0-9]+)`", keys)))
     listed -= {c.key for c in catalog.COLUMNS}                  # columns the prose refers to
     assert listed == {m.key for m in catalog.MEASURES if not m.derived}
+
+
+def _names_in_first_cells(table_text: str) -> set[str]:
+    """The names in the first cell of each row of a Markdown table: ``<cohort>`` and
+    ``<source>`` expanded, and a suffix such as `` `_72h` `` after a full name read as that
+    name with its last part replaced (`` `unaware_affected_share_24h`, `_72h` ``)."""
+    names: set[str] = set()
+    for cell in re.findall(r"^\| (.+?) \|", table_text, re.M):
+        previous = None
+        for token in re.findall(r"`([a-z_<>0-9.]+)`", cell):
+            if token.startswith("_") and previous:
+                token = previous.rsplit("_", 1)[0] + token if not previous.endswith(token) else previous
+            else:
+                previous = token
+            names |= _expand(token)
+    return names
+
+
+def test_model_md_tables_name_the_catalogs_columns_and_measures():
+    text = (ROOT / "docs" / "MODEL.md").read_text(encoding="utf-8")
+    section = _section(text, "### 7.9 Recording and summary", "## 8 Scenario keys")
+    columns = _section(section, "| column | meaning |", "Summary (`summarise`")
+    summary = _section(section, "| key | meaning |", "A run (`sim/model/simulate.py")
+    assert _names_in_first_cells(columns) == {c.key for c in catalog.COLUMNS}
+    assert _names_in_first_cells(summary) == {m.key for m in catalog.MEASURES if not m.derived}
+
+
+def test_model_md_key_table_names_only_schema_keys():
+    from sim.config.schema import schema_keys
+
+    text = (ROOT / "docs" / "MODEL.md").read_text(encoding="utf-8")
+    table = _section(text, "| key | type / range | default | meaning |", "\n\n")
+    keys = set(schema_keys())
+    tables = {k.rsplit(".", 1)[0] for k in keys} | {k.split(".0.")[0] for k in keys if ".0." in k}
+    named = set()
+    item_of = {"campaign": "channels.direct.campaigns.0.", "pulse": "channels.media.releases.0."}
+    for cell in re.findall(r"^\| (.+?) \|", table, re.M)[1:]:
+        first = re.findall(r"`([a-z_<>0-9.]+)`", cell)
+        word, previous = cell.split(" ", 1)[0], ""
+        for token in first:
+            if token.startswith(".") and previous:           # `a.b.c` / `.d`: a.b.d
+                token = previous.rsplit(".", 1)[0] + token
+            else:
+                token = item_of.get(word, "") + token          # a field of a campaign or a pulse
+                previous = token
+            token = token.replace("<cohort>", "gen_z").replace("<group>", "current")
+            named.add(token)
+    assert len(named) > 40
+    assert sorted(n for n in named if n not in keys and n not in tables) == []
