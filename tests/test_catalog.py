@@ -59,15 +59,15 @@ def test_the_consumers_read_the_catalog():
     from sim.reporting import build, findings, stats, sweeps
     from sim.reporting.dashboard import runs
 
-    assert [m.key for m in stats.MEASURES] == [k for k in catalog.USES["table"]
+    assert [m.key for m in stats.TABLE_MEASURES] == [k for k in catalog.USES["table"]
                                                if not catalog.measure(k).optional]
     assert tuple(sweeps.SWEEP_MEASURES) == catalog.USES["sweep"] and build.BODY_MEASURES == catalog.USES["body"]
-    assert tuple(sensitivity.MEASURES) == catalog.USES["sensitivity"]
+    assert tuple(sensitivity.SENSITIVITY_MEASURES) == catalog.USES["sensitivity"]
     assert tuple(robustness.HEADLINES) == catalog.USES["robustness"]
     assert robustness.HEADLINES["final_company_trust_affected"].lower_is_better is False
     assert tuple(runs.HEADLINE) == catalog.USES["dashboard"]
     assert tuple(k for k, _ in findings.HEADLINE) == catalog.USES["cli"]
-    assert set(targets.MEASURES) == set(catalog.TARGETS)
+    assert targets.TARGETS is catalog.TARGETS
 
 
 def _expand(token: str) -> set[str]:

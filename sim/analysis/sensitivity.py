@@ -28,10 +28,10 @@ from ..runs.files import FolderLock, check_claimable, write_atomically
 from ..runs.escape import spreadsheet_safe
 from ..runs.folders import read_manifest, read_table
 
-__all__ = ["MEASURES", "DesignWarning", "indices", "design_warning", "run_sensitivity"]
+__all__ = ["SENSITIVITY_MEASURES", "DesignWarning", "indices", "design_warning", "run_sensitivity"]
 
 #: Summary measures analysed (those that vary with the parameters; :data:`sim.config.catalog.USES`).
-MEASURES = catalog.USES["sensitivity"]
+SENSITIVITY_MEASURES = catalog.USES["sensitivity"]
 
 
 #: Confidence half-width of a Sobol index small enough to rank parameters.
@@ -117,7 +117,7 @@ def _load(batch_dir: Path) -> tuple[dict, pd.DataFrame]:
     if not (isinstance(problem, dict) and isinstance(design.get("points"), list) and design["points"]
             and isinstance(problem.get("names"), list) and isinstance(design.get("keys"), list)):
         raise ScenarioError(manifest_path, "design", "incomplete (no problem, keys or points); rerun the batch")
-    runs = read_table(batch_dir / "runs.parquet", ("scenario", "point", *MEASURES))
+    runs = read_table(batch_dir / "runs.parquet", ("scenario", "point", *SENSITIVITY_MEASURES))
     return manifest, runs
 
 
@@ -136,8 +136,8 @@ def indices(manifest: dict, runs: pd.DataFrame) -> pd.DataFrame:
     if "status" in runs:
         runs = runs[runs["status"] == "ok"]
     for scenario, group in runs.groupby("scenario", sort=False):
-        means = group.groupby("point")[list(MEASURES)].mean().reindex(range(n_points))
-        for measure in MEASURES:
+        means = group.groupby("point")[list(SENSITIVITY_MEASURES)].mean().reindex(range(n_points))
+        for measure in SENSITIVITY_MEASURES:
             y = means[measure].to_numpy(dtype=float)
             if np.isnan(y).any() or np.nanstd(y) == 0:
                 continue          # a level never reached at some point, or no variation

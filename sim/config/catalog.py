@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .vocabulary import COHORT_WORDS, COHORTS, SOURCE_WORDS, SOURCES
 
-__all__ = ["Measure", "Column", "Target", "MEASURES", "COLUMNS", "TARGETS", "USES", "KINDS",
+__all__ = ["Measure", "Column", "TargetMeasure", "MEASURES", "COLUMNS", "TARGETS", "USES", "KINDS",
            "measure", "used_in", "column"]
 
 #: Kinds of measure: what the number is (its unit and how it is written).
@@ -74,7 +74,7 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetMeasure:
     """A measure calibration targets may name: ``numerator / denominator`` of the time
     series (the denominator a column, or the run's fixed ``agents`` / ``affected``)."""
 
@@ -219,14 +219,14 @@ def column(key: str) -> Column:
 
 
 #: Measures a calibration target may name (a target file's ``measure`` column).
-TARGETS: dict[str, Target] = {t.key: t for t in (
-    Target("aware", "aware", "agents", "share of all people aware"),
-    Target("aware_affected", "aware_affected", "affected", "share of affected customers aware"),
-    Target("first_media", "first_media", "aware", "share of aware people who heard first from news media"),
-    Target("first_twitter", "first_twitter", "aware", "share of aware people who heard first on Twitter"),
-    Target("first_direct", "first_direct", "aware", "share of aware people who heard first from the company"),
-    Target("first_word_of_mouth", "first_word_of_mouth", "aware",
+TARGETS: dict[str, TargetMeasure] = {t.key: t for t in (
+    TargetMeasure("aware", "aware", "agents", "share of all people aware"),
+    TargetMeasure("aware_affected", "aware_affected", "affected", "share of affected customers aware"),
+    TargetMeasure("first_media", "first_media", "aware", "share of aware people who heard first from news media"),
+    TargetMeasure("first_twitter", "first_twitter", "aware", "share of aware people who heard first on Twitter"),
+    TargetMeasure("first_direct", "first_direct", "aware", "share of aware people who heard first from the company"),
+    TargetMeasure("first_word_of_mouth", "first_word_of_mouth", "aware",
            "share of aware people who heard first by word of mouth"),
-    Target("knew_before_notice", "knew_before_notice", "contacted",
+    TargetMeasure("knew_before_notice", "knew_before_notice", "contacted",
            "share of affected customers who read a company message and already knew before they read it"),
 )}

@@ -12,7 +12,7 @@ sources there)::
 ``hours`` are hours since the scenario's start; ``value`` is a share in
 [0, 1]; ``sd`` is the target's standard error (a share; default
 :data:`DEFAULT_SD`); ``weight`` (default 1) multiplies the point's say in the
-fit. The measures (:data:`MEASURES`) are read off one run's time series,
+fit. The measures (:data:`sim.config.catalog.TARGETS`) are read off one run's time series,
 linearly interpolated between rows.
 
 The file is read like a scenario file (:func:`sim.config.readers.read_user_text`:
@@ -39,13 +39,9 @@ from .catalog import TARGETS
 from ..errors import ScenarioError, shorten
 from .scenario import Scenario, read_text_file
 
-__all__ = ["MEASURES", "DEFAULT_SD", "MAX_TARGETS", "MAX_TARGET_BYTES", "Target", "load_targets",
+__all__ = ["TARGETS", "DEFAULT_SD", "MAX_TARGETS", "MAX_TARGET_BYTES", "Target", "load_targets",
            "check_horizon", "run_values"]
 
-#: Measure -> (numerator column, denominator, meaning), from :data:`sim.config.catalog.TARGETS`.
-#: The denominator is a time-series column, or "agents" / "affected" (fixed counts of the run).
-MEASURES: dict[str, tuple[str, str, str]] = {k: (t.numerator, t.denominator, t.label)
-                                             for k, t in TARGETS.items()}
 #: Standard error (share) of a target without an ``sd``: the sampling error of a
 #: share near 50% in a survey of about 600 people.
 DEFAULT_SD = 0.02
@@ -135,9 +131,9 @@ def _target(path: Path, line: int, cells: dict[str, str], got: int, want: int) -
     if got != want:
         raise ScenarioError(path, where, f"{got} cells; the header has {want}")
     measure = cells["measure"]
-    if measure not in MEASURES:
+    if measure not in TARGETS:
         raise ScenarioError(path, f"{where}: measure", f"got {shorten(repr(measure), 40)}; "
-                                                       f"allowed: {', '.join(MEASURES)}")
+                                                       f"allowed: {', '.join(TARGETS)}")
     hours = _number(cells["hours"], path, f"{where}: hours")
     value = _number(cells["value"], path, f"{where}: value")
     if hours < 0:
@@ -180,7 +176,7 @@ def run_values(series: pd.DataFrame, targets: list[Target], agents: int, affecte
     fixed = {"agents": float(agents), "affected": float(affected)}
     values = np.empty(len(targets))
     for i, target in enumerate(targets):
-        top, bottom, _ = MEASURES[target.measure]
+        top, bottom = TARGETS[target.measure].numerator, TARGETS[target.measure].denominator
         num = np.interp(target.hours, hours, series[top].to_numpy(dtype=float))
         den = fixed[bottom] if bottom in fixed else np.interp(
             target.hours, hours, series[bottom].to_numpy(dtype=float))

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ..analysis.calibration.fit import CREDIBLE, Result
 from ..config.schema import label_of
-from ..config.targets import MEASURES
+from ..config.catalog import TARGETS
 from ..runs.files import write_atomically
 
 __all__ = ["fit_figure", "write_fit_chart"]
@@ -56,7 +56,7 @@ def _curve_panel(ax, result: Result, measure: str) -> None:
     ax.errorbar([t.hours for t in targets], [t.value for t in targets],
                 yerr=[2 * t.sd for t in targets], fmt="o", color=ORANGE, ms=6, capsize=3,
                 label="target (± 2 sd)", zorder=3)
-    ax.set_title(_text(MEASURES[measure][2]), fontsize=9)
+    ax.set_title(_text(TARGETS[measure].label), fontsize=9)
     ax.set_xlabel("hours since the start")
     ax.set_ylabel("share")
     ax.set_ylim(-0.02, 1.02)

@@ -27,7 +27,7 @@ from ..config.schema import COHORTS
 from ..config.vocabulary import COHORT_WORDS, SOURCES
 from .tables import ok_runs
 
-__all__ = ["QUANTILES", "Measure", "MEASURES", "COHORT_HOURS", "ok_runs", "scenario_order",
+__all__ = ["QUANTILES", "Measure", "TABLE_MEASURES", "COHORT_HOURS", "ok_runs", "scenario_order",
            "censored_quantiles", "quantiles", "scenario_quantiles", "step_bands", "value_at_hours",
            "cohort_awareness", "cohort_basis", "first_source_shares", "summary_table",
            "measures_for", "derived_measures", "Paired", "paired", "sweep_keys", "response"]
@@ -209,8 +209,8 @@ def first_source_shares(runs: pd.DataFrame, timeseries: pd.DataFrame) -> tuple[p
 
 #: The measures of the summary table, in table order (:data:`sim.config.catalog.USES`, "table");
 #: ``people`` measures scale agents to people. Optional ones join when the runs carry them.
-MEASURES = tuple(m for m in catalog.used_in("table") if not m.optional)
-BY_KEY = {m.key: m for m in MEASURES}
+TABLE_MEASURES = tuple(m for m in catalog.used_in("table") if not m.optional)
+BY_KEY = {m.key: m for m in TABLE_MEASURES}
 #: Short names of measures, for chart titles and panels.
 SHORT_LABELS = {m.key: m.short for m in catalog.MEASURES if m.short}
 
@@ -292,7 +292,7 @@ DERIVED_MEASURES = tuple(m.key for m in catalog.MEASURES if m.derived)
 #: Columns of the runs the derived measures are computed from (:func:`derived_measures`).
 DERIVED_READS = ("people_per_agent", "affected_agents", "unaware_affected_share_24h", "unaware_affected_share_72h",
                  "unaware_affected_share_end", "initial_company_trust_affected", "final_company_trust_affected")
-#: Columns of the runs the summary table reads (the others of :data:`MEASURES` are optional).
+#: Columns of the runs the summary table reads (the others of :data:`TABLE_MEASURES` are optional).
 SUMMARY_READS = (*DERIVED_READS, "hours_to_50pct_affected", "hours_to_90pct_affected")
 
 
@@ -301,7 +301,7 @@ def _check_summary_inputs(runs, scenarios, timeseries, cohorts) -> None:
     from .tables import check_basis, check_runs, check_timeseries
 
     where = "stats.summary_table"
-    check_runs(where, runs, SUMMARY_READS, [m.key for m in MEASURES])
+    check_runs(where, runs, SUMMARY_READS, [m.key for m in TABLE_MEASURES])
     if scenarios is not None and not isinstance(scenarios, (list, tuple)):
         raise ScenarioError(where, "scenarios", f"got a {type(scenarios).__name__}; allowed: None or a "
                                                 "list of scenario names or ScenarioInfo")

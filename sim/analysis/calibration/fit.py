@@ -288,12 +288,12 @@ def _finish(cal, out, posterior, units, sizes, check, chance_var, workers, progr
 def _curves(cal: Calibration, series: pd.DataFrame, runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per target measure, over time: median and 10-90% of the posterior-draw runs
     (replications from ``reps`` on), and the median of the best-value runs."""
-    from ...config.targets import MEASURES
+    from ...config.catalog import TARGETS
 
     info = runs.set_index("run")
     curves = {}
     for measure in dict.fromkeys(t.measure for t in cal.targets):
-        top, bottom, _ = MEASURES[measure]
+        top, bottom = TARGETS[measure].numerator, TARGETS[measure].denominator
         frames = []
         for run, frame in series.groupby("run", sort=False):
             den = (frame[bottom].to_numpy(float) if bottom in frame
