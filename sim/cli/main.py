@@ -255,7 +255,7 @@ def command_run(args) -> int:
     check_out_folder(out)
     from ..runs.notices import check_step_lengths
 
-    check_step_lengths([scenario], _say_line, seed=seed)
+    check_step_lengths([scenario], _error_line, seed=seed)    # before the run, on stderr
     result = simulate(scenario, seed=seed, engine=engine, progress=not args.quiet)
     written = write_run(result, out)
     print(headline(result))
@@ -308,11 +308,6 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as err:
             _error_line(fault_line(err, args.command, _output_folder(args)))
             return 1
-
-
-def _say_line(line: str) -> None:
-    """A warning line on stderr, before the work it is about."""
-    _error_line(line)
 
 
 def _error_line(line: str) -> None:

@@ -86,8 +86,8 @@ class TargetMeasure:
 
 _FIRST_WORDS = {s: SOURCE_WORDS[s] for s in ("media", "twitter", "word_of_mouth")}
 
-#: Every summary measure, in the order of the report's full table.
-MEASURES: tuple[Measure, ...] = (
+#: The measures the report's tables show, in the order of its full table.
+_SHOWN: tuple[Measure, ...] = (
     Measure("hours_to_50pct_affected", "hours until 50% of affected customers know", "hours", True, "lower",
             short="Hours until half know", brief="50% know",
             sooner="reaches half of affected customers sooner",
@@ -133,7 +133,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("messages_sent", "company messages sent (SMS and e-mail)", "people"),
     Measure("messages_read", "company messages read", "people"),
     Measure("affected_people", "affected customers (people)", "people", derived=True),
-    # recorded with every run, not shown in the report's tables
+)
+#: Measures recorded with every run, not shown in the report's tables.
+_RECORDED: tuple[Measure, ...] = (
     Measure("knew_before_notice_share", "affected customers who read a company message and already knew",
             "share"),
     Measure("final_aware_affected_people", "affected customers who know at the end (people)", "people"),
@@ -145,11 +147,13 @@ MEASURES: tuple[Measure, ...] = (
       for c in COHORTS),
 )
 
+#: Every summary measure: those shown, in the order of the report's full table, then the others.
+MEASURES: tuple[Measure, ...] = (*_SHOWN, *_RECORDED)
+
 #: Where each measure appears, in the order it appears there.
 USES: dict[str, tuple[str, ...]] = {
     # the report's full table (and the summary tables): every shown measure
-    "table": tuple(m.key for m in MEASURES[:MEASURES.index(next(m for m in MEASURES
-                                                                    if m.key == "affected_people")) + 1]),
+    "table": tuple(m.key for m in _SHOWN),
     # the table in the report's body
     "body": ("hours_to_50pct_affected", "hours_to_90pct_affected", "unaware_affected_people_24h",
              "unaware_affected_share_24h", "unaware_affected_people_72h", "share_affected_first_from_company",
