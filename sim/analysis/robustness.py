@@ -254,8 +254,11 @@ def cannot_matter(scenario, key: str) -> bool:
     campaigns = d["channels"]["direct"]["campaigns"]
     if key in KIND_ONLY:
         return d["network"]["kind"] not in KIND_ONLY[key]
-    if parts[:3] == ["channels", "direct", "read_delay_hours"] and len(parts) == 4:
+    if parts[:3] == ["channels", "direct", "media"] and len(parts) == 5 and parts[4] in ("read_delay_hours",
+                                                                                        "belief"):
         return not any(c["medium"] == parts[3] for c in campaigns)
+    if parts[:3] == ["channels", "direct", "media"] and len(parts) >= 6 and parts[4] == "reachable":
+        return _reach_cannot_matter(scenario, parts[3], parts[5], parts[6] if len(parts) > 6 else None)
     if parts[:2] == ["population", "habits"] and len(parts) == 4:
         return _habit_cannot_matter(scenario, parts[2], parts[3])
     if key == "word_of_mouth.share_multiplier_when_asked":
@@ -270,18 +273,30 @@ def cannot_matter(scenario, key: str) -> bool:
 
 
 def _habit_cannot_matter(scenario, habit: str, group: str) -> bool:
-    """A habit of one generation (news, twitter) or customer group (sms_reachable,
-    email_reachable) that no exposure or message of ``scenario`` can meet."""
+    """A habit of one generation (news, twitter) that no exposure of ``scenario`` can meet."""
     d = scenario.data
     if habit in ("news", "twitter"):
         return (d["population"]["cohorts"].get(group) == 0
                 or _silent(scenario, "media" if habit == "news" else "twitter"))
-    medium = habit.removesuffix("_reachable")
-    if medium == habit:
-        return False
-    return (d["population"]["customers"].get(group) == 0
-            or not any(c["medium"] == medium and group in c["targets"]
-                       for c in d["channels"]["direct"]["campaigns"]))
+    return False
+
+
+def _reach_cannot_matter(scenario, medium: str, group: str, cohort: str | None) -> bool:
+    """The reach of ``medium`` among one customer group (and generation) that no campaign of
+    ``scenario`` can use: none of its campaigns sends by it to that group (or generation).
+    (Reachability is drawn for every person whatever the share, so the draws do not change.)"""
+    from ..config.targeting import selection_of
+
+    d = scenario.data
+    if d["population"]["customers"].get(group) == 0:
+        return True
+    segments = d["population"]["segments"]
+    for c in d["channels"]["direct"]["campaigns"]:
+        chosen = selection_of(c["targets"], segments)
+        if c["medium"] == medium and group in chosen.groups and (
+                cohort is None or not chosen.cohorts or cohort in chosen.cohorts):
+            return False
+    return True
 
 
 def _silent(scenario, channel: str) -> bool:

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from .vocabulary import COHORT_WORDS, COHORTS, SOURCE_WORDS, SOURCES
 
 __all__ = ["Measure", "Column", "TargetMeasure", "MEASURES", "COLUMNS", "TARGETS", "USES", "KINDS",
-           "measure", "used_in", "column"]
+           "measure", "used_in", "column", "segment_measures", "segment_columns", "SEGMENT_MEASURES",
+           "SEGMENT_COLUMNS"]
 
 #: Kinds of measure: what the number is (its unit and how it is written).
 KINDS = {
@@ -178,10 +179,68 @@ USES: dict[str, tuple[str, ...]] = {
 
 _BY_KEY = {m.key: m for m in MEASURES}
 
+#: What every segment of a scenario records in the summary: key suffix -> (label with
+#: ``{}`` for the segment's words, kind, censored, better, short label).
+SEGMENT_MEASURES: dict[str, tuple[str, str, bool, str, str]] = {
+    "size": ("agents in segment {}", "number", False, "", ""),
+    "hours_to_90pct": ("hours until 90% of segment {} know", "hours", True, "lower",
+                       "Hours until 90% of {} know"),
+    "unaware_share_24h": ("segment {} still unaware at 24 h", "share", False, "lower", "{} unaware at 24 h"),
+    "unaware_share_72h": ("segment {} still unaware at 72 h", "share", False, "lower", "{} unaware at 72 h"),
+    "share_first_from_company": ("segment {} who first heard from the company", "share", False, "higher",
+                                 "{} first told by the company"),
+    "share_contacted": ("segment {} who read a company message", "share", False, "higher", ""),
+    "final_company_trust": ("company trust of segment {} at the end (0-1)", "trust", False, "higher",
+                            "Trust of {} at the end"),
+}
+#: What every segment records per row: column suffix -> (label with ``{}``, kind);
+#: the suffixes are :data:`sim.model.segments.SEGMENT_COLUMNS`.
+SEGMENT_COLUMNS: dict[str, tuple[str, str]] = {
+    "aware": ("segment {} who have heard", "count"),
+    "first_from_company": ("segment {} who heard first from the company", "count"),
+    "contacted": ("segment {} who have read a company message", "count"),
+    "mean_company_trust": ("mean company trust of segment {}", "mean"),
+}
+
+
+def _segment_words(name: str, words: str | None) -> str:
+    return words or name.replace("_", " ")
+
+
+def segment_measures(name: str, words: str | None = None) -> tuple[Measure, ...]:
+    """The summary measures of segment ``name`` (``words``: its label, default its name)."""
+    w = _segment_words(name, words)
+    return tuple(Measure(f"segment_{name}_{suffix}", label.format(w), kind, censored, better,
+                         short=short.format(w) if short else "", optional=True)
+                 for suffix, (label, kind, censored, better, short) in SEGMENT_MEASURES.items())
+
+
+def segment_columns(name: str, words: str | None = None) -> tuple[Column, ...]:
+    """The time-series columns of segment ``name``."""
+    w = _segment_words(name, words)
+    return tuple(Column(f"segment_{name}_{suffix}", label.format(w), kind)
+                 for suffix, (label, kind) in SEGMENT_COLUMNS.items())
+
+
+def _segment_key(key: str, suffixes) -> tuple[str, str] | None:
+    """(segment name, suffix) of a segment's key, or None."""
+    if not key.startswith("segment_"):
+        return None
+    for suffix in suffixes:
+        if key.endswith("_" + suffix) and len(key) > len("segment_") + len(suffix) + 1:
+            return key[len("segment_"):-len(suffix) - 1], suffix
+    return None
+
 
 def measure(key: str) -> Measure:
-    """The record of measure ``key`` (KeyError if the catalog has none)."""
-    return _BY_KEY[key]
+    """The record of measure ``key`` (KeyError if the catalog has none); a segment's
+    measure (``segment_NAME_...``) is named by the segment's name."""
+    if key in _BY_KEY:
+        return _BY_KEY[key]
+    found = _segment_key(key, SEGMENT_MEASURES)
+    if found is None:
+        raise KeyError(key)
+    return next(m for m in segment_measures(found[0]) if m.key == key)
 
 
 def used_in(use: str) -> tuple[Measure, ...]:
@@ -218,8 +277,14 @@ _COLUMNS = {c.key: c for c in COLUMNS}
 
 
 def column(key: str) -> Column:
-    """The record of time-series column ``key`` (KeyError if the catalog has none)."""
-    return _COLUMNS[key]
+    """The record of time-series column ``key`` (KeyError if the catalog has none); a
+    segment's column (``segment_NAME_...``) is named by the segment's name."""
+    if key in _COLUMNS:
+        return _COLUMNS[key]
+    found = _segment_key(key, SEGMENT_COLUMNS)
+    if found is None:
+        raise KeyError(key)
+    return next(c for c in segment_columns(found[0]) if c.key == key)
 
 
 #: Measures a calibration target may name (a target file's ``measure`` column).

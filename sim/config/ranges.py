@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import ScenarioError
 from .scenario import Scenario, default_data, parse_toml, read_text_file, with_overrides
+from .moved import new_key
 from .schema import Field, Invalid, OneOrPerCohort, label_of, lookup_spec
 
 __all__ = ["Range", "plausible_ranges", "read_ranges", "check_applicable", "width_problem",
@@ -128,7 +129,8 @@ def check_applicable(ranges: dict[str, Range], scenarios: list[Scenario]) -> Non
 def _checked(raw: dict, source: str, need_default_inside: bool) -> dict[str, Range]:
     defaults = default_data()
     out = {}
-    for key, entry in raw.items():
+    for given, entry in raw.items():
+        key = new_key(given)              # a key that moved is read under its new name
         out[key] = _entry(key, entry, source, defaults, need_default_inside)
     return out
 
@@ -158,6 +160,8 @@ def _entry(key: str, entry: Any, source: str, defaults: dict,
     if not isinstance(why, str) or not why.strip():
         fail("why: allowed: the reason for the range, as text")
     default = _default(defaults, key)
+    if default is None and not need_default_inside:
+        default = math.nan                    # a key only scenarios set (a medium they declare)
     if not isinstance(default, (int, float)) or isinstance(default, bool):
         fail("the default is a table (e.g. one value per cohort); give a range per cohort key")
     if need_default_inside and not low <= default <= high:

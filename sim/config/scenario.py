@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError, shorten
+from .moved import move_old_keys, moved_overrides, new_key
 from .readers import check_regular_file
+from .targeting import expected_share, narrowed, selection_of, target_kinds_text, unknown_target
 from .schema import (COHORTS, CUSTOMER_GROUPS, SCHEMA, Invalid, OneOrPerCohort,
                      check, is_index, lookup_spec)
 
@@ -101,7 +103,7 @@ class Scenario:
     def get(self, dotted: str) -> Any:
         """Value of a dotted key, e.g. ``"population.size"``."""
         node: Any = self.data
-        for part in dotted.split("."):
+        for part in new_key(dotted).split("."):
             node = node[int(part)] if isinstance(node, list) else node[part]
         return node
 
@@ -197,7 +199,7 @@ def parse_toml(text: str, source: Any, key: str = "") -> dict:
 
 def _checked(raw: dict, source: str) -> dict:
     try:
-        return check(raw, SCHEMA)
+        return check(move_old_keys(raw), SCHEMA)
     except Invalid as err:
         raise ScenarioError(source, err.key, str(err)) from None
 
@@ -427,9 +429,10 @@ def _finish(data: dict, path: Path | None, origins: dict,
             overrides: Mapping[str, Any] | None) -> Scenario:
     """Apply ``overrides`` to merged ``data``, then check it whole."""
     try:
-        for key, value in (overrides or {}).items():
-            _apply_override(data, key, value)
-            origins[key] = "override"
+        for given, given_value in (overrides or {}).items():
+            for key, value in _moved(given, given_value):
+                _apply_override(data, key, value)
+                origins[key] = "override"
         scenario = Scenario(data, path, origins)
         try:
             scenario.data = check(data, SCHEMA, complete=True)
@@ -440,6 +443,14 @@ def _finish(data: dict, path: Path | None, origins: dict,
                             "nested too deeply") from None
     _check_consistency(scenario)
     return scenario
+
+
+def _moved(key: Any, value: Any) -> list[tuple[Any, Any]]:
+    """The override under current key names (:mod:`sim.config.moved`)."""
+    try:
+        return moved_overrides(key, value)
+    except Invalid as err:
+        raise ScenarioError("override", err.key or str(key), str(err)) from None
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> Scenario:
@@ -490,7 +501,55 @@ def _check_consistency(scenario: Scenario) -> None:
     if sum(d["attention"]["profile"]) <= 0:
         _fail(scenario, "attention.profile", "all zero; allowed: at least one hour > 0")
     _check_steps(scenario)
+    _check_segments(scenario)
+    _check_campaigns(scenario)
     _check_campaign_ends(scenario)
+
+
+def _check_segments(scenario: Scenario) -> None:
+    """A segment fits inside its customer groups and can hold someone of some generation."""
+    pop = scenario.data["population"]
+    affected = sum(pop["customers"][g] for g in CUSTOMER_GROUPS)
+    for name, segment in pop["segments"].items():
+        key = f"population.segments.{name}"
+        pool = sum(pop["customers"][g] for g in segment["groups"])
+        most = pool / affected if affected > 0 else 0.0
+        if segment["share"] > most + 1e-9:
+            groups = " and ".join(f"{g} customers" for g in segment["groups"])
+            _fail(scenario, f"{key}.share",
+                  f"{segment['share']:g} of the affected customers, but {groups} are only {most:.4g} of "
+                  f"them; allowed: at most {most:.4g} (the segment is drawn from {groups})")
+        if segment["share"] > 0 and not any(segment["cohort_weights"][c] > 0 and pop["cohorts"][c] > 0
+                                            for c in COHORTS):
+            _fail(scenario, f"{key}.cohort_weights", "every generation has weight 0 (or no people); "
+                  "allowed: a weight > 0 for at least one generation with people")
+
+
+def _check_campaigns(scenario: Scenario) -> None:
+    """Each campaign sends by a declared medium to targets that exist and can hold someone."""
+    d = scenario.data
+    media, segments = d["channels"]["direct"]["media"], d["population"]["segments"]
+    for i, campaign in enumerate(d["channels"]["direct"]["campaigns"]):
+        key = f"channels.direct.campaigns.{i}"
+        if campaign["medium"] not in media:
+            _fail(scenario, f"{key}.medium", f"got {campaign['medium']!r}; allowed: a declared medium, one "
+                  f"of {', '.join(media)} (declare more under [channels.direct.media.NAME])")
+        for field in ("targets", "priority"):
+            for j, name in enumerate(campaign[field]):
+                if unknown_target(name, segments):
+                    _fail(scenario, f"{key}.{field}.{j}",
+                          f"got {name!r}; allowed: {target_kinds_text(segments)}")
+        selection = selection_of(campaign["targets"], segments)
+        if expected_share(selection, d["population"]) <= 0:
+            _fail(scenario, f"{key}.targets", f"{', '.join(campaign['targets'])} can hold no one (no customer is in "
+                  "all of them); allowed: targets whose kinds overlap, e.g. a segment drawn from the "
+                  "customer group named")
+        for j, name in enumerate(campaign["priority"]):
+            part = narrowed(selection, name, segments)
+            if part is None or expected_share(part, d["population"]) <= 0:
+                _fail(scenario, f"{key}.priority.{j}",
+                      f"{name!r} is not among the people the campaign targets ({', '.join(campaign['targets'])}); "
+                      "allowed: a group, generation or segment that overlaps its targets")
 
 
 def _check_network(scenario: Scenario) -> None:
@@ -528,7 +587,8 @@ def _check_campaign_ends(scenario: Scenario) -> None:
     (so that its end is a date charts can show)."""
     pop = scenario.data["population"]
     for i, campaign in enumerate(scenario.data["channels"]["direct"]["campaigns"]):
-        people = pop["represents"] * sum(pop["customers"][g] for g in campaign["targets"])
+        selection = selection_of(campaign["targets"], pop["segments"])
+        people = pop["represents"] * expected_share(selection, pop)
         end = campaign["start_hour"] + people / campaign["per_hour"]
         if end > MAX_CAMPAIGN_END_HOURS:
             lowest = people / max(MAX_CAMPAIGN_END_HOURS - campaign["start_hour"], 1.0)

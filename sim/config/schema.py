@@ -11,18 +11,21 @@ source in a comment.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import numbers
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
+from .moved import new_key
 from .vocabulary import COHORTS, CUSTOMER_GROUPS, SOURCES
 
 __all__ = ["COHORTS", "CUSTOMER_GROUPS", "SOURCES", "NETWORK_KINDS", "SCHEMA", "Field", "ListOf",
-           "Table", "OneOrPerCohort", "Invalid", "check", "lookup_spec", "label_of", "schema_keys",
-           "is_index"]
+           "Table", "MapOf", "OneOrPerCohort", "Invalid", "check", "lookup_spec", "label_of", "schema_keys",
+           "is_index", "is_name", "NAME_RULE", "EXAMPLE_NAMES"]
 
 NETWORK_KINDS = ("households", "well_mixed", "watts_strogatz", "barabasi_albert",
                  "powerlaw_cluster", "file")
@@ -31,6 +34,16 @@ NETWORK_KINDS = ("households", "well_mixed", "watts_strogatz", "barabasi_albert"
 START_YEARS = (1900, 2200)
 #: Latest hour after the start at which a pulse or campaign may be placed.
 MAX_HOURS_AFTER_START = 1e6
+
+#: What a user-chosen name (a segment, a medium) may be.
+NAME_RULE = "a name of 1 to 32 characters: lower-case ASCII letters, digits and _, starting with a letter"
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def is_name(value: Any) -> bool:
+    """Whether ``value`` is a user-chosen name (:data:`NAME_RULE`)."""
+    return isinstance(value, str) and _NAME.fullmatch(value) is not None
+
 
 #: Words for keys inside per-cohort and per-group tables, used in labels.
 NAMES = {"gen_z": "Gen Z", "millennial": "Millennials", "gen_x": "Gen X", "boomer": "Boomers",
@@ -179,6 +192,21 @@ class ListOf:
 
 
 @dataclass(frozen=True)
+class MapOf:
+    """A table whose keys the user names (a segment, a medium): each key passes
+    :func:`is_name` and holds ``item`` (a Table). ``item_label`` names one entry in
+    labels: ``{name}`` is its key (e.g. ``"medium {name}"``); ``reserved`` keys are
+    refused (names that already mean something where the entries are used)."""
+
+    item: Any
+    max_len: int = 64
+    label: str = ""
+    item_label: str = "{name}"
+    reserved: tuple[str, ...] = ()
+    example: str = "name"
+
+
+@dataclass(frozen=True)
 class Table:
     """A table with fixed keys. ``required`` keys must be present once merged;
     ``optional`` maps item keys to their default (used in lists of tables).
@@ -218,17 +246,52 @@ def pulse(habit: str) -> Table:
         required=("at_hour", "reach", "half_life_hours"))
 
 
+def name_field(label: str) -> Field:
+    """A user-chosen name (:data:`NAME_RULE`), e.g. a medium or a target."""
+    return Field(NAME_RULE, is_name, str, label)
+
+
 CAMPAIGN = Table(
     {
-        "medium": choice("medium", ("sms", "email")),
+        "medium": name_field("medium"),
         "start_hour": number("start (hours after announcement)", 0.0, MAX_HOURS_AFTER_START),
         "per_hour": number("throughput (people per hour)", 1.0, 1e15),
-        "targets": ListOf(choice("", CUSTOMER_GROUPS), min_len=1, unique=True,
-                          label="target groups", item_label="target group {n}"),
+        "targets": ListOf(name_field(""), min_len=1, max_len=64, unique=True,
+                          label="targets", item_label="target {n}"),
+        "priority": ListOf(name_field(""), max_len=64, unique=True,
+                           label="sending priority", item_label="priority {n}"),
         "ask_to_share": boolean("asks readers to share"),
     },
     required=("medium", "start_hour", "per_hour", "targets"),
-    optional={"ask_to_share": False},
+    optional={"ask_to_share": False, "priority": []},
+)
+
+#: A segment of the affected customers (docs/MODEL.md, section 7.2).
+SEGMENT = Table(
+    {
+        "label": text("segment name in reports", 60),
+        "share": share("share of affected customers in the segment"),
+        "groups": ListOf(choice("", CUSTOMER_GROUPS), min_len=1, unique=True,
+                         label="customer groups it is drawn from", item_label="group {n}"),
+        "cohort_weights": per(COHORTS, number("", 0.0, 1e6), "relative weight of {} in the segment"),
+    },
+    required=("share",),
+    optional={"label": "", "groups": list(CUSTOMER_GROUPS),
+              "cohort_weights": {c: 1.0 for c in COHORTS}},
+)
+
+#: A medium the company's campaigns send by (docs/MODEL.md, section 7.5).
+MEDIUM = Table(
+    {
+        "label": text("medium name in reports", 40),
+        "read_delay_hours": number("mean delay before reading (hours)", 0.001, 1e5),
+        "reachable": Table({g: OneOrPerCohort(share(""), f"share of {g} customers it reaches")
+                            for g in CUSTOMER_GROUPS}, required=CUSTOMER_GROUPS,
+                           label="share of customers it reaches"),
+        "belief": number("belief in its messages (multiplier of company trust)", 0.0, 100.0),
+    },
+    required=("read_delay_hours", "reachable"),
+    optional={"label": "", "belief": 1.0},
 )
 
 SCHEMA = Table({
@@ -246,13 +309,12 @@ SCHEMA = Table({
         "represents": number("people represented", 1.0, 1e11),
         "cohorts": per(COHORTS, share(""), "share of people who are {}"),
         "customers": per(CUSTOMER_GROUPS, share(""), "share of people who are {} customers"),
+        "segments": MapOf(SEGMENT, max_len=16, label="segments of affected customers",
+                          item_label="segment {name}", reserved=(*CUSTOMER_GROUPS, *COHORTS),
+                          example="id_exposed"),
         "habits": Table({
             "news": per(COHORTS, share(""), "share of {} who follow news media"),
             "twitter": per(COHORTS, share(""), "share of {} who use Twitter"),
-            "sms_reachable": per(CUSTOMER_GROUPS, share(""),
-                                 "share of {} customers reachable by SMS"),
-            "email_reachable": per(CUSTOMER_GROUPS, share(""),
-                                   "share of {} customers reachable by e-mail"),
         }, label="media habits"),
     }, label="population"),
     "network": Table({
@@ -289,9 +351,8 @@ SCHEMA = Table({
         }, label="Twitter"),
         "direct": Table({
             "campaigns": ListOf(CAMPAIGN, label="direct campaigns", item_label="campaign {n}"),
-            "read_delay_hours": per(("sms", "email"),
-                                    number("", 0.001, 1e5),
-                                    "mean delay before reading an {} (hours)"),
+            "media": MapOf(MEDIUM, max_len=16, label="media of the company's messages",
+                           item_label="medium {name}", example="sms"),
         }, label="direct messages"),
     }, label="channels"),
     "word_of_mouth": Table({
@@ -345,6 +406,8 @@ def check(value: Any, spec: Any, key: str = "", *, complete: bool = False) -> An
             return spec.value.check(value)
         if isinstance(spec, ListOf):
             return _check_list(value, spec, key, complete)
+        if isinstance(spec, MapOf):
+            return _check_map(value, spec, key, complete)
         return _check_table(value, spec, key, complete)
     except Invalid as err:
         if not err.key:
@@ -379,7 +442,25 @@ def _check_table(value: Any, spec: Table, key: str, complete: bool) -> dict:
             if name not in out:
                 raise Invalid("missing; this key is required", join(key, name))
         for name, default in spec.optional.items():
-            out.setdefault(name, default)
+            out.setdefault(name, copy.deepcopy(default))
+    return out
+
+
+def _check_map(value: Any, spec: MapOf, key: str, complete: bool) -> dict:
+    if not isinstance(value, dict):
+        raise Invalid(f"got {_shown(value)}; allowed: a table of named entries "
+                      f"(e.g. [{join(key, spec.example)}])")
+    if len(value) > spec.max_len:
+        raise Invalid(f"has {len(value):,} entries; allowed: at most {spec.max_len}")
+    out = {}
+    for name, item in value.items():
+        where = join(key, name if isinstance(name, str) else _shown(name))
+        if not is_name(name):
+            raise Invalid(f"{_shown(name)} is not allowed as a name; allowed: {NAME_RULE}", where)
+        if name in spec.reserved:
+            raise Invalid(f"{name!r} already names something else here; allowed: any name but "
+                          f"{', '.join(spec.reserved)}", where)
+        out[name] = check(item, spec.item, where, complete=complete)
     return out
 
 
@@ -391,6 +472,7 @@ def _walk(dotted: str) -> Iterator[tuple[str, Any, str]]:
     if not isinstance(dotted, str) or not dotted:
         raise Invalid("not a scenario key (a dotted string such as population.size)",
                       _shown(dotted))
+    dotted = new_key(dotted)
     spec: Any = SCHEMA
     label, prefix = "", ""
     for part in dotted.split("."):
@@ -400,6 +482,9 @@ def _walk(dotted: str) -> Iterator[tuple[str, Any, str]]:
             spec, label = spec.item, prefix
             if getattr(spec, "label", ""):
                 label = _words(prefix, spec.label)
+        elif isinstance(spec, MapOf) and is_name(part) and part not in spec.reserved:
+            prefix = spec.item_label.format(name=NAMES.get(part, part)) + ":"
+            spec, label = spec.item, prefix
         elif isinstance(spec, OneOrPerCohort) and part in COHORTS:
             spec, label = spec.value, f"{label}, {NAMES[part]}"
         elif isinstance(spec, Table) and part in spec.fields:
@@ -424,6 +509,8 @@ def _no_such_key(spec: Any, part: str) -> str:
         return f"no such key in a scenario; allowed here: {', '.join(spec.fields)}"
     if isinstance(spec, OneOrPerCohort):
         return f"no such key in a scenario; allowed here: {', '.join(COHORTS)}"
+    if isinstance(spec, MapOf):
+        return f"{_shown(part)} is not allowed as a name here; allowed: {NAME_RULE}"
     return "no such key in a scenario (the key above it holds a single value)"
 
 
@@ -458,6 +545,8 @@ def schema_keys(spec: Any = SCHEMA, prefix: str = "") -> Iterator[str]:
     if isinstance(spec, Table):
         for name, child in spec.fields.items():
             yield from schema_keys(child, join(prefix, name))
+    elif isinstance(spec, MapOf):
+        yield from schema_keys(spec.item, join(prefix, spec.example))
     elif isinstance(spec, ListOf):
         if isinstance(spec.item, Table):
             yield from schema_keys(spec.item, join(prefix, 0))

@@ -7,13 +7,14 @@ their names and words from here.
 from __future__ import annotations
 
 __all__ = ["SOURCES", "COMPANY", "MEDIA", "COHORTS", "CUSTOMER_GROUPS", "SOURCE_WORDS", "MEDIUM_WORDS",
-           "COHORT_WORDS", "GROUP_WORDS", "COMPANY_WORDS", "source_words", "is_campaign"]
+           "COHORT_WORDS", "GROUP_WORDS", "COMPANY_WORDS", "source_words", "is_campaign", "medium_words",
+           "target_words"]
 
 #: Where a person can first hear the news, in the order of the engines' codes.
 SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
 #: The source that is the company's own messages (its campaigns; measures call it "company").
 COMPANY = "direct"
-#: Media a company campaign sends by.
+#: Media every scenario declares (``sim/defaults.toml``); scenarios may declare more.
 MEDIA = ("sms", "email")
 #: Generations, youngest first.
 COHORTS = ("gen_z", "millennial", "gen_x", "boomer")
@@ -41,3 +42,21 @@ def is_campaign(event: dict) -> bool:
 def source_words(source: str) -> str:
     """A first source in words, the company with its media (``"the company (SMS, e-mail)"``)."""
     return COMPANY_WORDS if source == COMPANY else SOURCE_WORDS[source]
+
+
+def medium_words(name: str, media=None) -> str:
+    """A medium in words: its declared ``label`` (``channels.direct.media.NAME.label``,
+    from ``media``, the declared media table) if set, else a known word, else its name."""
+    label = ((media or {}).get(name) or {}).get("label", "")
+    return label or MEDIUM_WORDS.get(name) or name.replace("_", " ").capitalize()
+
+
+def target_words(name: str, segments=None) -> str:
+    """A campaign target in words: a customer group, a generation or a segment
+    (its declared ``label`` if set, from ``segments``, the declared segments table)."""
+    if name in GROUP_WORDS:
+        return GROUP_WORDS[name]
+    if name in COHORT_WORDS:
+        return COHORT_WORDS[name]
+    label = ((segments or {}).get(name) or {}).get("label", "")
+    return label or name.replace("_", " ")

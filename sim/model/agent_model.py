@@ -28,8 +28,9 @@ import numpy as np
 
 from .agents import Person
 from .measures import RAW_COLUMNS, columns_of, empty_tally, row_from_tally
-from .rules import Rules
-from ..config.schema import COHORTS
+from .rules import TRUST_COLUMN, Rules
+from .segments import segment_columns
+from ..config.schema import COHORTS, SOURCES
 from .world import World
 
 
@@ -82,7 +83,7 @@ class BreachNewsModel(mesa.Model):
 
     def _plant_seeds(self) -> None:
         for index in self.world.seeds:
-            self.people[int(index)].absorb([("seed", False)], 0)
+            self.people[int(index)].absorb([("seed", False, "")], 0)
 
     def uniform(self) -> float:
         """A uniform draw in [0, 1) from the run's generator (drawn in blocks)."""
@@ -142,8 +143,23 @@ class BreachNewsModel(mesa.Model):
             if on_step:
                 on_step()
         columns = columns_of(self.datacollector.get_model_vars_dataframe())
+        columns.update(self._segment_columns())
         self.release()
         return columns
+
+    def _segment_columns(self) -> dict:
+        """Each segment's columns, from the people's final state (:mod:`sim.model.segments`)."""
+        pop, never = self.world.population, -1
+        if not pop.segments:
+            return {}
+        codes = {name: code for code, name in enumerate(SOURCES)}
+        aware = np.array([never if p.aware_at is None else p.aware_at for p in self.people], np.int64)
+        first = np.array([never if p.first_source is None else codes[p.first_source] for p in self.people])
+        contacted = np.array([never if p.contacted_at is None else p.contacted_at for p in self.people], np.int64)
+        lost = np.array([p.trust_lost for p in self.people])
+        final = np.array([p.company_trust for p in self.people])
+        initial = pop.trust[:, TRUST_COLUMN[SOURCES.index("direct")]]
+        return segment_columns(pop, self.rules.steps + 1, aware, first, contacted, lost, final, initial)
 
     def release(self) -> None:
         """Let go of the people and the world once the results are taken.

@@ -48,8 +48,7 @@ class Person(mesa.Agent):
         self.affected = bool(pop.customer[index] != 0)
         self.follows_news = bool(pop.follows_news[index])
         self.uses_twitter = bool(pop.uses_twitter[index])
-        self.reachable = {"sms": bool(pop.sms_reachable[index]),
-                          "email": bool(pop.email_reachable[index])}
+        self.reachable = {medium: bool(pop.reachable[m, index]) for m, medium in enumerate(pop.media)}
         self.trust = [float(t) for t in pop.trust[index]]
         self.neighbours: list[list[int]] = []   # per layer: the people they know
         self.untold: list[list[int]] = []       # per layer: not yet told this period
@@ -61,9 +60,9 @@ class Person(mesa.Agent):
         self.contacted_at: int | None = None
         self.company_trust = self.trust[TRUST_COLUMN["direct"]]
         self.trust_lost = 0.0
-        self.unread: list[tuple[str, bool]] = []       # delivered, not yet read
+        self.unread: list[tuple[str, bool]] = []       # (medium, asks to share): delivered, not yet read
         self.delivered: list[tuple[str, bool]] = []    # delivered this step
-        self.inbox: list[tuple[str, bool]] = []        # exposures this step
+        self.inbox: list[tuple[str, bool, str]] = []   # (source, asks to share, medium or ""): this step
         self.stop = False                              # stifled this step
 
     # ---- phase 1: decide (reads start-of-step state only) -------------------
@@ -72,9 +71,9 @@ class Person(mesa.Agent):
         m = self.model
         if not self.believes:
             if self.follows_news and m.p_media > 0 and m.uniform() < m.p_media:
-                self.inbox.append(("media", False))
+                self.inbox.append(("media", False, ""))
             if self.uses_twitter and m.p_twitter > 0 and m.uniform() < m.p_twitter:
-                self.inbox.append(("twitter", False))
+                self.inbox.append(("twitter", False, ""))
         if self.unread:
             self._read_messages()
         if self.spreading_until >= m.step_index:
@@ -87,7 +86,7 @@ class Person(mesa.Agent):
         still = []
         for message in self.unread:
             if m.uniform() < m.p_read[message[0]]:
-                self.inbox.append(("direct", message[1]))
+                self.inbox.append(("direct", message[1], message[0]))
                 m.tally["direct_read"] += 1
             else:
                 still.append(message)
@@ -122,7 +121,7 @@ class Person(mesa.Agent):
                 self._tell(m.people[other])
 
     def _tell(self, other: "Person") -> None:
-        other.inbox.append(("word_of_mouth", False))
+        other.inbox.append(("word_of_mouth", False, ""))
         self.model.touched.add(other)
         if other.aware_at is not None and self.model.rules.stifling > 0:
             if self.model.uniform() < self.model.rules.stifling:
@@ -149,7 +148,7 @@ class Person(mesa.Agent):
         self.unread.extend(self.delivered)
         self.delivered = []
 
-    def absorb(self, exposures: list[tuple[str, bool]], row: int) -> None:
+    def absorb(self, exposures: list[tuple[str, bool, str]], row: int) -> None:
         """The exposures of one step, taking effect at ``row``.
 
         Every exposure is a chance to believe, with the trust held at the start
@@ -158,15 +157,15 @@ class Person(mesa.Agent):
         to share (or a new belief) starts a new spreading period.
         """
         m = self.model
-        start = [self.source_trust(source) for source, _ in exposures]
+        start = [self.source_trust(source, medium) for source, _, medium in exposures]
         newly_believes = not self.believes and any(
-            source == "seed" or m.uniform() < trust for (source, _), trust in zip(exposures, start))
+            source == "seed" or m.uniform() < trust for (source, _, _), trust in zip(exposures, start))
         if self.aware_at is None:
             pick = int(m.uniform() * len(exposures)) if len(exposures) > 1 else 0
             self._become_aware(exposures[pick][0], row, start[pick])
-        if self.contacted_at is None and any(source == "direct" for source, _ in exposures):
+        if self.contacted_at is None and any(source == "direct" for source, _, _ in exposures):
             self._first_contact(row)
-        asked = any(flag for _, flag in exposures)
+        asked = any(flag for _, flag, _ in exposures)
         if asked:
             self.propensity = m.rules.share_multiplier
         if newly_believes:
@@ -176,9 +175,12 @@ class Person(mesa.Agent):
         if newly_believes or (asked and self.believes):
             self._start_spreading(row)
 
-    def source_trust(self, source: str) -> float:
-        """Trust in a source kind; company messages are judged by current company trust."""
-        return self.company_trust if source == "direct" else self.trust[TRUST_COLUMN[source]]
+    def source_trust(self, source: str, medium: str = "") -> float:
+        """Trust in a source kind; a company message is judged by current company
+        trust times its medium's belief (capped at 1, :meth:`sim.model.rules.Rules.message_trust`)."""
+        if source == "direct":
+            return min(1.0, self.company_trust * self.model.rules.belief[medium])
+        return self.trust[TRUST_COLUMN[source]]
 
     def _become_aware(self, source: str, row: int, trust: float) -> None:
         m = self.model

@@ -11,8 +11,8 @@ A pulse (press release, tweet) with ``reach`` r and half-life h has hazard
 over its whole decay, at attention 1, a share r of those with the habit is
 exposed.
 
-Direct campaigns send messages in a fixed order at a fixed throughput; see
-:class:`Campaign`.
+Direct campaigns send messages by a declared medium, in a fixed order, at a
+fixed throughput; see :class:`Campaign`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .population import Population
-from ..config.schema import CUSTOMER_GROUPS
 from ..config.scenario import Scenario
+from ..config.targeting import selection_of
+from ..config.vocabulary import COHORTS, CUSTOMER_GROUPS
 
 #: Cap for -ln(1 - reach) when reach is 1 (exposure then is certain to 1e-9).
 MAX_PULSE_HAZARD = -math.log(1e-9)
@@ -72,10 +73,13 @@ def build_broadcast(scenario: Scenario, attention: np.ndarray) -> Broadcast:
 
 @dataclass
 class Campaign:
-    """One direct SMS or e-mail campaign.
+    """One direct campaign by one of the declared media.
 
-    ``order`` lists the people messaged, in sending order (target groups in the
-    order given, each group in the run's customer-list order).
+    ``order`` lists the people messaged, in sending order: the customer groups
+    targeted in the order given (all groups if none is named), each in the
+    run's customer-list order, keeping those of the generations and segments
+    targeted (:mod:`sim.config.targeting`); then moved to the front by
+    ``priority``, stably: those matching its first entry, then its second, ...
     ``sent_by_step[k]`` is how many of them have been sent a message by the end
     of step k: ``floor(rate * (t_end(k) - start_hour))`` capped at
     ``len(order)``, with ``rate = per_hour / people_per_agent`` (agents per
@@ -85,6 +89,8 @@ class Campaign:
 
     index: int
     medium: str
+    targets: tuple[str, ...]
+    priority: tuple[str, ...]
     ask_to_share: bool
     start_hour: float
     end_hour: float
@@ -103,16 +109,41 @@ def customer_lists(population: Population, rng: np.random.Generator) -> dict[str
             for i, g in enumerate(CUSTOMER_GROUPS)}
 
 
-def build_campaigns(scenario: Scenario, lists: dict[str, np.ndarray]) -> list[Campaign]:
+def _matches(population: Population, people: np.ndarray, name: str) -> np.ndarray:
+    """Which of ``people`` a target name (group, generation or segment) holds."""
+    if name in CUSTOMER_GROUPS:
+        return population.customer[people] == 1 + CUSTOMER_GROUPS.index(name)
+    if name in COHORTS:
+        return population.cohort[people] == COHORTS.index(name)
+    return population.in_segment[population.segments.index(name)][people]
+
+
+def send_order(population: Population, lists: dict[str, np.ndarray], targets, priority) -> np.ndarray:
+    """The people a campaign messages, in sending order (see :class:`Campaign`)."""
+    chosen = selection_of(targets, population.segments)
+    order = np.concatenate([lists[g] for g in chosen.groups])
+    for kind in (chosen.cohorts, chosen.segments):
+        if kind:
+            order = order[np.logical_or.reduce([_matches(population, order, t) for t in kind])]
+    if priority:
+        rank = np.full(len(order), len(priority))
+        for j in range(len(priority) - 1, -1, -1):
+            rank[_matches(population, order, priority[j])] = j
+        order = order[np.argsort(rank, kind="stable")]
+    return order
+
+
+def build_campaigns(scenario: Scenario, lists: dict[str, np.ndarray], population: Population) -> list[Campaign]:
     """The scenario's campaigns with their send schedules."""
     n, dt = scenario.n_steps, scenario.step_hours
     ends = np.arange(1, n + 1) * dt
     campaigns = []
     for i, cfg in enumerate(scenario.channels.direct.campaigns):
-        order = np.concatenate([lists[g] for g in cfg["targets"]])
+        order = send_order(population, lists, cfg["targets"], cfg["priority"])
         rate = cfg["per_hour"] / scenario.people_per_agent
         sent = np.floor(rate * np.clip(ends - cfg["start_hour"], 0.0, None) + 1e-9)
         sent = np.minimum(sent, len(order)).astype(np.int64)
-        campaigns.append(Campaign(i, cfg["medium"], cfg["ask_to_share"], cfg["start_hour"],
+        campaigns.append(Campaign(i, cfg["medium"], tuple(cfg["targets"]), tuple(cfg["priority"]),
+                                  cfg["ask_to_share"], cfg["start_hour"],
                                   cfg["start_hour"] + len(order) / rate, order, sent))
     return campaigns

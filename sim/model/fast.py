@@ -34,14 +34,11 @@ import numpy as np
 from .kernels import KERNELS, default_kernel
 from .measures import COUNTS, SUMS, columns_from_arrays
 from .rules import TRUST_COLUMN, Rules
+from .segments import segment_columns
 from ..config.schema import COHORTS, SOURCES
 from .world import World
 
 __all__ = ["FastEngine", "KERNELS", "default_kernel", "warm_up", "Inputs", "State", "Tally"]
-
-#: Sending media codes (``Inputs.camp_medium``, ``Inputs.read_rate``).
-MEDIA_CODES = ("sms", "email")
-
 
 class Inputs(NamedTuple):
     """Fixed arrays of one run, laid out for both paths (hazards per step,
@@ -56,10 +53,10 @@ class Inputs(NamedTuple):
     trust_column: np.ndarray    # column of ``trust`` per source code
     cohort: np.ndarray          # cohort code per person
     affected: np.ndarray        # current or former customer
-    sms_reachable: np.ndarray
-    email_reachable: np.ndarray
-    read_rate: np.ndarray       # per MEDIA_CODES: reads per hour at attention 1
-    camp_medium: np.ndarray     # per campaign: code into MEDIA_CODES
+    reachable: np.ndarray       # (media, people): a message of the medium reaches them
+    read_rate: np.ndarray       # per medium code (Rules.media): reads per hour at attention 1
+    belief: np.ndarray          # per medium code: multiplier of company trust for its messages
+    camp_medium: np.ndarray     # per campaign: medium code
     camp_asked: np.ndarray      # per campaign: asks to share
     camp_offset: np.ndarray     # campaign c's people are camp_order[offset[c]:offset[c+1]]
     camp_order: np.ndarray      # people messaged, in sending order
@@ -95,10 +92,11 @@ def make_inputs(world: World, rules: Rules) -> Inputs:
         trust_column=TRUST_COLUMN,
         cohort=pop.cohort.astype(np.int64),
         affected=pop.affected,
-        sms_reachable=pop.sms_reachable,
-        email_reachable=pop.email_reachable,
-        read_rate=np.array([rules.read_rate[m] for m in MEDIA_CODES]),
-        camp_medium=np.array([MEDIA_CODES.index(c.medium) for c in campaigns], np.int64),
+        reachable=(pop.reachable if pop.media == rules.media
+                   else np.array([pop.reachable_by(m) for m in rules.media], dtype=np.bool_)),
+        read_rate=np.array([rules.read_rate[m] for m in rules.media]),
+        belief=np.array([rules.belief[m] for m in rules.media], dtype=np.float64),
+        camp_medium=np.array([rules.media.index(c.medium) for c in campaigns], np.int64),
         camp_asked=np.array([c.ask_to_share for c in campaigns], bool),
         camp_offset=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
         camp_order=(np.concatenate([c.order for c in campaigns]).astype(np.int64) if campaigns
@@ -202,8 +200,12 @@ class FastEngine:
             for k in range(steps):
                 self.path.steps(k, k + 1)
                 on_step()
-        t = self.tally
-        return columns_from_arrays(t.rows_counts, t.rows_spreading, t.rows_sums, self.n_affected)
+        t, s, pop = self.tally, self.state, self.world.population
+        columns = columns_from_arrays(t.rows_counts, t.rows_spreading, t.rows_sums, self.n_affected)
+        initial = pop.trust[:, TRUST_COLUMN[SOURCES.index("direct")]]
+        columns.update(segment_columns(pop, steps + 1, s.aware_row, s.first_source, s.contacted_row,
+                                       s.trust_lost, s.company_trust, initial))
+        return columns
 
 
 def warm_up() -> str:

@@ -117,6 +117,7 @@ class Queues(NamedTuple):
     source: np.ndarray     # source code
     asked: np.ndarray      # the message asked to share
     teller: np.ndarray     # the spreader, for word of mouth
+    medium: np.ndarray     # the medium code, for a company message
     trust: np.ndarray      # start-of-step trust in the source
     hit: np.ndarray        # the belief draw succeeded
 
@@ -128,6 +129,7 @@ class Exposures(NamedTuple):
     source: np.ndarray
     asked: np.ndarray
     teller: np.ndarray
+    medium: np.ndarray
     trust: np.ndarray
     hit: np.ndarray
 
@@ -333,11 +335,14 @@ def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
     aware_row, first_source, believes = s.aware_row, s.first_source, s.believes
     company_trust, trust_lost, contacted_row = s.company_trust, s.trust_lost, s.contacted_row
     affected_of, cohort, counts, sums = i.affected, i.cohort, t[0], t[1]
-    trust_of, trust_column = i.trust, i.trust_column
-    person, source, trust, hit = x.person, x.source, x.trust, x.hit
+    trust_of, trust_column, belief = i.trust, i.trust_column, i.belief
+    person, source, medium, trust, hit = x.person, x.source, x.medium, x.trust, x.hit
     for j in range(n):
         p, src = person[j], source[j]
-        trust[j] = company_trust[p] if src == DIRECT else trust_of[p, trust_column[src]]
+        if src == DIRECT:
+            trust[j] = min(1.0, company_trust[p] * belief[medium[j]])
+        else:
+            trust[j] = trust_of[p, trust_column[src]]
     for j in range(n):
         hit[j] = (rng.random() < trust[j]) or source[j] == SEED
     m = _group(x, n, q, rng)
@@ -412,7 +417,7 @@ def _send(pool, step, i, t, k, q, rng):
         pool = _reserve(pool, sent)
         start = i.camp_offset[c] + before
         medium = i.camp_medium[c]
-        reachable = i.sms_reachable if medium == 0 else i.email_reachable
+        reachable = i.reachable[medium]
         rate, asked = i.read_rate[medium], 1 if i.camp_asked[c] else 0
         for j in range(start, start + sent):
             p = order[j]
@@ -420,7 +425,7 @@ def _send(pool, step, i, t, k, q, rng):
                 counts[DELIVERED] += 1
                 read = _first_step(hours, step + 1, rng.standard_exponential() / rate)
                 if 0 <= read < k.steps:
-                    _push(pool, _row(READS, read, k.steps), p, asked, 0)
+                    _push(pool, _row(READS, read, k.steps), p, asked, medium)
         counts[SENT] += sent
     return pool
 
@@ -429,10 +434,10 @@ def _send(pool, step, i, t, k, q, rng):
 def _exposures(q, capacity):
     """Scratch space for ``capacity`` exposures: the reusable one if big enough."""
     if capacity <= len(q.person):
-        return Exposures(q.person, q.source, q.asked, q.teller, q.trust, q.hit)
+        return Exposures(q.person, q.source, q.asked, q.teller, q.medium, q.trust, q.hit)
     return Exposures(np.empty(capacity, np.int64), np.empty(capacity, np.int64),
                      np.empty(capacity, np.bool_), np.empty(capacity, np.int64),
-                     np.empty(capacity), np.empty(capacity, np.bool_))
+                     np.empty(capacity, np.int64), np.empty(capacity), np.empty(capacity, np.bool_))
 
 
 @jit
@@ -485,9 +490,11 @@ def _step(pool, step, i, s, t, k, net, q, rng):
     pool = _reserve(pool, n)
     _schedule(pool, q, person, 0, n, source, MEDIA, i.media_cum, step + 1, k.steps, rng)
     _schedule(pool, q, person, 0, n, source, TWITTER, i.twitter_cum, step + 1, k.steps, rng)
+    medium = x.medium
     slot = pool[reads, HEAD]
     for _ in range(pool[reads, COUNT]):
         person[n], source[n], asked[n] = pool[slot, 1], DIRECT, pool[slot, 2] != 0
+        medium[n] = pool[slot, 3]
         n += 1
         slot = pool[slot, 0]
     t[0][READ] += pool[reads, COUNT]
@@ -498,6 +505,7 @@ def _step(pool, step, i, s, t, k, net, q, rng):
         if n + len(contacts_src) > len(person):
             x = _exposures(q, n + len(contacts_src) + len(person))
             x.person[:n], x.source[:n], x.asked[:n] = person[:n], source[:n], asked[:n]
+            x.medium[:n] = medium[:n]
             person, source, asked, teller, stop = x.person, x.source, x.asked, x.teller, x.hit
         for j in range(len(contacts_src)):
             person[n], teller[n] = contacts_dst[j], contacts_src[j]
@@ -583,6 +591,7 @@ class NumbaPath:
                         touched=np.zeros(n, np.int64), starters=np.zeros(n, np.int64),
                         person=np.zeros(capacity, np.int64), source=np.zeros(capacity, np.int64),
                         asked=np.zeros(capacity, np.bool_), teller=np.zeros(capacity, np.int64),
+                        medium=np.zeros(capacity, np.int64),
                         trust=np.zeros(capacity), hit=np.zeros(capacity, np.bool_))
         header = 1 + 3 * steps
         slots = len(inputs.followers) + len(inputs.twitter_users) + n // 4 + 1024   # grows when needed

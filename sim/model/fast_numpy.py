@@ -101,7 +101,7 @@ class NumpyPath:
         self.i, self.s, self.t = inputs, state, tally
         steps = rules.steps
         self.broadcasts = Buckets(steps, 2)     # person, source
-        self.reads = Buckets(steps, 2)          # person, asked
+        self.reads = Buckets(steps, 3)          # person, asked, medium code
         self.tellings = Buckets(steps, 3)       # spreader, person told, period
         self.layers = [(layer, rules.layer_hazard[layer.name]) for layer in world.network.layers]
 
@@ -125,8 +125,8 @@ class NumpyPath:
         parts = [self._broadcast_exposures(k), self._read_exposures(k), self._word_of_mouth(k)]
         parts = [p for p in parts if p is not None and len(p[0])]
         if parts:
-            people, source, asked = (np.concatenate(c) for c in zip(*parts))
-            self._absorb(people.astype(np.int64), source, asked, k + 1)
+            people, source, asked, medium = (np.concatenate(c) for c in zip(*parts))
+            self._absorb(people.astype(np.int64), source, asked, k + 1, medium)
         self._record(k + 1)
 
     # ---- scheduling ----------------------------------------------------------------
@@ -145,12 +145,12 @@ class NumpyPath:
             if len(sent) == 0:
                 continue
             medium = i.camp_medium[c]
-            got = sent[(i.sms_reachable if medium == 0 else i.email_reachable)[sent]]
+            got = sent[i.reachable[medium][sent]]
             t["direct_sent"] += len(sent)
             t["direct_delivered"] += len(got)
             draws = self.rng.standard_exponential(len(got)) / i.read_rate[medium]
             when = first_event_step(i.hours_cum, k + 1, draws)
-            self.reads.add(when, got, np.full(len(got), i.camp_asked[c]))
+            self.reads.add(when, got, np.full(len(got), i.camp_asked[c]), np.full(len(got), medium, np.int64))
 
     def _start_spreading(self, people: np.ndarray, row: int) -> None:
         """New spreading periods from ``row`` for ``people`` (ascending).
@@ -193,15 +193,15 @@ class NumpyPath:
         people, source = people[open_minded], source[open_minded]
         for code in (MEDIA, TWITTER):
             self._schedule_broadcast(people[source == code], code, k + 1)
-        return people, source, np.zeros(len(people), bool)
+        return people, source, np.zeros(len(people), bool), np.full(len(people), -1, np.int64)
 
     def _read_exposures(self, k: int):
         due = self.reads.take(k)
         if due is None:
             return None
-        people, asked = due
+        people, asked, medium = due
         self.t["direct_read"] += len(people)
-        return people, np.full(len(people), DIRECT, np.int8), asked
+        return people, np.full(len(people), DIRECT, np.int8), asked, medium
 
     def _word_of_mouth(self, k: int):
         """The tellings of step k as exposures; stifled spreaders stop after step k."""
@@ -220,7 +220,8 @@ class NumpyPath:
             knew &= self.rng.random(len(src)) < self.rules.stifling
             stopped = src[knew]
             s.spread_until[stopped] = np.minimum(s.spread_until[stopped], k)
-        return dst, np.full(len(dst), WORD_OF_MOUTH, np.int8), np.zeros(len(dst), bool)
+        return (dst, np.full(len(dst), WORD_OF_MOUTH, np.int8), np.zeros(len(dst), bool),
+                np.full(len(dst), -1, np.int64))
 
     def _random_contacts(self, k: int):
         n, s, hours = self.world.size, self.s, self.i.hours_cum
@@ -235,8 +236,11 @@ class NumpyPath:
         return src[tells], dst[tells]
 
     # ---- absorbing a step's exposures ------------------------------------------------
-    def _absorb(self, people: np.ndarray, source: np.ndarray, asked: np.ndarray, row: int) -> None:
+    def _absorb(self, people: np.ndarray, source: np.ndarray, asked: np.ndarray, row: int,
+                medium: np.ndarray | None = None) -> None:
         """Apply one step's exposures together, person by person (docs/MODEL.md 7.7).
+
+        ``medium`` holds each company message's medium code (-1 for other sources).
 
         Each exposure is a chance to believe with the start-of-step trust in
         its source; a newly aware person's first source is the exposure with
@@ -245,7 +249,8 @@ class NumpyPath:
         s, t, rules = self.s, self.t, self.rules
         direct = source == DIRECT
         trust = self.i.trust[people, self.i.trust_column[source]]
-        trust[direct] = s.company_trust[people[direct]]
+        if direct.any():
+            trust[direct] = rules.message_trust(s.company_trust[people[direct]], self.i.belief[medium[direct]])
         hit = (self.rng.random(len(people)) < trust) | (source == SEED)
         order = np.lexsort((-self.rng.random(len(people)), people))
         people = people[order]

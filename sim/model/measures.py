@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.schema import COHORTS, SOURCES
+from .segments import segment_column
 
 #: Cumulative counters kept by the engines (agents), in column order.
 COUNTS = (
@@ -84,11 +85,13 @@ def _clock(start: str, step_hours: float, rows: int) -> tuple[np.ndarray, np.nda
 
 def add_clock(columns: dict[str, np.ndarray], start: dt.datetime,
               step_hours: float) -> dict[str, np.ndarray]:
-    """The engine's columns with ``step``, ``time`` and ``hours`` in front (:data:`COLUMNS`)."""
+    """The engine's columns with ``step``, ``time`` and ``hours`` in front (:data:`COLUMNS`),
+    then the segments' columns (:mod:`sim.model.segments`), if any."""
     rows = len(columns["aware"])
     hours, times = _clock(start.isoformat(), float(step_hours), rows)
+    extra = {name: values for name, values in columns.items() if name not in RAW_COLUMNS}
     return {"step": np.arange(rows), "time": times.copy(), "hours": hours.copy(),
-            **{name: columns[name] for name in RAW_COLUMNS}}
+            **{name: columns[name] for name in RAW_COLUMNS}, **extra}
 
 
 def _hours_to_share(hours: np.ndarray, aware: np.ndarray, affected: int, share: float) -> float | None:
@@ -102,12 +105,33 @@ def _unaware_share_at(hours: np.ndarray, aware: np.ndarray, affected: int, at: f
     return 1.0 - float(aware[np.searchsorted(hours, at + 1e-9, side="right") - 1]) / affected
 
 
+def segment_summary(frame, name: str, size: int) -> dict:
+    """The summary measures of segment ``name`` of ``size`` agents (shares of its members,
+    hours; ``None`` where not defined): see :func:`sim.config.catalog.segment_measures`."""
+    hours = np.asarray(frame["hours"])
+    column = lambda what: np.asarray(frame[segment_column(name, what)])  # noqa: E731
+    aware = column("aware")
+    share = (lambda x: float(x) / size) if size else (lambda x: None)
+    trust = column("mean_company_trust")
+    return {
+        f"segment_{name}_size": int(size),
+        f"segment_{name}_hours_to_90pct": _hours_to_share(hours, aware, size, 0.9),
+        f"segment_{name}_unaware_share_24h": _unaware_share_at(hours, aware, size, 24.0),
+        f"segment_{name}_unaware_share_72h": _unaware_share_at(hours, aware, size, 72.0),
+        f"segment_{name}_share_first_from_company": share(column("first_from_company")[-1]),
+        f"segment_{name}_share_contacted": share(column("contacted")[-1]),
+        f"segment_{name}_final_company_trust": float(trust[-1]) if size else None,
+    }
+
+
 def summarise(frame, agents: int, affected: int, people_per_agent: float,
               cohort_sizes: dict[str, int] | None = None,
-              affected_sizes: dict[str, int] | None = None) -> dict:
+              affected_sizes: dict[str, int] | None = None,
+              segment_sizes: dict[str, int] | None = None) -> dict:
     """The per-run summary measures (shares of affected customers, hours).
 
-    ``frame`` holds the time-series columns (a DataFrame or a dict of arrays).
+    ``frame`` holds the time-series columns (a DataFrame or a dict of arrays);
+    ``segment_sizes`` the agents of each segment (its measures follow the others).
 
     Hours are since the scenario start; ``None`` where a level is never
     reached or the run is shorter than the horizon asked.
@@ -142,4 +166,6 @@ def summarise(frame, agents: int, affected: int, people_per_agent: float,
         "messages_read": float(last["direct_read"]) * people_per_agent,
         **{f"cohort_size_{c}": int(n) for c, n in (cohort_sizes or {}).items()},
         **{f"affected_size_{c}": int(n) for c, n in (affected_sizes or {}).items()},
+        **{key: value for name, size in (segment_sizes or {}).items()
+           for key, value in segment_summary(frame, name, size).items()},
     }

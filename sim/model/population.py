@@ -1,4 +1,4 @@
-"""The people: cohort, customer group, media habits and trust.
+"""The people: cohort, customer group, media habits, reachability and trust.
 
 Cohorts and customer groups are exact counts (largest-remainder rounding of
 share x people) dealt to people in a random order, so every run of a scenario
@@ -36,20 +36,29 @@ class Population:
         0 not a customer, 1 current, 2 former customer.
     follows_news, uses_twitter : bool arrays
         Media habits.
-    sms_reachable, email_reachable : bool arrays
-        Whether a message of that medium sent to this person is delivered
+    media : tuple of str
+        The declared direct media (``channels.direct.media``), in declared order.
+    reachable : bool array, shape (media, people)
+        Whether a message of each medium sent to this person is delivered
         (always False for non-customers).
     trust : float array, shape (people, 4)
         Trust in each source kind, columns :data:`TRUST_KINDS`, shares in [0, 1].
+    segments : tuple of str
+        The scenario's segment names (``population.segments``), in declared order.
+    in_segment : bool array, shape (segments, people)
+        Who is in each segment (affected customers only); filled in by
+        :func:`sim.model.segments.draw_segments` once the world is drawn.
     """
 
     cohort: np.ndarray
     customer: np.ndarray
     follows_news: np.ndarray
     uses_twitter: np.ndarray
-    sms_reachable: np.ndarray
-    email_reachable: np.ndarray
+    media: tuple[str, ...]
+    reachable: np.ndarray
     trust: np.ndarray
+    segments: tuple[str, ...] = ()
+    in_segment: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -59,6 +68,10 @@ class Population:
     def affected(self) -> np.ndarray:
         """Current and former customers (bool array)."""
         return self.customer != NOT_CUSTOMER
+
+    def reachable_by(self, medium: str) -> np.ndarray:
+        """Who a message of ``medium`` reaches (bool array, one per person)."""
+        return self.reachable[self.media.index(medium)]
 
 
 def exact_counts(shares, total: int) -> np.ndarray:
@@ -108,13 +121,25 @@ def _trust_means(spec, cohort: np.ndarray) -> np.ndarray:
     return np.full(len(cohort), float(spec))
 
 
+def _reach_shares(reachable, group: np.ndarray, cohort: np.ndarray) -> np.ndarray:
+    """Per person: the share of their customer group (and generation, where the
+    medium gives one per generation) that the medium reaches."""
+    out = np.empty(len(group))
+    for g, name in enumerate(CUSTOMER_GROUPS):
+        mine = group == g
+        out[mine] = _trust_means(reachable[name], cohort[mine])
+    return out
+
+
 def build_population(scenario: Scenario, rng: np.random.Generator,
                      size: int | None = None) -> Population:
     """Give every person their fixed attributes from the scenario's shares.
 
     Cohort and customer group: exact counts (:func:`exact_counts`) dealt at
-    random, independently of each other; habits (by cohort or group) and
-    trust: independent draws per person.
+    random, independently of each other; then trust, habits (by cohort) and
+    reachability by each declared medium in declared order (by customer group,
+    optionally by cohort): independent draws per person, in that order. Segments are drawn
+    later, from their own streams (:mod:`sim.model.segments`).
 
     ``size`` overrides ``population.size`` (used when a network file fixes it).
     """
@@ -135,12 +160,18 @@ def build_population(scenario: Scenario, rng: np.random.Generator,
         draw_beta(rng, _trust_means(trust_cfg[k], cohort), trust_cfg["concentration"])
         for k in TRUST_KINDS
     ])
+    # habits after trust: the order of draws every earlier version made
+    follows_news = habit("news", COHORTS, cohort)
+    uses_twitter = habit("twitter", COHORTS, cohort)
+    media = scenario.channels.direct.media
+    reachable = np.array([(rng.random(n) < _reach_shares(media[m]["reachable"], group, cohort)) & is_customer
+                          for m in media], dtype=bool).reshape(len(media), n)
     return Population(
         cohort=cohort.astype(np.int8),
         customer=customer.astype(np.int8),
-        follows_news=habit("news", COHORTS, cohort),
-        uses_twitter=habit("twitter", COHORTS, cohort),
-        sms_reachable=habit("sms_reachable", CUSTOMER_GROUPS, group) & is_customer,
-        email_reachable=habit("email_reachable", CUSTOMER_GROUPS, group) & is_customer,
+        follows_news=follows_news,
+        uses_twitter=uses_twitter,
+        media=tuple(media),
+        reachable=reachable,
         trust=trust,
     )

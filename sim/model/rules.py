@@ -47,9 +47,14 @@ class Rules:
         Length of a step, hours.
     steps : int
         Steps in the run.
+    media : tuple of str
+        The declared direct media, in declared order (their codes).
     read_rate : dict
-        Per medium (sms, email): reading rate per hour at attention 1
-        (1 / mean read delay in hours).
+        Per medium: reading rate per hour at attention 1 (1 / mean read
+        delay in hours).
+    belief : dict
+        Per medium: multiplier of company trust with which its messages are
+        believed (the chance is capped at 1).
     layer_hazard : dict
         Per network layer name (household, social): word-of-mouth hazard per
         hour per neighbour at attention 1 and propensity 1.
@@ -73,7 +78,9 @@ class Rules:
 
     step_hours: float
     steps: int
+    media: tuple
     read_rate: dict
+    belief: dict
     layer_hazard: dict
     well_mixed: bool
     contacts_per_hour: float
@@ -90,10 +97,13 @@ class Rules:
     def from_scenario(cls, scenario: Scenario) -> "Rules":
         d = scenario.data
         wom, effects = d["word_of_mouth"], d["trust"]["company_effects"]
+        media = d["channels"]["direct"]["media"]
         return cls(
             step_hours=scenario.step_hours,
             steps=scenario.n_steps,
-            read_rate={m: 1.0 / hours for m, hours in d["channels"]["direct"]["read_delay_hours"].items()},
+            media=tuple(media),
+            read_rate={m: 1.0 / spec["read_delay_hours"] for m, spec in media.items()},
+            belief={m: spec["belief"] for m, spec in media.items()},
             layer_hazard={layer: hazard_of(wom[layer]) for layer in ("household", "social")},
             well_mixed=d["network"]["kind"] == "well_mixed",
             contacts_per_hour=d["network"]["contacts_per_hour"],
@@ -145,6 +155,11 @@ class Rules:
         lost = np.where(from_company, 0.0, self.learned_elsewhere_first * trust)
         after = np.where(from_company, trust + self.first_from_company * (1.0 - trust), trust - lost)
         return after, lost
+
+    def message_trust(self, company_trust, belief):
+        """The chance a company message is believed: company trust x the medium's
+        ``belief``, capped at 1. Shares; scalars or arrays."""
+        return np.minimum(1.0, company_trust * belief)
 
     def trust_recovered(self, lost):
         """Company trust regained on first reading a company message after

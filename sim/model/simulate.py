@@ -16,6 +16,7 @@ from .memory import check_fits
 from .step_length import StepLengthWarning, step_length_advice
 from ..config.scenario import Scenario
 from ..config.schema import COHORTS
+from ..config.vocabulary import medium_words
 from .world import World
 
 __all__ = ["ENGINES", "SimulationResult", "simulate", "channel_events"]
@@ -49,11 +50,14 @@ def channel_events(world: World) -> list[dict]:
     One dict per press release, tweet and company campaign, sorted by start:
 
     - ``channel``: ``"media"``, ``"twitter"`` or ``"direct"``;
-    - ``medium``: ``"press_release"``, ``"tweet"``, ``"sms"`` or ``"email"``;
+    - ``medium``: ``"press_release"``, ``"tweet"`` or a campaign's declared
+      medium (``"sms"``, ``"email"``, ...);
     - ``start``: hours since the scenario start;
     - ``end``: hours since the scenario start; a post's ``end`` is its
       ``start``; a campaign's is when its last message is sent (it may fall
       after the run's end), ``None`` if it never finishes;
+    - ``targets``, ``priority`` (campaigns only): the campaign's target names and
+      sending priority, as in the scenario;
     - ``label``: words for display only (never parsed back).
     """
     ch = world.scenario.channels
@@ -63,10 +67,12 @@ def channel_events(world: World) -> list[dict]:
     events += [{"channel": "twitter", "medium": "tweet", "start": float(p["at_hour"]),
                 "end": float(p["at_hour"]), "label": "tweet"}
                for p in ch["twitter"]["posts"]]
+    media = ch.direct.media
     for c in world.campaigns:
         end = float(c.end_hour) if np.isfinite(c.end_hour) else None
         events.append({"channel": "direct", "medium": c.medium, "start": float(c.start_hour),
-                       "end": end, "label": f"{'SMS' if c.medium == 'sms' else 'e-mail'} campaign"})
+                       "end": end, "targets": list(c.targets), "priority": list(c.priority),
+                       "label": f"{medium_words(c.medium, media)} campaign"})
     return sorted(events, key=lambda e: e["start"])
 
 
@@ -111,7 +117,8 @@ def simulate(scenario: Scenario, seed: int = 1, engine: str = DEFAULT_ENGINE,
     population = world.population
     cohorts = np.bincount(population.cohort, minlength=len(COHORTS))
     affected = np.bincount(population.cohort[population.affected], minlength=len(COHORTS))
+    segments = {name: int(population.in_segment[s].sum()) for s, name in enumerate(population.segments)}
     summary = summarise(columns, world.size, int(population.affected.sum()), world.people_per_agent,
-                        dict(zip(COHORTS, cohorts.tolist())), dict(zip(COHORTS, affected.tolist())))
+                        dict(zip(COHORTS, cohorts.tolist())), dict(zip(COHORTS, affected.tolist())), segments)
     frame = pd.DataFrame(columns)
     return SimulationResult(world.scenario, seed, engine, frame, summary, channel_events(world))

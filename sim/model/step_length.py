@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config.vocabulary import medium_words
 from .rules import Rules
 
 __all__ = ["StepLengthWarning", "StepCheck", "fastest_processes", "step_length_advice",
@@ -42,8 +43,9 @@ def fastest_processes(world, rules: Rules) -> dict[str, float]:
     if peak <= 0:
         return {}
     out = {}
+    media = world.scenario.channels.direct.media
     for medium in sorted({c.medium for c in world.campaigns}):
-        out[f"{'SMS' if medium == 'sms' else 'e-mail'} read delay"] = 1.0 / (rules.read_rate[medium] * peak)
+        out[f"{medium_words(medium, media)} read delay"] = 1.0 / (rules.read_rate[medium] * peak)
     if rules.well_mixed:
         rate = rules.contacts_per_hour * rules.contact_tells
     else:

@@ -2,8 +2,8 @@
 attention over time, broadcast hazards, direct campaigns and the seeds.
 
 Random draws happen in a fixed order from the run's generator: population,
-network, customer lists, seeds. The engines then draw only from the same
-generator.
+network, customer lists, seeds. Segments draw from their own streams
+(:mod:`sim.model.segments`). The engines then draw only from the run's generator.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..errors import ScenarioError
 from .channels import Broadcast, Campaign, build_broadcast, build_campaigns, customer_lists
 from .network import Network, build_network, read_network_file
 from .population import Population, build_population
+from .segments import draw_segments
 from ..config.scenario import Scenario
 
 
@@ -64,12 +65,14 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> World:
         scenario = scenario.copy()
         scenario.data["population"]["size"] = network.size
     attention = attention_by_step(scenario)
-    campaigns = build_campaigns(scenario, customer_lists(population, rng))
+    lists = customer_lists(population, rng)
     count = scenario.seeds.count
     if count > population.size:
         raise ScenarioError(scenario.describe_source("seeds.count"), "seeds.count",
                             f"{count} seeds but the network has {population.size} people; "
                             "allowed: at most the number of people")
     seeds = np.sort(rng.choice(population.size, size=count, replace=False))
+    population = draw_segments(scenario, population, rng.bit_generator.seed_seq)
+    campaigns = build_campaigns(scenario, lists, population)
     return World(scenario, population, network, attention,
                  build_broadcast(scenario, attention), campaigns, seeds)

@@ -151,10 +151,16 @@ def _campaigns(data: dict) -> list[dict]:
 USED_WHEN = {
     "attention.holiday_factor": lambda d: bool(value_at(d, "attention.holidays")),
     "word_of_mouth.share_multiplier_when_asked": lambda d: any(c.get("ask_to_share") for c in _campaigns(d)),
-    "channels.direct.read_delay_hours": lambda d: bool(_campaigns(d)),
-    "population.habits.sms_reachable": lambda d: any(c.get("medium") == "sms" for c in _campaigns(d)),
-    "population.habits.email_reachable": lambda d: any(c.get("medium") == "email" for c in _campaigns(d)),
 }
+
+
+def _used(key: str, data: dict) -> bool:
+    """Whether the scenario uses what setting ``key`` is about (:data:`USED_WHEN`; a
+    medium's settings, ``channels.direct.media.NAME...``: a campaign sends by it)."""
+    parts = key.split(".")
+    if parts[:3] == ["channels", "direct", "media"] and len(parts) >= 4:
+        return any(c.get("medium") == parts[3] for c in _campaigns(data))
+    return USED_WHEN.get(key, lambda d: True)(data)
 
 
 def _listed(setting: Setting, data: dict) -> bool:
@@ -164,7 +170,7 @@ def _listed(setting: Setting, data: dict) -> bool:
     holidays, its campaigns: :data:`USED_WHEN`)."""
     if setting.origin in ("run", "varied") or (setting.differs and setting.origin == "file"):
         return True
-    used = USED_WHEN.get(setting.key, lambda d: True)(data)
+    used = _used(setting.key, data)
     kind = value_at(data, "network.kind")
     return (setting.source or setting.assumption) and used and not _for_other_network(setting, kind)
 

@@ -21,12 +21,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..config.vocabulary import MEDIUM_WORDS, is_campaign
+from ..config.targeting import expected_share, selection_of
+from ..config.vocabulary import CUSTOMER_GROUPS, MEDIUM_WORDS, is_campaign, medium_words, target_words
 from .text import fmt_duration, fmt_number, fmt_pct, fmt_people, join_words, short_names
 
 __all__ = ["ScenarioInfo", "info_from_data", "campaign_rows", "other_differences", "timeline",
            "when_text", "key_label", "describe_value", "note_value", "MEDIUM_WORDS", "PART_WORDS",
-           "setting_label", "shared_label", "fmt_setting", "setting_text", "with_values", "values_text"]
+           "setting_label", "shared_label", "fmt_setting", "setting_text", "with_values", "values_text",
+           "who_text", "medium_text"]
 
 #: Words for the parts of per-cohort, per-group and per-medium tables.
 PART_WORDS = {"gen_z": "Gen Z", "millennial": "Millennials", "gen_x": "Gen X", "boomer": "Boomers",
@@ -101,8 +103,46 @@ def when_text(info: ScenarioInfo, hours: float, clock: bool = True) -> str:
 
 
 def _targeted_people(info: ScenarioInfo, targets: Sequence[str]) -> float:
+    """Expected people a campaign's targets hold (:func:`sim.config.targeting.expected_share`)."""
     represents = float(info.get("population.represents", math.nan))
-    return sum(represents * float(info.get(f"population.customers.{g}", 0.0)) for g in targets)
+    population = info.get("population", {}) or {}
+    try:
+        selection = selection_of(targets, population.get("segments", {}) or {})
+        return represents * expected_share(selection, {**population, "segments": population.get("segments", {})})
+    except (KeyError, TypeError, ZeroDivisionError, AttributeError):   # a folder written before segments
+        return sum(represents * float(info.get(f"population.customers.{g}", 0.0)) for g in targets)
+
+
+def medium_text(info: ScenarioInfo, medium: str) -> str:
+    """A campaign's medium in words (its declared label, e.g. "SMS", "Push notification")."""
+    return medium_words(medium, info.get("channels.direct.media", {}) or {})
+
+
+def _who(info: ScenarioInfo, targets: Sequence[str]) -> str:
+    """Who a campaign's targets hold, in words: "Current customers of Gen Z",
+    "ID-exposed customers (current customers only)"."""
+    segments = info.get("population.segments", {}) or {}
+    chosen = selection_of(targets, segments)
+    groups = join_words([PART_WORDS.get(g, g) for g in chosen.groups]) + " customers"
+    if chosen.cohorts:
+        groups += " of " + join_words([target_words(c) for c in chosen.cohorts], "or")
+    if not chosen.segments:
+        return _capital(groups)
+    words = join_words([target_words(t, segments) for t in chosen.segments], "or")
+    narrowed = chosen.cohorts or len(chosen.groups) < len(CUSTOMER_GROUPS)
+    return _capital(words + (f" ({groups} only)" if narrowed else ""))
+
+
+def who_text(info: ScenarioInfo, campaign: dict) -> str:
+    """Who a campaign messages, and in what order, in words (:mod:`sim.config.targeting`)."""
+    targets = list(campaign.get("targets", []))
+    who = _who(info, targets)
+    priority = list(campaign.get("priority", []) or [])
+    if not priority:
+        return who
+    segments = info.get("population.segments", {}) or {}
+    first = join_words([target_words(p, segments) for p in priority], "then")
+    return f"{who}: {first} first, then the rest"
 
 
 def campaign_rows(infos: Sequence[ScenarioInfo]) -> list[dict[str, str]]:
@@ -127,11 +167,11 @@ def campaign_rows(infos: Sequence[ScenarioInfo]) -> list[dict[str, str]]:
             takes = people / per_hour if per_hour > 0 else math.inf
             rows.append({
                 "scenario": info.short,
-                "channel": MEDIUM_WORDS.get(c.get("medium"), str(c.get("medium"))),
+                "channel": medium_text(info, str(c.get("medium"))),
                 "start": when_text(info, float(c.get("start_hour", 0.0))),
                 "throughput": f"{fmt_number(per_hour)} per hour: all {fmt_people(people)} in "
                               f"{fmt_duration(takes)}",
-                "who": _capital(join_words([PART_WORDS.get(g, g) for g in c.get("targets", [])]) + " customers"),
+                "who": who_text(info, c),
                 "ask": (f"yes (sharing ×{multiplier:g})" if c.get("ask_to_share") else "no"),
                 "first": i == 0, "span": len(campaigns),
             })
@@ -325,11 +365,12 @@ def describe_value(key: str, value: Any) -> str:
     return str(value)
 
 
-def _campaign_words(c: dict) -> str:
-    who = join_words([PART_WORDS.get(g, g) for g in c.get("targets", [])])
+def _campaign_words(c: dict, info: ScenarioInfo | None = None) -> str:
+    info = info or ScenarioInfo("", "", "", None, "", math.nan)
+    who = who_text(info, c)
     ask = ", asking to share" if c.get("ask_to_share") else ""
-    return (f"{MEDIUM_WORDS.get(c.get('medium'), c.get('medium'))} from {c.get('start_hour', 0):g} h at "
-            f"{fmt_number(float(c.get('per_hour', math.nan)))} per hour to {who} customers{ask}")
+    return (f"{medium_text(info, str(c.get('medium')))} from {c.get('start_hour', 0):g} h at "
+            f"{fmt_number(float(c.get('per_hour', math.nan)))} per hour to {who[:1].lower() + who[1:]}{ask}")
 
 
 def note_value(key: str, written: str, info: ScenarioInfo | None = None) -> str:

@@ -68,11 +68,27 @@ def column_kind(table: str, column: str) -> str:
     fixed = (_RUN_KINDS if table == "runs" else _SERIES_KINDS).get(column)
     if fixed:
         return fixed
+    segment = _segment_kind(table, column)
+    if segment:
+        return segment
     if column.startswith("hours_to_"):
         return "hours"
     if "share" in column or "trust" in column:
         return "share"
     return "count"
+
+
+def _segment_kind(table: str, column: str) -> str | None:
+    """The kind of a segment's measure or column (by the catalog's record), or None."""
+    if not column.startswith("segment_"):
+        return None
+    from ..config.catalog import column as series_column, measure
+
+    try:
+        kind = (measure(column) if table == "runs" else series_column(column)).kind
+    except KeyError:
+        return None
+    return {"hours": "hours", "share": "share", "trust": "share", "mean": "share"}.get(kind, "count")
 
 
 # --------------------------------------------------------------------------- values

@@ -185,12 +185,12 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def join_words(words: Iterable[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
+def join_words(words: Iterable[str], last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (``last`` joins the last two: "and", "or", "then")."""
     words = list(words)
     if not words:
         return ""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
 def mpl_text(text: str) -> str:

@@ -1,0 +1,127 @@
+"""Scenario keys that moved, read as their new ones.
+
+Before media were declared as data, a direct medium's read delay and
+reachability were two special tables: ``channels.direct.read_delay_hours.MEDIUM``
+and ``population.habits.MEDIUM_reachable``. Files, overrides and batch designs
+that still use them are read as ``channels.direct.media.MEDIUM.read_delay_hours``
+and ``channels.direct.media.MEDIUM.reachable`` (same values, same results);
+giving both the old and the new key for one value is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["MOVED", "new_key", "move_old_keys", "moved_overrides"]
+
+#: Old dotted prefix -> new dotted prefix.
+MOVED = {
+    "channels.direct.read_delay_hours.sms": "channels.direct.media.sms.read_delay_hours",
+    "channels.direct.read_delay_hours.email": "channels.direct.media.email.read_delay_hours",
+    "population.habits.sms_reachable": "channels.direct.media.sms.reachable",
+    "population.habits.email_reachable": "channels.direct.media.email.reachable",
+}
+#: Old tables that hold one moved key per medium.
+_SPLIT = {"channels.direct.read_delay_hours": "channels.direct.media.{}.read_delay_hours"}
+
+
+def new_key(dotted: Any) -> Any:
+    """The current name of a dotted key (itself if it did not move)."""
+    if not isinstance(dotted, str):
+        return dotted
+    for old, new in MOVED.items():
+        if dotted == old or dotted.startswith(old + "."):
+            return new + dotted[len(old):]
+    return dotted
+
+
+def _pop(data: dict, dotted: str) -> tuple[bool, Any]:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            return False, None
+    if parts[-1] not in node:
+        return False, None
+    value = node.pop(parts[-1])
+    return True, value
+
+
+def _put(data: dict, dotted: str, value: Any, old: str) -> None:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            return                      # the schema check will name the bad value
+    if parts[-1] in node:
+        from .schema import Invalid
+
+        raise Invalid(f"set twice: here and under its new name {dotted}; keep only {dotted}", old)
+    node[parts[-1]] = value
+
+
+def move_old_keys(data: dict) -> dict:
+    """``data`` (a scenario table as read) with the old keys moved to their new
+    names, in place; raises :class:`sim.config.schema.Invalid` if a value is set under both."""
+    if not isinstance(data, dict):
+        return data
+    for old, pattern in _SPLIT.items():
+        found, table = _pop(data, old)
+        if found:
+            if not isinstance(table, dict):
+                from .schema import Invalid
+
+                raise Invalid("moved: each medium's read delay is now "
+                              "channels.direct.media.NAME.read_delay_hours", old)
+            for medium, value in table.items():
+                _put(data, pattern.format(medium), value, f"{old}.{medium}")
+    for old, new in MOVED.items():
+        if old.startswith("channels.direct.read_delay_hours"):
+            continue
+        found, value = _pop(data, old)
+        if found:
+            _put(data, new, value, old)
+    _drop_empty(data, ("population", "habits"))
+    return data
+
+
+def _drop_empty(data: dict, path: tuple[str, ...]) -> None:
+    node = data
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            return
+    if node.get(path[-1]) == {}:
+        del node[path[-1]]
+
+
+def _leaves(value: Any, prefix: str) -> list[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        return [leaf for name, item in value.items() for leaf in _leaves(item, f"{prefix}.{name}")]
+    return [(prefix, value)]
+
+
+def moved_overrides(key: Any, value: Any) -> list[tuple[Any, Any]]:
+    """One override ``key = value`` as overrides of current keys: a moved key
+    renamed, a table holding moved keys split into its values."""
+    if not isinstance(key, str) or not key:
+        return [(key, value)]
+    renamed = new_key(key)
+    if renamed != key:
+        return [(renamed, value)]
+    if not isinstance(value, dict):
+        return [(key, value)]
+    nested: dict = {}
+    node = nested
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+    before = _leaves(nested, "")
+    moved = move_old_keys(nested)
+    after = _leaves(moved, "")
+    if sorted(map(repr, before)) == sorted(map(repr, after)):
+        return [(key, value)]
+    return [(k[1:], v) for k, v in after]

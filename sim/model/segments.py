@@ -1,0 +1,116 @@
+"""Segments of the affected customers: who is in each, and what each segment records.
+
+A segment (``population.segments.NAME``) holds an exact number of the
+affected customers of its customer groups: ``share`` x the affected
+customers (largest-remainder rounding), picked without replacement with
+probability proportional to the weight of their generation
+(``cohort_weights``; Efraimidis-Spirakis keys, so weight 0 is picked only
+when no one else is left). Segments may overlap.
+
+Each segment draws from its own stream, a child of the run's seed keyed by
+the segment's name: declaring a segment changes no other draw of the run, so
+a scenario and the same scenario with a segment give the same people,
+network and events (only campaigns that target or prioritise it differ).
+
+What a segment records (per row, counts in agents; docs/MODEL.md, section
+"Observation") is computed from the people's final state, the same way for
+both engines: who became aware at which row, first from whom, who first read
+a company message at which row, and their company trust at the start, after
+learning of the breach and at the end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .population import Population, exact_counts
+from ..config.scenario import Scenario
+from ..config.vocabulary import COHORTS, CUSTOMER_GROUPS, COMPANY, SOURCES
+
+__all__ = ["draw_segments", "segment_columns", "SEGMENT_COLUMNS", "segment_column"]
+
+#: Tag of the segments' streams (a child of the run's seed sequence per segment).
+_STREAM_TAG = 0x5E67
+#: What each segment records per row: aware, first told by the company, contacted
+#: (read a company message), mean company trust.
+SEGMENT_COLUMNS = ("aware", "first_from_company", "contacted", "mean_company_trust")
+
+
+def segment_column(name: str, what: str) -> str:
+    """The time-series column of segment ``name`` recording ``what`` (:data:`SEGMENT_COLUMNS`)."""
+    return f"segment_{name}_{what}"
+
+
+def _stream(seed_seq: np.random.SeedSequence, name: str) -> np.random.Generator:
+    key = (*seed_seq.spawn_key, _STREAM_TAG, *name.encode("ascii"))
+    return np.random.default_rng(np.random.SeedSequence(seed_seq.entropy, spawn_key=key))
+
+
+def draw_segments(scenario: Scenario, population: Population,
+                  seed_seq: np.random.SeedSequence) -> Population:
+    """``population`` with ``segments`` and ``in_segment`` filled in (a new object)."""
+    import dataclasses
+
+    segments = scenario.population.segments
+    n = population.size
+    in_segment = np.zeros((len(segments), n), dtype=bool)
+    affected = int(population.affected.sum())
+    for s, (name, spec) in enumerate(segments.items()):
+        codes = [1 + CUSTOMER_GROUPS.index(g) for g in spec["groups"]]
+        pool = np.flatnonzero(np.isin(population.customer, codes))
+        count = min(int(exact_counts([spec["share"], 1.0 - spec["share"]], affected)[0]), len(pool))
+        if count == 0:
+            continue
+        weights = np.array([spec["cohort_weights"][c] for c in COHORTS])[population.cohort[pool]]
+        rng = _stream(seed_seq, name)
+        u = rng.random(len(pool))
+        with np.errstate(divide="ignore"):
+            keys = np.where(weights > 0, -np.log1p(-u) / np.where(weights > 0, weights, 1.0), np.inf)
+        chosen = pool[np.argsort(keys, kind="stable")[:count]]
+        in_segment[s, chosen] = True
+    return dataclasses.replace(population, segments=tuple(segments), in_segment=in_segment)
+
+
+def segment_columns(population: Population, rows: int, aware_row: np.ndarray, first_source: np.ndarray,
+                    contacted_row: np.ndarray, trust_lost: np.ndarray, final_trust: np.ndarray,
+                    initial_trust: np.ndarray) -> dict[str, np.ndarray]:
+    """Each segment's columns (:data:`SEGMENT_COLUMNS`), ``rows`` rows each, from the
+    people's final state (rows in time-series rows, -1 never; trust shares).
+
+    Company trust of a member is ``initial_trust`` before they became aware;
+    from then on the trust they had after learning of the breach (told first
+    by the company: their final trust; elsewhere: the initial trust less what
+    they lost); from their first company message on (if later), their final trust.
+    """
+    out: dict[str, np.ndarray] = {}
+    company = SOURCES.index(COMPANY)
+    for s, name in enumerate(population.segments):
+        members = np.flatnonzero(population.in_segment[s])
+        aware_at, contact_at = aware_row[members], contacted_row[members]
+        out[segment_column(name, "aware")] = _cumulative(aware_at, rows)
+        out[segment_column(name, "first_from_company")] = _cumulative(
+            aware_at[first_source[members] == company], rows)
+        out[segment_column(name, "contacted")] = _cumulative(contact_at, rows)
+        out[segment_column(name, "mean_company_trust")] = _mean_trust(
+            rows, aware_at, contact_at, first_source[members], trust_lost[members],
+            final_trust[members], initial_trust[members])
+    return out
+
+
+def _cumulative(at_row: np.ndarray, rows: int) -> np.ndarray:
+    """How many of the events at rows ``at_row`` (-1: never) happened by each row."""
+    happened = at_row[at_row >= 0]
+    return np.cumsum(np.bincount(happened, minlength=rows)[:rows]).astype(np.int64)
+
+
+def _mean_trust(rows, aware_at, contact_at, first, lost, final, initial) -> np.ndarray:
+    if len(initial) == 0:
+        return np.full(rows, np.nan)
+    learned = np.where((first == SOURCES.index(COMPANY)) | (first == SOURCES.index("seed")) | (contact_at < 0),
+                       final, initial - lost)
+    change = np.zeros(rows + 1)
+    aware = aware_at >= 0
+    np.add.at(change, aware_at[aware], learned[aware] - initial[aware])
+    later = aware & (contact_at >= 0)
+    np.add.at(change, contact_at[later], final[later] - learned[later])
+    return (initial.sum() + np.cumsum(change[:rows])) / len(initial)
