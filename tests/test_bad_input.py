@@ -95,7 +95,7 @@ def test_bad_override_keys(overrides, key, allowed):
     ("trust.concentration", 5e-324, "[0.1, 1e+09]"),
     ("network.mean_degree", 1e308, "[0, 1000]"),
     ("word_of_mouth.active_hours", 1e300, "[0.01, 100000]"),
-    ("channels.direct.read_delay_hours.sms", 1e-300, "[0.001, 100000]"),
+    ("channels.direct.media.sms.read_delay_hours", 1e-300, "[0.001, 100000]"),
     ("attention.holiday_factor", 1e200, "[0, 10]"),
     ("population.size", 10**400, "whole number in [1, 1,000,000,000]"),
     ("population.size", 5000.5, "whole number"),

@@ -34,8 +34,12 @@ def test_every_column_has_one_record_in_order():
 def test_every_summary_measure_has_a_record_and_every_record_is_computed(summary):
     recorded = {m.key for m in catalog.MEASURES}
     computed = {m.key for m in catalog.MEASURES if not m.derived}
-    assert set(summary) - recorded == set()
+    segments = {k for k in summary if k.startswith("segment_")}
+    assert set(summary) - recorded - segments == set()
     assert computed - set(summary) == set()
+    # a segment's measures (the bundled Optus scenario declares id_exposed) are the catalog's
+    assert segments == {m.key for m in catalog.segment_measures("id_exposed")}
+    assert all(catalog.measure(k).label for k in segments)
 
 
 def test_records_are_well_formed():
@@ -117,8 +121,10 @@ def test_model_md_tables_name_the_catalogs_columns_and_measures():
     section = _section(text, "### 7.9 Recording and summary", "## 8 Scenario keys")
     columns = _section(section, "| column | meaning |", "Summary (`summarise`")
     summary = _section(section, "| key | meaning |", "A run (`sim/model/simulate.py")
-    assert _names_in_first_cells(columns) == {c.key for c in catalog.COLUMNS}
-    assert _names_in_first_cells(summary) == {m.key for m in catalog.MEASURES if not m.derived}
+    per_segment = {f"segment_<name>_{suffix}" for suffix in catalog.SEGMENT_COLUMNS}
+    assert _names_in_first_cells(columns) == {c.key for c in catalog.COLUMNS} | per_segment
+    per_segment = {f"segment_<name>_{suffix}" for suffix in catalog.SEGMENT_MEASURES}
+    assert _names_in_first_cells(summary) == {m.key for m in catalog.MEASURES if not m.derived} | per_segment
 
 
 def test_model_md_key_table_names_only_schema_keys():
@@ -139,7 +145,9 @@ def test_model_md_key_table_names_only_schema_keys():
             else:
                 token = item_of.get(word, "") + token          # a field of a campaign or a pulse
                 previous = token
-            token = token.replace("<cohort>", "gen_z").replace("<group>", "current")
+            token = (token.replace("<cohort>", "gen_z").replace("<group>", "current")
+                     .replace("channels.direct.media.<name>", "channels.direct.media.sms")
+                     .replace("population.segments.<name>", "population.segments.id_exposed"))
             named.add(token)
     assert len(named) > 40
     assert sorted(n for n in named if n not in keys and n not in tables) == []

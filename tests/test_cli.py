@@ -9,6 +9,7 @@ import pytest
 
 from helpers import OPTUS, ROOT
 from sim.model.measures import COLUMNS
+from sim.model.segments import SEGMENT_COLUMNS
 
 SMALL = ["--set", "population.size=1500", "--set", "scenario.hours=72"]
 
@@ -25,7 +26,8 @@ def test_run_writes_the_four_files(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         ".breachsim", "awareness.png", "manifest.json", "summary.json", "timeseries.csv"]
     ts = pd.read_csv(out / "timeseries.csv")
-    assert list(ts.columns) == COLUMNS and len(ts) == 73
+    segment = [f"segment_id_exposed_{what}" for what in SEGMENT_COLUMNS]     # Optus declares id_exposed
+    assert list(ts.columns) == COLUMNS + segment and len(ts) == 73
     summary = json.loads((out / "summary.json").read_text())
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["scenario"]["population"]["size"] == 1500

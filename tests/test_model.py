@@ -51,13 +51,23 @@ def test_optus_timeline_email_starts_a_day_after_the_release(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_campaign_throughput_and_target_order(engine):
-    overrides = {"population.size": 4000, "scenario.hours": 200}
+    overrides = {"population.size": 4000, "scenario.hours": 200, "channels.direct.campaigns.0.priority": []}
     scenario = load_scenario(OPTUS, overrides)
     world, _ = ran_engine(engine, overrides, seed=3)
     campaign = world.campaigns[0]
     customer = world.population.customer[campaign.order]
     n_current = int((customer == 1).sum())
     assert (customer[:n_current] == 1).all() and (customer[n_current:] == 2).all()
+    # with Optus's priority, the ID-exposed come first, each part still current then former
+    prioritised, _ = ran_engine(engine, {**overrides, "channels.direct.campaigns.0.priority": ["id_exposed"]}, seed=3)
+    order = prioritised.campaigns[0].order
+    member = prioritised.population.in_segment[0][order]
+    first = int(member.sum())
+    assert member[:first].all() and not member[first:].any()
+    for part in (order[:first], order[first:]):
+        groups = prioritised.population.customer[part]
+        assert (np.diff(groups) >= 0).all()                          # current (1) before former (2)
+    assert sorted(order.tolist()) == sorted(campaign.order.tolist())  # the same people
     sent = run(overrides, seed=3, engine=engine).timeseries["direct_sent"].to_numpy()
     rate = 68_000 / scenario.people_per_agent          # agents per hour
     hours = np.arange(len(sent)) * 1.0

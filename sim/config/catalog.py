@@ -131,7 +131,7 @@ _SHOWN: tuple[Measure, ...] = (
     Measure("final_aware_people", "everyone who knows at the end (people)", "people"),
     Measure("final_believing_share", "everyone who believes it at the end (share of the population)",
             "share"),
-    Measure("messages_sent", "company messages sent (SMS and e-mail)", "people"),
+    Measure("messages_sent", "company messages sent (every medium)", "people"),
     Measure("messages_read", "company messages read", "people"),
     Measure("affected_people", "affected customers (people)", "people", derived=True),
 )
@@ -182,29 +182,30 @@ _BY_KEY = {m.key: m for m in MEASURES}
 #: What every segment of a scenario records in the summary: key suffix -> (label with
 #: ``{}`` for the segment's words, kind, censored, better, short label).
 SEGMENT_MEASURES: dict[str, tuple[str, str, bool, str, str]] = {
-    "size": ("agents in segment {}", "number", False, "", ""),
-    "hours_to_90pct": ("hours until 90% of segment {} know", "hours", True, "lower",
+    "size": ("agents in {}", "number", False, "", ""),
+    "hours_to_90pct": ("hours until 90% of {} know", "hours", True, "lower",
                        "Hours until 90% of {} know"),
-    "unaware_share_24h": ("segment {} still unaware at 24 h", "share", False, "lower", "{} unaware at 24 h"),
-    "unaware_share_72h": ("segment {} still unaware at 72 h", "share", False, "lower", "{} unaware at 72 h"),
-    "share_first_from_company": ("segment {} who first heard from the company", "share", False, "higher",
+    "unaware_share_24h": ("{} still unaware at 24 h", "share", False, "lower", "{} unaware at 24 h"),
+    "unaware_share_72h": ("{} still unaware at 72 h", "share", False, "lower", "{} unaware at 72 h"),
+    "share_first_from_company": ("{} who first heard from the company", "share", False, "higher",
                                  "{} first told by the company"),
-    "share_contacted": ("segment {} who read a company message", "share", False, "higher", ""),
-    "final_company_trust": ("company trust of segment {} at the end (0-1)", "trust", False, "higher",
+    "share_contacted": ("{} who read a company message", "share", False, "higher", ""),
+    "final_company_trust": ("company trust of {} at the end (0-1)", "trust", False, "higher",
                             "Trust of {} at the end"),
 }
 #: What every segment records per row: column suffix -> (label with ``{}``, kind);
 #: the suffixes are :data:`sim.model.segments.SEGMENT_COLUMNS`.
 SEGMENT_COLUMNS: dict[str, tuple[str, str]] = {
-    "aware": ("segment {} who have heard", "count"),
-    "first_from_company": ("segment {} who heard first from the company", "count"),
-    "contacted": ("segment {} who have read a company message", "count"),
-    "mean_company_trust": ("mean company trust of segment {}", "mean"),
+    "aware": ("{} who have heard", "count"),
+    "first_from_company": ("{} who heard first from the company", "count"),
+    "contacted": ("{} who have read a company message", "count"),
+    "mean_company_trust": ("mean company trust of {}", "mean"),
 }
 
 
 def _segment_words(name: str, words: str | None) -> str:
-    return words or name.replace("_", " ")
+    """A segment in words: its declared label, else "segment" and its name."""
+    return words or "segment " + name.replace("_", " ")
 
 
 def segment_measures(name: str, words: str | None = None) -> tuple[Measure, ...]:

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MOVED", "new_key", "move_old_keys", "moved_overrides"]
+__all__ = ["MOVED", "MovedTwice", "new_key", "move_old_keys", "moved_overrides"]
+
+
+class MovedTwice(ValueError):
+    """A value set under both its old and its new key (``key``: the old one)."""
+
+    def __init__(self, message: str, key: str):
+        super().__init__(message)
+        self.key = key
 
 #: Old dotted prefix -> new dotted prefix.
 MOVED = {
@@ -56,25 +64,21 @@ def _put(data: dict, dotted: str, value: Any, old: str) -> None:
         if not isinstance(node, dict):
             return                      # the schema check will name the bad value
     if parts[-1] in node:
-        from .schema import Invalid
-
-        raise Invalid(f"set twice: here and under its new name {dotted}; keep only {dotted}", old)
+        raise MovedTwice(f"set twice: here and under its new name {dotted}; keep only {dotted}", old)
     node[parts[-1]] = value
 
 
 def move_old_keys(data: dict) -> dict:
     """``data`` (a scenario table as read) with the old keys moved to their new
-    names, in place; raises :class:`sim.config.schema.Invalid` if a value is set under both."""
+    names, in place; raises :class:`MovedTwice` if a value is set under both."""
     if not isinstance(data, dict):
         return data
     for old, pattern in _SPLIT.items():
         found, table = _pop(data, old)
         if found:
             if not isinstance(table, dict):
-                from .schema import Invalid
-
-                raise Invalid("moved: each medium's read delay is now "
-                              "channels.direct.media.NAME.read_delay_hours", old)
+                raise MovedTwice("moved: each medium's read delay is now "
+                                 "channels.direct.media.NAME.read_delay_hours", old)
             for medium, value in table.items():
                 _put(data, pattern.format(medium), value, f"{old}.{medium}")
     for old, new in MOVED.items():
@@ -119,9 +123,15 @@ def moved_overrides(key: Any, value: Any) -> list[tuple[Any, Any]]:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = value
-    before = _leaves(nested, "")
-    moved = move_old_keys(nested)
-    after = _leaves(moved, "")
-    if sorted(map(repr, before)) == sorted(map(repr, after)):
+    if not any(_has(nested, old) for old in (*_SPLIT, *MOVED)):
         return [(key, value)]
-    return [(k[1:], v) for k, v in after]
+    return [(k[1:], v) for k, v in _leaves(move_old_keys(nested), "")]
+
+
+def _has(data: dict, dotted: str) -> bool:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True

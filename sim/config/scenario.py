@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError, shorten
-from .moved import move_old_keys, moved_overrides, new_key
+from .moved import MovedTwice, move_old_keys, moved_overrides, new_key
 from .readers import check_regular_file
-from .targeting import expected_share, narrowed, selection_of, target_kinds_text, unknown_target
+from .targeting import (expected_share, narrowed, selection_of, structurally, target_kinds_text,
+                        unknown_target)
 from .schema import (COHORTS, CUSTOMER_GROUPS, SCHEMA, Invalid, OneOrPerCohort,
                      check, is_index, lookup_spec)
 
@@ -200,7 +201,7 @@ def parse_toml(text: str, source: Any, key: str = "") -> dict:
 def _checked(raw: dict, source: str) -> dict:
     try:
         return check(move_old_keys(raw), SCHEMA)
-    except Invalid as err:
+    except (Invalid, MovedTwice) as err:
         raise ScenarioError(source, err.key, str(err)) from None
 
 
@@ -449,7 +450,7 @@ def _moved(key: Any, value: Any) -> list[tuple[Any, Any]]:
     """The override under current key names (:mod:`sim.config.moved`)."""
     try:
         return moved_overrides(key, value)
-    except Invalid as err:
+    except MovedTwice as err:
         raise ScenarioError("override", err.key or str(key), str(err)) from None
 
 
@@ -513,7 +514,7 @@ def _check_segments(scenario: Scenario) -> None:
     for name, segment in pop["segments"].items():
         key = f"population.segments.{name}"
         pool = sum(pop["customers"][g] for g in segment["groups"])
-        most = pool / affected if affected > 0 else 0.0
+        most = pool / affected if affected > 0 else 1.0      # no affected customers: an empty segment
         if segment["share"] > most + 1e-9:
             groups = " and ".join(f"{g} customers" for g in segment["groups"])
             _fail(scenario, f"{key}.share",
@@ -540,13 +541,14 @@ def _check_campaigns(scenario: Scenario) -> None:
                     _fail(scenario, f"{key}.{field}.{j}",
                           f"got {name!r}; allowed: {target_kinds_text(segments)}")
         selection = selection_of(campaign["targets"], segments)
-        if expected_share(selection, d["population"]) <= 0:
+        shape = structurally(d["population"])
+        if expected_share(selection, shape) <= 0:
             _fail(scenario, f"{key}.targets", f"{', '.join(campaign['targets'])} can hold no one (no customer is in "
                   "all of them); allowed: targets whose kinds overlap, e.g. a segment drawn from the "
                   "customer group named")
         for j, name in enumerate(campaign["priority"]):
             part = narrowed(selection, name, segments)
-            if part is None or expected_share(part, d["population"]) <= 0:
+            if part is None or expected_share(part, shape) <= 0:
                 _fail(scenario, f"{key}.priority.{j}",
                       f"{name!r} is not among the people the campaign targets ({', '.join(campaign['targets'])}); "
                       "allowed: a group, generation or segment that overlaps its targets")

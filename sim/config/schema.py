@@ -194,14 +194,14 @@ class ListOf:
 @dataclass(frozen=True)
 class MapOf:
     """A table whose keys the user names (a segment, a medium): each key passes
-    :func:`is_name` and holds ``item`` (a Table). ``item_label`` names one entry in
-    labels: ``{name}`` is its key (e.g. ``"medium {name}"``); ``reserved`` keys are
-    refused (names that already mean something where the entries are used)."""
+    :func:`is_name` and holds ``item`` (a Table), whose labels say ``{name}`` where
+    the entry's name goes (in words: ``"mean delay before reading a message by
+    {name} (hours)"``); ``reserved`` keys are refused (names that already mean
+    something where the entries are used)."""
 
     item: Any
     max_len: int = 64
     label: str = ""
-    item_label: str = "{name}"
     reserved: tuple[str, ...] = ()
     example: str = "name"
 
@@ -269,11 +269,12 @@ CAMPAIGN = Table(
 #: A segment of the affected customers (docs/MODEL.md, section 7.2).
 SEGMENT = Table(
     {
-        "label": text("segment name in reports", 60),
-        "share": share("share of affected customers in the segment"),
+        "label": text("words for segment {name} in reports", 60),
+        "share": share("share of affected customers in segment {name}"),
         "groups": ListOf(choice("", CUSTOMER_GROUPS), min_len=1, unique=True,
-                         label="customer groups it is drawn from", item_label="group {n}"),
-        "cohort_weights": per(COHORTS, number("", 0.0, 1e6), "relative weight of {} in the segment"),
+                         label="customer groups segment {name} is drawn from",
+                         item_label="segment {name}, group {n}"),
+        "cohort_weights": per(COHORTS, number("", 0.0, 1e6), "relative weight of {} in segment {name}"),
     },
     required=("share",),
     optional={"label": "", "groups": list(CUSTOMER_GROUPS),
@@ -283,12 +284,12 @@ SEGMENT = Table(
 #: A medium the company's campaigns send by (docs/MODEL.md, section 7.5).
 MEDIUM = Table(
     {
-        "label": text("medium name in reports", 40),
-        "read_delay_hours": number("mean delay before reading (hours)", 0.001, 1e5),
-        "reachable": Table({g: OneOrPerCohort(share(""), f"share of {g} customers it reaches")
-                            for g in CUSTOMER_GROUPS}, required=CUSTOMER_GROUPS,
-                           label="share of customers it reaches"),
-        "belief": number("belief in its messages (multiplier of company trust)", 0.0, 100.0),
+        "label": text("words for {name} in reports", 40),
+        "read_delay_hours": number("mean delay before reading a message by {name} (hours)", 0.001, 1e5),
+        "reachable": Table({g: OneOrPerCohort(share(""), "") for g in CUSTOMER_GROUPS},
+                           required=CUSTOMER_GROUPS, label="share of {} customers reachable by {name}",
+                           per_key=True),
+        "belief": number("belief in messages by {name} (multiplier of company trust)", 0.0, 100.0),
     },
     required=("read_delay_hours", "reachable"),
     optional={"label": "", "belief": 1.0},
@@ -310,8 +311,7 @@ SCHEMA = Table({
         "cohorts": per(COHORTS, share(""), "share of people who are {}"),
         "customers": per(CUSTOMER_GROUPS, share(""), "share of people who are {} customers"),
         "segments": MapOf(SEGMENT, max_len=16, label="segments of affected customers",
-                          item_label="segment {name}", reserved=(*CUSTOMER_GROUPS, *COHORTS),
-                          example="id_exposed"),
+                          reserved=(*CUSTOMER_GROUPS, *COHORTS), example="id_exposed"),
         "habits": Table({
             "news": per(COHORTS, share(""), "share of {} who follow news media"),
             "twitter": per(COHORTS, share(""), "share of {} who use Twitter"),
@@ -351,8 +351,7 @@ SCHEMA = Table({
         }, label="Twitter"),
         "direct": Table({
             "campaigns": ListOf(CAMPAIGN, label="direct campaigns", item_label="campaign {n}"),
-            "media": MapOf(MEDIUM, max_len=16, label="media of the company's messages",
-                           item_label="medium {name}", example="sms"),
+            "media": MapOf(MEDIUM, max_len=16, label="media of the company's messages", example="sms"),
         }, label="direct messages"),
     }, label="channels"),
     "word_of_mouth": Table({
@@ -474,17 +473,17 @@ def _walk(dotted: str) -> Iterator[tuple[str, Any, str]]:
                       _shown(dotted))
     dotted = new_key(dotted)
     spec: Any = SCHEMA
-    label, prefix = "", ""
+    label, prefix, named = "", "", ""
     for part in dotted.split("."):
         if isinstance(spec, ListOf) and is_index(part):
             index = int(part)
-            prefix = _words(prefix, spec.item_label.format(n=index + 1, i=index))
+            prefix = _words(prefix, spec.item_label.format(n=index + 1, i=index, name="{name}"))
             spec, label = spec.item, prefix
             if getattr(spec, "label", ""):
                 label = _words(prefix, spec.label)
         elif isinstance(spec, MapOf) and is_name(part) and part not in spec.reserved:
-            prefix = spec.item_label.format(name=NAMES.get(part, part)) + ":"
-            spec, label = spec.item, prefix
+            named = NAMES.get(part, part.replace("_", " "))
+            spec, label = spec.item, spec.label
         elif isinstance(spec, OneOrPerCohort) and part in COHORTS:
             spec, label = spec.value, f"{label}, {NAMES[part]}"
         elif isinstance(spec, Table) and part in spec.fields:
@@ -497,7 +496,7 @@ def _walk(dotted: str) -> Iterator[tuple[str, Any, str]]:
                 label = _words(prefix, spec.label)
         else:
             raise Invalid(_no_such_key(spec, part), dotted)
-        yield part, spec, label
+        yield part, spec, label.replace("{name}", named)
 
 
 def _no_such_key(spec: Any, part: str) -> str:

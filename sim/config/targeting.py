@@ -19,7 +19,8 @@ from typing import Mapping
 
 from .vocabulary import COHORTS, CUSTOMER_GROUPS
 
-__all__ = ["Selection", "selection_of", "unknown_target", "expected_share", "target_kinds_text", "narrowed"]
+__all__ = ["Selection", "selection_of", "unknown_target", "expected_share", "target_kinds_text", "narrowed",
+           "structurally"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,17 @@ def expected_share(selection: Selection, population: Mapping) -> float:
             outside *= 1.0 - _segment_share(segments[name], selection.groups, selection.cohorts, population)
         share *= 1.0 - outside
     return share
+
+
+def structurally(population: Mapping) -> dict:
+    """``population`` with every customer group, generation and segment given people, so
+    that :func:`expected_share` is 0 only for targets whose kinds cannot overlap (a
+    segment drawn from another group, generations a segment weighs 0), not for a group
+    or segment that happens to be empty (a sweep may set a share to 0)."""
+    segments = {name: {**spec, "share": max(float(spec["share"]), 1e-6)}
+                for name, spec in (population.get("segments") or {}).items()}
+    return {**population, "customers": {g: 0.1 for g in CUSTOMER_GROUPS},
+            "cohorts": {c: 1.0 / len(COHORTS) for c in COHORTS}, "segments": segments}
 
 
 def narrowed(selection: Selection, name: str, segments: Mapping) -> Selection | None:

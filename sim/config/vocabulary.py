@@ -24,8 +24,8 @@ CUSTOMER_GROUPS = ("current", "former")
 #: Each source in plain words.
 SOURCE_WORDS = {"media": "news media", "twitter": "Twitter", "direct": "the company",
                 "word_of_mouth": "word of mouth", "seed": "initial seeds"}
-#: The company's own messages, in words, with the media they come by.
-COMPANY_WORDS = "the company (SMS, e-mail)"
+#: The company's own messages, in words (by whichever of its declared media).
+COMPANY_WORDS = "the company's own messages"
 #: Each medium in plain words.
 MEDIUM_WORDS = {"sms": "SMS", "email": "E-mail"}
 #: Each cohort in plain words.
@@ -40,7 +40,7 @@ def is_campaign(event: dict) -> bool:
 
 
 def source_words(source: str) -> str:
-    """A first source in words, the company with its media (``"the company (SMS, e-mail)"``)."""
+    """A first source in words (the company: ``"the company's own messages"``)."""
     return COMPANY_WORDS if source == COMPANY else SOURCE_WORDS[source]
 
 

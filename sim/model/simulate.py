@@ -58,6 +58,7 @@ def channel_events(world: World) -> list[dict]:
       after the run's end), ``None`` if it never finishes;
     - ``targets``, ``priority`` (campaigns only): the campaign's target names and
       sending priority, as in the scenario;
+    - ``medium_label`` (campaigns only): the medium in words (its declared label);
     - ``label``: words for display only (never parsed back).
     """
     ch = world.scenario.channels
@@ -72,6 +73,7 @@ def channel_events(world: World) -> list[dict]:
         end = float(c.end_hour) if np.isfinite(c.end_hour) else None
         events.append({"channel": "direct", "medium": c.medium, "start": float(c.start_hour),
                        "end": end, "targets": list(c.targets), "priority": list(c.priority),
+                       "medium_label": medium_words(c.medium, media),
                        "label": f"{medium_words(c.medium, media)} campaign"})
     return sorted(events, key=lambda e: e["start"])
 

@@ -250,7 +250,7 @@ def appendix_notes(infos: Sequence, varied: dict[str, tuple[str, str]] | None = 
     in order, for :func:`limitations`).
     """
     varied = varied or {}
-    units = set(setting_keys())
+    units = set(setting_keys()) | {k for s in infos for k in setting_keys(s.data)}
     words = {k: how if k in units else f"{key_label(k)}: {how}, {values}" for k, (how, values) in varied.items()}
     settings = [scenario_settings(s.data, s.file, words) for s in infos]
     rows = [setting_rows(own, s.data, varied) for own, s in zip(settings, infos)]

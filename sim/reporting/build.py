@@ -37,7 +37,7 @@ __all__ = ["Report", "build_report", "write_report", "CAPTIONS", "find_table"]
 CAPTIONS = {
     "awareness": "Affected customers who know of the breach, over real local time. Line: median of the "
                  "runs; band: 10-90% of runs. Below: when each plan's press releases, tweets and company "
-                 "SMS / e-mail campaigns happen.",
+                 "message campaigns (by SMS, e-mail or another medium) happen.",
     "time_to_reach": "Hours from the announcement until half and until 90% of affected customers know. "
                      "Dot: median; line: 10-90% of runs.",
     "first_source": "Where people first heard of the breach, at the end of the run. Left: affected "
@@ -325,6 +325,7 @@ def context(report: Report) -> dict[str, Any]:
                     for n in names],
         "runs": [int(r) for r in report.drawn["runs"]],
         "body_table": _table(report.drawn, [by_key[k] for k in BODY_MEASURES if k in by_key]),
+        "segments_table": _table(report.drawn, [m for m in by_key.values() if m.key.startswith("segment_")]),
         "full_table": _table(report.drawn, list(by_key.values())),
         "sweep": _sweep_context(report, colours),
         "figures": [f for f in figures if not f["sweep"]],

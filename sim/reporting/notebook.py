@@ -152,8 +152,14 @@ def _table_html(rows: list[tuple[str, list[str]]], header: list[str]) -> str:
 
 
 def _fmt(column: str, value: Any) -> str:
+    from ..config.catalog import measure
     from .text import fmt_hours, fmt_pct, fmt_trust
 
+    if column.startswith("segment_"):
+        kind = measure(column).kind
+        if kind == "number":
+            return f"{value:,}"
+        column = {"hours": "hours_", "trust": "trust"}.get(kind, column)
     if column.startswith("hours_"):
         return fmt_hours(None if value is None or pd.isna(value) else float(value))
     if "trust" in column:
@@ -234,6 +240,27 @@ class Run:
         return pd.DataFrame([{"scenario": self.scenario.name, "seed": self.seed,
                               "engine": self.engine, **self.result.summary}])
 
+    def segments(self) -> pd.DataFrame:
+        """One row per segment of the scenario (``population.segments``): its name, its
+        words and its measures (:func:`sim.config.catalog.segment_measures`), this run's values."""
+        from ..config.catalog import SEGMENT_MEASURES
+
+        s = self.result.summary
+        rows = [{"segment": name, "label": spec["label"] or name.replace("_", " "),
+                 **{suffix: s.get(f"segment_{name}_{suffix}") for suffix in SEGMENT_MEASURES}}
+                for name, spec in self.scenario.population.segments.items()]
+        return pd.DataFrame(rows, columns=["segment", "label", *SEGMENT_MEASURES])
+
+    def _segment_rows(self) -> list[tuple[str, list[str]]]:
+        from ..config.catalog import segment_measures
+
+        s, rows = self.result.summary, []
+        for name, spec in self.scenario.population.segments.items():
+            for m in segment_measures(name, spec["label"] or None):
+                if m.short:
+                    rows.append((m.short, [_fmt(m.key, s.get(m.key))]))
+        return rows
+
     def _results(self):
         from . import results_from_frames
 
@@ -253,7 +280,7 @@ class Run:
             return (f"<p><b>Run</b> of {name}, seed {self.seed}, {self.engine} engine: "
                     "not run yet (<code>.run()</code>).</p>")
         s = self.result.summary
-        rows = [(words, [_fmt(key, s.get(key))]) for key, words in SHOWN]
+        rows = [(words, [_fmt(key, s.get(key))]) for key, words in SHOWN] + self._segment_rows()
         return (f"<p><b>Run</b> of {name}, seed {self.seed}, {self.engine} engine, "
                 f"{s['agents']:,} agents of {s['people_per_agent']:,.0f} people each</p>"
                 + _table_html(rows, ["this run"])

@@ -378,14 +378,19 @@ class _Layer:
     effective: dict | None
 
 
-def setting_keys() -> tuple[str, ...]:
-    """Every setting of a scenario: the schema's values, tables of parts and lists."""
-    from ..config.schema import SCHEMA, Table
+def setting_keys(data: dict | None = None) -> tuple[str, ...]:
+    """Every setting of a scenario: the schema's values, tables of parts and lists; the
+    entries of a table of named entries (declared media, segments) those of ``data``
+    (a resolved scenario) names, each setting by setting (none without ``data``)."""
+    from ..config.schema import SCHEMA, MapOf, Table
 
     keys: list[str] = []
 
     def walk(spec: Any, prefix: str) -> None:
-        if isinstance(spec, Table) and not spec.per_key:
+        if isinstance(spec, MapOf):
+            for name in (value_at(data, prefix) or {}) if data is not None else ():
+                walk(spec.item, f"{prefix}.{name}")
+        elif isinstance(spec, Table) and not spec.per_key:
             for name, child in spec.fields.items():
                 walk(child, f"{prefix}.{name}" if prefix else name)
         elif prefix not in UNLISTED_KEYS:
@@ -515,7 +520,7 @@ def scenario_settings(data: dict, path: str | Path | None,
     top, defaults = layers[0], layers[-1]
     varied = varied or {}
     out = []
-    for key in setting_keys():
+    for key in setting_keys(data):
         value = value_at(data, key)
         if value is None:
             continue

@@ -388,6 +388,33 @@ def note_value(key: str, written: str, info: ScenarioInfo | None = None) -> str:
     return describe_value(key, value)
 
 
+def _is_name_label(key: str) -> bool:
+    """A declared medium's or segment's ``label`` (words for reports, not a setting)."""
+    parts = key.split(".")
+    return parts[-1] == "label" and ((len(parts) == 5 and parts[:3] == ["channels", "direct", "media"])
+                                     or (len(parts) == 4 and parts[:2] == ["population", "segments"]))
+
+
+def _named_label(key: str, infos: Sequence[ScenarioInfo]) -> str:
+    """``key_label``, with a medium or segment a scenario declares named by its declared
+    words ("mean delay before reading a message by App notification (hours)", "share of
+    affected customers in ID-exposed customers") instead of its key's."""
+    label = key_label(key)
+    parts = key.split(".")
+    if (len(parts) > 4 and parts[:3] == ["channels", "direct", "media"]) or (
+            len(parts) > 3 and parts[:2] == ["population", "segments"]):
+        media = parts[0] == "channels"
+        table = "channels.direct.media" if media else "population.segments"
+        name = parts[3] if media else parts[2]
+        if name in PART_WORDS:           # sms, email: the schema's own words
+            return label
+        declared = next((i.get(table) for i in infos if name in (i.get(table) or {})), {}) or {}
+        plain = name.replace("_", " ")
+        words = medium_words(name, declared) if media else target_words(name, declared)
+        label = label.replace(plain if media else f"segment {plain}", words)
+    return label
+
+
 def other_differences(infos: Sequence[ScenarioInfo]) -> list[dict[str, Any]]:
     """Every other setting that differs between the scenarios (campaigns aside).
 
@@ -405,7 +432,9 @@ def other_differences(infos: Sequence[ScenarioInfo]) -> list[dict[str, Any]]:
         if all(json.dumps(v, sort_keys=True, default=str) == json.dumps(values[0], sort_keys=True, default=str)
                for v in values):
             continue
-        rows.append({"key": key, "label": _capital(key_label(key)),
+        if _is_name_label(key):
+            continue
+        rows.append({"key": key, "label": _capital(_named_label(key, infos)),
                      "values": [("not set" if v is None else describe_value(key, v)) for v in values]})
     return rows
 

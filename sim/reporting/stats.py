@@ -235,6 +235,7 @@ def measures_for(columns: Sequence[str], cohort_basis_: str | None = None) -> li
     """
     cols = set(columns)
     out = [m for m in catalog.used_in("table") if not m.optional or m.key in cols]
+    out += segment_measures_in(columns)
     if cohort_basis_:
         whom = "affected customers" if cohort_basis_ == "affected" else "everyone in the cohort"
         for h in COHORT_HOURS:
@@ -242,6 +243,41 @@ def measures_for(columns: Sequence[str], cohort_basis_: str | None = None) -> li
                 out.append(Measure(f"aware_share_{h}h_{c}", f"{COHORT_WORDS[c]} who know at {h} h ({whom})",
                                    "share", better="higher"))
     return out
+
+
+#: What the report shows of each segment (suffixes of :data:`sim.config.catalog.SEGMENT_MEASURES`).
+SEGMENT_SHOWN = ("unaware_share_24h", "unaware_share_72h", "hours_to_90pct", "share_first_from_company",
+                 "final_company_trust")
+
+
+def segment_measures_in(columns: Sequence[str], labels: dict[str, str] | None = None) -> list[Measure]:
+    """The segments' measures (:data:`SEGMENT_SHOWN`) of the segments whose columns (or
+    ``<key>_median`` stems) are in ``columns``, segment by segment in column order;
+    ``labels``: the segments' words (their declared labels)."""
+    cols = set(columns)
+    names = list(dict.fromkeys(c[len("segment_"):-len("_size")] for c in columns
+                               if isinstance(c, str) and c.startswith("segment_") and c.endswith("_size")))
+    if not names:               # a summary table: its median columns' stems
+        names = list(dict.fromkeys(c[len("segment_"):-len("_" + SEGMENT_SHOWN[0])] for c in columns
+                                   if isinstance(c, str) and c.startswith("segment_")
+                                   and c.endswith("_" + SEGMENT_SHOWN[0])))
+    out = []
+    for name in names:
+        for m in catalog.segment_measures(name, (labels or {}).get(name)):
+            if m.key.removeprefix(f"segment_{name}_") in SEGMENT_SHOWN and m.key in cols:
+                out.append(m)
+    return out
+
+
+def segment_labels(scenarios: Sequence | None) -> dict[str, str]:
+    """Segment name -> its declared label, from scenarios that carry their data (ScenarioInfo)."""
+    labels: dict[str, str] = {}
+    for info in scenarios or []:
+        table = info.get("population.segments", {}) if hasattr(info, "get") else {}
+        for name, spec in (table or {}).items():
+            if isinstance(spec, dict) and spec.get("label"):
+                labels.setdefault(name, spec["label"])
+    return labels
 
 
 def summary_table(runs: pd.DataFrame, scenarios: Sequence | None = None,
@@ -264,6 +300,8 @@ def summary_table(runs: pd.DataFrame, scenarios: Sequence | None = None,
     basis = cohort_basis(runs, timeseries, cohorts) if timeseries is not None and all(
         f"cohort_size_{c}" in runs.columns for c in COHORTS) else None
     measures = measures_for(runs.columns, basis)
+    labels = segment_labels(scenarios)
+    measures = [m for m in measures if not m.key.startswith("segment_")] + segment_measures_in(runs.columns, labels)
     if basis:
         for h in COHORT_HOURS:
             table = cohort_awareness(runs, timeseries, h, basis).set_index("run")
@@ -284,6 +322,7 @@ def summary_table(runs: pd.DataFrame, scenarios: Sequence | None = None,
         rows.append(row)
     table = pd.DataFrame(rows)
     table.attrs["cohort_basis"] = basis or ""
+    table.attrs["segment_labels"] = labels
     return table
 
 
@@ -312,10 +351,13 @@ def _check_summary_inputs(runs, scenarios, timeseries, cohorts) -> None:
 
 def table_measures(summary: pd.DataFrame) -> list[Measure]:
     """The measures a summary table holds, in display order."""
-    keys = {c[: -len("_median")] for c in summary.columns if c.endswith("_median")}
+    stems = [c[: -len("_median")] for c in summary.columns if c.endswith("_median")]
+    keys = set(stems)
     basis = summary.attrs.get("cohort_basis") or ("everyone" if any(k.startswith("aware_share_")
                                                                     for k in keys) else None)
-    return [m for m in measures_for(keys, basis) if m.key in keys]
+    labels = summary.attrs.get("segment_labels", {})
+    plain = [m for m in measures_for(keys, basis) if m.key in keys and not m.key.startswith("segment_")]
+    return plain + segment_measures_in(stems, labels)
 
 
 # --------------------------------------------------------------------------- paired comparison

@@ -52,7 +52,7 @@ class Style:
 STYLES = {
     "media": Style(SOURCE_COLOURS["media"], "s", "press release / news coverage", -3.0),
     "twitter": Style(SOURCE_COLOURS["twitter"], "^", "company tweet", 3.0),
-    "direct": Style(SOURCE_COLOURS["direct"], None, "company SMS / e-mail campaign, start to end"),
+    "direct": Style(SOURCE_COLOURS["direct"], None, "company message campaign, start to end"),
 }
 
 #: Layout of a strip, in data units of its y axis: between campaign lanes, from the lowest
@@ -128,7 +128,7 @@ def _bar(ax, event: dict, y: float, row: Row, sizes: Sizes) -> None:
     stop = min(float(end) if end is not None else row.until, row.until)
     x = [row.x0 + float(event["start"]) / 24, row.x0 + stop / 24]
     ax.plot(x, [y, y], color=colour, lw=sizes.bar, solid_capstyle="butt", alpha=0.85)
-    words = MEDIUM_WORDS.get(event["medium"], event["medium"])
+    words = event.get("medium_label") or MEDIUM_WORDS.get(event["medium"], event["medium"])
     if end is None or float(end) > row.until:
         words += " (continues)"
     ax.text(x[1] + row.until / 24 * 0.006, y, words, va="center", ha="left", fontsize=sizes.font,
