@@ -409,3 +409,24 @@ def test_calibration_fits_a_medium_and_a_segment_key(tmp_path):
     with pytest.raises(ScenarioError, match="former customers are only"):
         check_fits([parse_fit("population.segments.id_exposed.share=0.1:0.6")],
                    load_scenario(OPTUS, {"population.segments.id_exposed.groups": ["former"]}))
+
+
+def test_the_report_shows_each_segment_only_when_a_plan_declares_one(tmp_path):
+    from helpers import ROOT
+
+    plan = write(tmp_path, PUSH.replace('targets = ["current", "former"]',
+                                        'targets = ["current", "former"], priority = ["id_exposed"]'), "push.toml")
+    out = tmp_path / "cmp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepLengthWarning)
+        assert main(["compare", str(OPTUS), str(plan), "--reps", "2", "--set", "population.size=1500",
+                     "--set", "scenario.hours=96", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("Segments of the affected customers"):]
+    assert "ID-exposed customers still unaware at 24\u00a0h" in section.split("</table>")[0]   # a no-break space
+    assert "Push notification" in page and "ID-exposed customers first, then the rest" in page
+    none = tmp_path / "none"
+    northwind = ROOT / "tests" / "data"
+    assert main(["compare", str(northwind / "northwind_energy.toml"), str(northwind / "northwind_text_everyone.toml"),
+                 "--reps", "2", "--set", "population.size=800", "--workers", "1", "--quiet", "--out", str(none)]) == 0
+    assert "Segments of the affected customers" not in (none / "report.html").read_text(encoding="utf-8")
