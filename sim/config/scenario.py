@@ -535,10 +535,10 @@ def _check_campaigns(scenario: Scenario) -> None:
         if campaign["medium"] not in media:
             _fail(scenario, f"{key}.medium", f"got {campaign['medium']!r}; allowed: a declared medium, one "
                   f"of {', '.join(media)} (declare more under [channels.direct.media.NAME])")
-        for field in ("targets", "priority"):
-            for j, name in enumerate(campaign[field]):
+        for names in ("targets", "priority"):
+            for j, name in enumerate(campaign[names]):
                 if unknown_target(name, segments):
-                    _fail(scenario, f"{key}.{field}.{j}",
+                    _fail(scenario, f"{key}.{names}.{j}",
                           f"got {name!r}; allowed: {target_kinds_text(segments)}")
         selection = selection_of(campaign["targets"], segments)
         shape = structurally(d["population"])

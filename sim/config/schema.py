@@ -25,7 +25,7 @@ from .vocabulary import COHORTS, CUSTOMER_GROUPS, SOURCES
 
 __all__ = ["COHORTS", "CUSTOMER_GROUPS", "SOURCES", "NETWORK_KINDS", "SCHEMA", "Field", "ListOf",
            "Table", "MapOf", "OneOrPerCohort", "Invalid", "check", "lookup_spec", "label_of", "schema_keys",
-           "is_index", "is_name", "NAME_RULE", "EXAMPLE_NAMES"]
+           "is_index", "is_name", "NAME_RULE", "name_field"]
 
 NETWORK_KINDS = ("households", "well_mixed", "watts_strogatz", "barabasi_albert",
                  "powerlaw_cluster", "file")
