@@ -8,6 +8,7 @@ measured in bench/dashboard.py).
 """
 
 import copy
+import json
 import os
 import shutil
 import socket
@@ -34,6 +35,23 @@ from sim.config.scenario import parse_override
 SMALL = {"population.size": 1500, "scenario.hours": 96}
 SMS = {"medium": "sms", "start_hour": 2.0, "per_hour": 1_000_000.0,
        "targets": ["current", "former"], "ask_to_share": True}
+OPTUS_NAME = "Optus 2022 (as it happened)"
+PUSH_NAME = "Optus 2022 with push notifications"
+
+
+def _push_scenario(folder: Path) -> Path:
+    """A scenario that extends the bundled Optus one and declares a third medium."""
+    path = folder / "push.toml"
+    path.write_text(f"""[scenario]
+extends = {json.dumps(str(OPTUS))}
+name = "{PUSH_NAME}"
+
+[channels.direct.media.push]
+label = "Push notification"
+read_delay_hours = 0.17
+reachable = {{ current = 0.6, former = 0.0 }}
+""", encoding="utf-8")
+    return path
 
 
 # --------------------------------------------------------------------------- levers and export
@@ -182,6 +200,88 @@ def test_command_refuses_a_port_in_use(capsys):
     assert code == 2 and err.startswith(f"error: --port: cannot serve on 127.0.0.1:{port}")
 
 
+# --------------------------------------------------------------------------- what a campaign can name
+
+def test_campaign_choices_are_the_scenarios_media_and_targets(tmp_path):
+    scenario = load_scenario(_push_scenario(tmp_path))
+    assert lv.media_choices(scenario) == {"sms": "SMS", "email": "E-mail", "push": "Push notification"}
+    kinds = lv.target_choices(scenario)
+    assert kinds == [("customer groups", {"current": "current customers", "former": "former customers"}),
+                     ("generations", {"gen_z": "Gen Z", "millennial": "Millennials", "gen_x": "Gen X",
+                                      "boomer": "Boomers"}),
+                     ("segments", {"id_exposed": "ID-exposed customers"})]
+    assert list(lv.target_names(scenario)) == ["current", "former", "gen_z", "millennial", "gen_x",
+                                               "boomer", "id_exposed"]
+    (tmp_path / "plain.toml").write_text('[scenario]\nname = "plain"\n', encoding="utf-8")
+    plain = load_scenario(tmp_path / "plain.toml")  # the defaults: no segments
+    assert [heading for heading, _ in lv.target_choices(plain)] == ["customer groups", "generations"]
+    assert list(lv.media_choices(plain)) == ["sms", "email"]
+
+
+def test_targets_are_written_groups_then_generations_then_segments():
+    order = list(lv.target_names(load_scenario(OPTUS)))
+    targets = lv.with_target(["current", "former"], "id_exposed", True, order)
+    targets = lv.with_target(targets, "boomer", True, order)
+    targets = lv.with_target(targets, "gen_z", True, order)
+    assert targets == ["current", "former", "gen_z", "boomer", "id_exposed"]
+    assert lv.with_target(targets, "current", False, order) == ["former", "gen_z", "boomer", "id_exposed"]
+    assert lv.with_target(["former"], "former", False, order) == []
+    assert lv.with_target(["nobody"], "gen_z", True, order) == ["gen_z", "nobody"]  # for the check to name
+
+
+def test_priority_in_words_and_its_moves():
+    segments = load_scenario(OPTUS).data["population"]["segments"]
+    assert lv.priority_text(["id_exposed"], segments) == "ID-exposed customers first, then the rest"
+    assert lv.priority_text(["gen_z", "id_exposed"], segments) == (
+        "Gen Z first, then ID-exposed customers, then the rest")
+    assert lv.priority_text([], segments).startswith("none")
+    assert lv.moved(["a", "b", "c"], 2, -1) == ["a", "c", "b"]
+    assert lv.moved(["a", "b", "c"], 0, 1) == ["b", "a", "c"]
+    assert lv.moved(["a", "b"], 0, -1) == ["a", "b"] and lv.moved(["a", "b"], 1, 1) == ["a", "b"]
+
+
+def test_a_new_campaign_sends_to_no_one_first():
+    assert lv.NEW_CAMPAIGN["priority"] == []
+    start = load_scenario(OPTUS)
+    values = lv.lever_values(start)
+    now = copy.deepcopy(values)
+    now[lv.CAMPAIGNS].append(lv.new_campaign(start))
+    added = lv.current_scenario(OPTUS, lv.changed(values, now)).get(lv.CAMPAIGNS)[-1]
+    assert added == lv.NEW_CAMPAIGN
+
+
+@pytest.mark.parametrize("targets, priority, needle", [
+    (["former"], ["id_exposed", "current"], "priority.1: 'current' is not among the people"),
+    (["gen_z"], ["boomer"], "priority.0: 'boomer' is not among the people"),
+    ([], [], "targets: has 0 items"),
+])
+def test_impossible_targets_give_the_command_lines_message(targets, priority, needle):
+    values = lv.lever_values(load_scenario(OPTUS))
+    now = copy.deepcopy(values)
+    now[lv.CAMPAIGNS][0].update(targets=targets, priority=priority)
+    with pytest.raises(ScenarioError) as page:
+        lv.current_scenario(OPTUS, lv.changed(values, now))
+    with pytest.raises(ScenarioError) as cli:
+        load_scenario(OPTUS, dict([parse_override(f"{lv.CAMPAIGNS}.0.targets={json.dumps(targets)}"),
+                                   parse_override(f"{lv.CAMPAIGNS}.0.priority={json.dumps(priority)}")]))
+    assert page.value.line() == cli.value.line() and needle in page.value.line()
+    assert "\n" not in page.value.line()
+
+
+def test_export_keeps_a_declared_medium_targets_and_priority(tmp_path):
+    path = _push_scenario(tmp_path)
+    values = lv.lever_values(load_scenario(path))
+    now = copy.deepcopy(values)
+    now[lv.CAMPAIGNS][0].update(medium="push", targets=["current", "gen_z", "id_exposed"],
+                                priority=["gen_z", "id_exposed"])
+    overrides = lv.changed(values, now)
+    folder = tmp_path / "saved"
+    text = scenario_toml(path, overrides, "push first", "", folder, values)
+    saved = load_scenario(write_scenario(folder / "push_first.toml", text))
+    assert saved.get(lv.CAMPAIGNS)[0] == now[lv.CAMPAIGNS][0]
+    assert _without_name(saved.data) == _without_name(lv.current_scenario(path, overrides).data)
+
+
 # --------------------------------------------------------------------------- runs
 
 @pytest.fixture(scope="module")
@@ -292,6 +392,7 @@ def starting_server(tmp_path_factory):
         yield None
         return
     out = tmp_path_factory.mktemp("saved")
+    push = _push_scenario(tmp_path_factory.mktemp("scenarios"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     # Offline: any request the server tried to make outside this machine would fail.
@@ -300,7 +401,7 @@ def starting_server(tmp_path_factory):
     log = out.parent / "server.log"
     with log.open("w") as written:
         proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "dashboard", str(OPTUS),
-                                 "--port", str(port), "--reps", str(REPS), "--people", str(PEOPLE),
+                                 str(push), "--port", str(port), "--reps", str(REPS), "--people", str(PEOPLE),
                                  "--out", str(out)], cwd=ROOT, env=env, stdout=written,
                                 stderr=subprocess.STDOUT, text=True)
         yield {"proc": proc, "url": f"http://127.0.0.1:{port}/", "out": out, "log": log}
@@ -364,6 +465,8 @@ def tab(server, browser):
 def page(tab):
     """The page at the starting scenario with every result drawn (cached runs: quick)."""
     page, outside = tab
+    if OPTUS_NAME not in page.locator(".page-title").inner_text():  # a test left another start
+        _pick_start(page, OPTUS_NAME)
     page.get_by_text("reset to the starting scenario").click()
     # Only the agents per run (--people) differ from the file once the reset is in.
     page.get_by_text("1 setting changed from optus_2022.toml").wait_for(timeout=UPDATE_CEILING * 1000)
@@ -391,6 +494,35 @@ def _wait_image_change(page, selector: str, old: str, timeout: float) -> None:
     while image_digest(page, selector) in ("", old):
         assert time.time() < deadline, f"{selector} unchanged after {timeout} s"
         time.sleep(0.1)
+
+
+def _pick(page, test_id: str, words: str) -> list[str]:
+    """Pick ``words`` in the select of class ``test_id``; the options it listed, in order."""
+    page.locator(f".{test_id} .v-select__slot").click()
+    menu = page.locator(f".{test_id}-menu.menuable__content__active")
+    menu.wait_for(timeout=UPDATE_CEILING * 1000)
+    options = [t.strip() for t in menu.locator(".v-list-item").all_inner_texts()]
+    menu.get_by_text(words, exact=True).click()
+    menu.wait_for(state="hidden", timeout=UPDATE_CEILING * 1000)
+    return options
+
+
+def _pick_start(page, name: str) -> None:
+    """Pick another starting scenario and wait until its runs are drawn."""
+    page.locator(".start-choice .v-select__slot").click()
+    page.locator(".menuable__content__active").get_by_text(name, exact=True).click()
+    page.locator(".page-title", has_text=name).wait_for(timeout=UPDATE_CEILING * 1000)
+    _settled(page)
+
+
+def _saved_campaign(server, page) -> dict:
+    """Save the settings as a scenario file; its first campaign as the file resolves it."""
+    page.locator(".save-scenario").click()
+    shown = page.locator(".saved-path")
+    shown.wait_for(timeout=UPDATE_CEILING * 1000)
+    path = shown.inner_text().removeprefix("saved: ").strip()
+    assert path.startswith(str(server["out"]))
+    return load_scenario(path).get(lv.CAMPAIGNS)[0]
 
 
 H50_NOW = "td.hours_to_50pct_affected.now b"
@@ -421,6 +553,7 @@ def test_a_slider_change_updates_the_figure_and_the_chart(page):
 
 def test_a_bad_value_shows_the_message_and_keeps_the_last_result(page):
     before, chart = page.locator(H50_NOW).inner_text(), image_digest(page, AWARENESS_CHART)
+    drawn = page.locator(".keys").text_content().split("|")[0]
     box = page.locator(".campaign-0-per-hour input")
     box.fill("-5")
     box.press("Enter")
@@ -429,7 +562,10 @@ def test_a_bad_value_shows_the_message_and_keeps_the_last_result(page):
         load_scenario(OPTUS, dict([parse_override("population.size=2000"),
                                    parse_override("channels.direct.campaigns.0.per_hour=-5")]))
     assert page.locator(".bad-value").inner_text().strip() == cli.value.line()
-    time.sleep(1.5)  # nothing may run in the meantime
+    # a refused value starts no run: the status stays finished, on the runs drawn before
+    page.locator(".status.finished").wait_for(timeout=UPDATE_CEILING * 1000)
+    assert page.locator(".status.running").count() == 0
+    assert page.locator(".keys").text_content().split("|")[0] == drawn
     assert page.locator(H50_NOW).inner_text() == before
     assert image_digest(page, AWARENESS_CHART) == chart
     box.fill("68,000")
@@ -441,6 +577,8 @@ def test_a_bad_value_shows_the_message_and_keeps_the_last_result(page):
 
 def test_export_writes_a_scenario_that_resolves_to_the_current_settings(server, page):
     page.get_by_text("asks readers to share").click()
+    # The server has the change (the box itself ticks in the browser at once).
+    page.get_by_text("2 settings changed from optus_2022.toml").wait_for(timeout=UPDATE_CEILING * 1000)
     _settled(page)
     page.locator(".save-scenario").click()
     shown = page.locator(".saved-path")
@@ -460,3 +598,91 @@ def test_network_view_draws_a_small_run(page):
     page.get_by_text("show 300 people", exact=False).click()
     page.locator(".network-view img").wait_for(timeout=UPDATE_CEILING * 1000)
     assert image_digest(page, ".network-view img")
+
+
+def test_the_medium_list_is_the_media_the_scenario_declares(page):
+    card = page.locator(".campaign-0 .v-card__title")
+    assert card.inner_text().strip() == "Campaign 1: E-mail"
+    _pick_start(page, PUSH_NAME)
+    try:
+        chart = image_digest(page, AWARENESS_CHART)
+        options = _pick(page, "campaign-0-medium", "Push notification")
+        assert options == ["SMS", "E-mail", "Push notification"]
+        page.locator(".campaign-0 .v-card__title", has_text="Campaign 1: Push notification").wait_for(
+            timeout=UPDATE_CEILING * 1000)
+        _wait_image_change(page, AWARENESS_CHART, chart, UPDATE_CEILING)
+        _settled(page)
+        assert "Push notification" in page.get_by_text("Company messages (").inner_text()
+    finally:
+        _pick_start(page, OPTUS_NAME)
+    assert _pick(page, "campaign-0-medium", "SMS") == ["SMS", "E-mail"]  # the Optus file has two
+
+
+def test_ticking_a_generation_and_a_segment_changes_the_targets_and_the_charts(server, page):
+    from_company = "td.share_affected_first_from_company.now b"
+    before, chart = page.locator(from_company).inner_text(), image_digest(page, AWARENESS_CHART)
+    targets = page.locator(".campaign-0-targets")
+    assert targets.locator(".lever-label").inner_text() == "targets Current and former customers"
+    targets.locator(".campaign-0-generations").get_by_text("Gen Z", exact=True).click()
+    targets.locator(".campaign-0-segments").get_by_text("ID-exposed customers", exact=True).click()
+    targets.locator(".lever-label", has_text="ID-exposed customers (current and former customers of "
+                                             "Gen Z only)").wait_for(timeout=UPDATE_CEILING * 1000)
+    _wait_image_change(page, AWARENESS_CHART, chart, UPDATE_CEILING)
+    _settled(page)
+    after = page.locator(from_company).inner_text()  # the e-mails reach far fewer people
+    assert float(after.rstrip("%")) < float(before.rstrip("%")), (before, after)
+    campaign = _saved_campaign(server, page)
+    assert campaign["targets"] == ["current", "former", "gen_z", "id_exposed"]
+    assert campaign["priority"] == ["id_exposed"]
+
+
+def test_a_priority_is_written_and_shown_in_words(server, page):
+    from playwright.sync_api import expect
+
+    words = page.locator(".campaign-0-priority .lever-label")
+    assert words.inner_text() == "sending priority ID-exposed customers first, then the rest"
+    chart = image_digest(page, AWARENESS_CHART)
+    options = _pick(page, "campaign-0-priority-add", "Gen Z")
+    assert "ID-exposed customers" not in options and options[:3] == [
+        "current customers", "former customers", "Gen Z"]
+    page.locator(".campaign-0-priority .lever-label", has_text="ID-exposed customers first, then Gen Z, "
+                 "then the rest").wait_for(timeout=UPDATE_CEILING * 1000)
+    page.locator(".campaign-0-priority .priority-1 .priority-up").click()
+    page.locator(".campaign-0-priority .lever-label", has_text="Gen Z first, then ID-exposed customers, "
+                 "then the rest").wait_for(timeout=UPDATE_CEILING * 1000)
+    rows = page.locator(".campaign-0-priority .priority-name")
+    expect(rows).to_have_text(["1. Gen Z", "2. ID-exposed customers"],  # waits: the rows' widgets
+                              timeout=UPDATE_CEILING * 1000)              # update one at a time
+    _wait_image_change(page, AWARENESS_CHART, chart, UPDATE_CEILING)
+    _settled(page)
+    campaign = _saved_campaign(server, page)
+    assert campaign["priority"] == ["gen_z", "id_exposed"]
+    assert campaign["targets"] == ["current", "former"]
+
+
+def test_an_impossible_combination_shows_one_error_line(page):
+    _pick(page, "campaign-0-priority-add", "current customers")
+    page.locator(".campaign-0-priority .lever-label", has_text="then current customers, then the rest"
+                 ).wait_for(timeout=UPDATE_CEILING * 1000)
+    _settled(page)
+    groups = page.locator(".campaign-0-customer-groups")
+    groups.get_by_text("current customers", exact=True).click()  # first to someone it does not target
+    shown = page.locator(".bad-value")
+    shown.wait_for(timeout=UPDATE_CEILING * 1000)
+    with pytest.raises(ScenarioError) as cli:  # what `run --set ...` says of the same settings
+        load_scenario(OPTUS, dict([parse_override(f"population.size={PEOPLE}"),
+                                   parse_override(f'{lv.CAMPAIGNS}.0.targets=["former"]'),
+                                   parse_override(f'{lv.CAMPAIGNS}.0.priority=["id_exposed", "current"]')]))
+    assert shown.inner_text().strip() == cli.value.line()
+    assert len(page.locator(".problem").inner_text().strip().splitlines()) == 2  # what happened; the line
+    assert "Traceback" not in page.locator("body").inner_text()  # nothing raised in the page
+    groups.get_by_text("former customers", exact=True).click()  # no target left
+    page.locator(".bad-value", has_text="targets: has 0 items").wait_for(timeout=UPDATE_CEILING * 1000)
+    page.locator(".campaign-0-targets .lever-label", has_text="no one (tick at least one)").wait_for(
+        timeout=UPDATE_CEILING * 1000)
+    groups.get_by_text("current customers", exact=True).click()
+    groups.get_by_text("former customers", exact=True).click()
+    page.locator(".campaign-0-targets .lever-label", has_text="Current and former customers").wait_for(
+        timeout=UPDATE_CEILING * 1000)
+    shown.wait_for(state="detached", timeout=UPDATE_CEILING * 1000)
+    _settled(page)

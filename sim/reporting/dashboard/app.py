@@ -27,6 +27,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import reacton.ipyvuetify as rv
 import solara
 from solara.lab import task
 
@@ -37,6 +38,8 @@ from ...runs.step_effect import step_length_effect
 from ..text import fmt_hours, fmt_pct, fmt_people, fmt_trust, plural, short_name
 from ...config.scenario import load_scenario
 from ...config.schema import label_of
+from ...config.vocabulary import medium_words, target_words
+from ..scenarios import info_from_data, who_text
 from ...model.simulate import simulate
 from . import figures
 from . import levers as lv
@@ -266,34 +269,111 @@ def NumberBox(label: str, value, on_value, test_id: str):
 
 
 @solara.component
-def CampaignControls(index: int, item: dict):
+def WordSelect(label: str, value, choices: dict, on_value, test_id: str):
+    """A select of names shown in words (``choices``: name -> words); a value it does not
+    list is shown as it is (the scenario check names it)."""
+    items = [{"text": words, "value": name} for name, words in choices.items()]
+    if value is not None and value not in choices:
+        items.append({"text": str(value), "value": value})
+    with solara.Div(classes=[test_id]):
+        rv.Select(label=label, v_model=value, items=items, on_v_model=on_value,
+                  menu_props={"contentClass": f"{test_id}-menu"})
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a campaign of the starting scenario can name, in words (see :mod:`.levers`)."""
+
+    media: dict  # name -> words
+    kinds: list  # (heading, {name: words}) per kind of target
+    names: dict  # every target name -> words, in order
+    segments: dict  # the declared segments (their labels)
+    info: object  # ScenarioInfo, for who a campaign's targets hold in words
+
+    @classmethod
+    def of(cls, scenario) -> "Choices":
+        return cls(lv.media_choices(scenario), lv.target_choices(scenario),
+                   lv.target_names(scenario), scenario.data["population"]["segments"],
+                   info_from_data(scenario.data))
+
+
+@solara.component
+def CampaignControls(index: int, item: dict, choices: Choices):
     key = lv.CAMPAIGNS
 
     def label(name: str) -> str:
         return lv.item_label(key, index, name)
 
-    words = "SMS" if item["medium"] == "sms" else "e-mail"
-    with solara.Card(f"Campaign {index + 1}: {words}", margin=0, classes=["lever-card"]):
-        solara.Select(label("medium"), value=item["medium"], values=["sms", "email"],
-                      on_value=lambda v: set_item(key, index, "medium", v))
+    medium = item["medium"]
+    words = choices.media.get(medium) or medium_words(medium)
+    with solara.Card(f"Campaign {index + 1}: {words}", margin=0,
+                     classes=["lever-card", f"campaign-{index}"]):
+        WordSelect(label("medium"), medium, choices.media,
+                   lambda v: set_item(key, index, "medium", v), f"campaign-{index}-medium")
         HourSlider(label("start_hour"), item["start_hour"],
                    lambda v: set_item(key, index, "start_hour", v), f"campaign-{index}-start")
         NumberBox(label("per_hour"), item["per_hour"],
                   lambda v: set_item(key, index, "per_hour", v), f"campaign-{index}-per-hour")
-        with solara.Row():
-            for group in ("current", "former"):
-                solara.Checkbox(label=f"{group} customers", value=group in item["targets"],
-                                on_value=lambda on, g=group: _set_target(index, g, on))
+        TargetControls(index, item, choices)
+        PriorityControls(index, item, choices)
         solara.Checkbox(label=label("ask_to_share"), value=bool(item.get("ask_to_share")),
                         on_value=lambda v: set_item(key, index, "ask_to_share", v))
-        solara.Button("remove", text=True, small=True, on_click=lambda: remove_item(key, index))
+        solara.Button("remove this campaign", text=True, small=True,
+                      on_click=lambda: remove_item(key, index))
 
 
-def _set_target(index: int, group: str, on: bool) -> None:
-    targets = [g for g in values.value[lv.CAMPAIGNS][index]["targets"] if g != group]
-    if on:
-        targets.append(group)
-    set_item(lv.CAMPAIGNS, index, "targets", sorted(targets))
+@solara.component
+def TargetControls(index: int, item: dict, choices: Choices):
+    """One row of checkboxes per kind of target (customer groups, generations, segments)."""
+    targets = list(item["targets"])
+    who = who_text(choices.info, {"targets": targets}) if targets else "no one (tick at least one)"
+    with solara.Div(classes=[f"campaign-{index}-targets"]):
+        Labelled(lv.item_label(lv.CAMPAIGNS, index, "targets"), _escape(who))
+        solara.Text("Ticked in one row: any of them; in different rows: all must hold.",
+                    classes=["lever-hint"])
+        for heading, names in choices.kinds:
+            with solara.Div(classes=["target-kind", f"campaign-{index}-{heading.replace(' ', '-')}"]):
+                solara.Text(heading, classes=["target-heading"])
+                with solara.Row(classes=["target-row"], gap="0px", style="flex-wrap: wrap"):
+                    for name, words in names.items():
+                        solara.Checkbox(label=words, value=name in targets,
+                                        on_value=lambda on, n=name: _set_target(index, n, on, choices))
+
+
+def _set_target(index: int, name: str, on: bool, choices: Choices) -> None:
+    targets = values.value[lv.CAMPAIGNS][index]["targets"]
+    set_item(lv.CAMPAIGNS, index, "targets", lv.with_target(targets, name, on, list(choices.names)))
+
+
+@solara.component
+def PriorityControls(index: int, item: dict, choices: Choices):
+    """The targets sent to first, in order: one row each (up, down, remove), and a select
+    that adds one at the end."""
+    priority = list(item.get("priority") or [])
+
+    def put(new: list) -> None:
+        set_item(lv.CAMPAIGNS, index, "priority", new)
+
+    with solara.Div(classes=[f"campaign-{index}-priority"]):
+        Labelled(lv.item_label(lv.CAMPAIGNS, index, "priority"),
+                 _escape(lv.priority_text(priority, choices.segments)))
+        for j, name in enumerate(priority):
+            with solara.Row(classes=["priority-row", f"priority-{j}"], gap="2px",
+                            style="align-items: center"):
+                words = choices.names.get(name) or target_words(name, choices.segments)
+                solara.Text(f"{j + 1}. {words}", classes=["priority-name"])
+                solara.Button("up", text=True, small=True, disabled=j == 0, classes=["priority-up"],
+                              on_click=lambda j=j: put(lv.moved(priority, j, -1)))
+                solara.Button("down", text=True, small=True, disabled=j == len(priority) - 1,
+                              classes=["priority-down"], on_click=lambda j=j: put(lv.moved(priority, j, 1)))
+                solara.Button("remove", text=True, small=True, classes=["priority-remove"],
+                              on_click=lambda j=j: put(priority[:j] + priority[j + 1:]))
+        rest = {name: words for name, words in choices.names.items() if name not in priority}
+        if rest:
+            # A new select each time the list changes: it always starts empty.
+            WordSelect("then send first to ..." if priority else "send first to ...", None, rest,
+                       lambda name: put(priority + [name]),
+                       f"campaign-{index}-priority-add").key(f"add-{index}-{'-'.join(priority)}")
 
 
 @solara.component
@@ -315,6 +395,7 @@ def PulseControls(list_key: str, index: int, item: dict, what: str):
 @solara.component
 def Controls(start):
     now = values.value
+    choices = solara.use_memo(lambda: Choices.of(start), [id(start)])
     with solara.Details("Run settings", expand=True):
         with solara.Div(classes=["people-input"]):
             solara.InputInt(label_of(lv.SIZE), value=now[lv.SIZE],
@@ -322,10 +403,11 @@ def Controls(start):
         with solara.Div(classes=["reps-input"]):
             solara.InputInt("runs (replications)", value=replications.value,
                             on_value=replications.set)
-    with solara.Details("Company messages (SMS, e-mail)", expand=True):
+    with solara.Details(f"Company messages ({', '.join(choices.media.values())})", expand=True):
         for i, item in enumerate(now[lv.CAMPAIGNS]):
-            CampaignControls(i, item)
-        solara.Button("add a campaign", text=True, on_click=lambda: add_item(lv.CAMPAIGNS, lv.NEW_CAMPAIGN))
+            CampaignControls(i, item, choices)
+        solara.Button("add a campaign", text=True,
+                      on_click=lambda: add_item(lv.CAMPAIGNS, lv.new_campaign(start)))
     with solara.Details("Press releases and tweets"):
         for i, item in enumerate(now[lv.RELEASES]):
             PulseControls(lv.RELEASES, i, item, "Press release")
@@ -384,6 +466,14 @@ CSS = """
 .figures-table .range { display: block; color: #777; font-size: 11.5px; }
 .lever-label { font-size: 13px; margin-top: 6px; }
 .lever-card { margin-bottom: 8px !important; }
+.lever-hint { font-size: 11.5px; color: #777; }
+.target-heading { font-size: 12px; color: #555; margin-top: 4px; display: block; }
+.target-row .v-input--checkbox { margin: 0 14px 0 0; padding-top: 0; }
+.target-row .v-input__slot { margin-bottom: 0; }
+.target-row .v-messages { display: none; }
+.priority-row { flex-wrap: nowrap; }
+.priority-name { font-size: 13px; flex: 1 1 auto; }
+.priority-row .v-btn { text-transform: none; min-width: 0 !important; padding: 0 6px !important; }
 .status { font-size: 13px; color: #555; }
 .page-title { font-weight: 400; margin: 4px 0 8px 0; }
 .bad-value { font-family: monospace; }
@@ -556,7 +646,7 @@ def Page():
     solara.Title("breachsim what-if")
     with solara.Sidebar():
         solara.Select("starting scenario (baseline)", value=NAMES[choice.value], values=NAMES,
-                      on_value=pick_start)
+                      on_value=pick_start, classes=["start-choice"])
         Controls(start)
     solara.HTML(tag="h2", unsafe_innerHTML=_escape(f"What if? Baseline: {start.name}"),
                 classes=["page-title"])

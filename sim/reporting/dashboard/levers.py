@@ -11,6 +11,7 @@ do (same checks, same one-line messages).
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -18,10 +19,13 @@ from typing import Any, Mapping
 from ...errors import ScenarioError
 from ...config.scenario import Scenario, load_scenario, parse_override
 from ...config.schema import COHORTS, label_of
+from ...config.vocabulary import CUSTOMER_GROUPS, medium_words, target_words
 
 __all__ = ["CAMPAIGNS", "LISTS", "MAX_PEOPLE", "MAX_REPLICATIONS", "POSTS", "RELEASES",
            "Slider", "changed", "check_replications", "current_scenario", "item_label",
-           "lever_values", "number_text", "read_number", "sliders", "NEW_CAMPAIGN", "NEW_PULSE"]
+           "lever_values", "media_choices", "moved", "new_campaign", "number_text",
+           "priority_text", "read_number", "sliders", "target_choices", "target_names",
+           "with_target", "NEW_CAMPAIGN", "NEW_PULSE"]
 
 CAMPAIGNS = "channels.direct.campaigns"
 RELEASES = "channels.media.releases"
@@ -36,7 +40,7 @@ MAX_REPLICATIONS = 50
 
 #: Items added by the "add" buttons (people per hour for campaigns; shares, hours).
 NEW_CAMPAIGN = {"medium": "sms", "start_hour": 0.0, "per_hour": 1_000_000.0,
-                "targets": ["current", "former"], "ask_to_share": False}
+                "targets": ["current", "former"], "priority": [], "ask_to_share": False}
 NEW_PULSE = {"at_hour": 0.0, "reach": 0.3, "half_life_hours": 12.0}
 
 
@@ -91,6 +95,71 @@ def changed(start: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, A
     """The levers whose current value differs from the start (the overrides)."""
     return {key: copy.deepcopy(value) for key, value in current.items()
             if key not in start or start[key] != value}
+
+
+# ------------------------------------------------------------------ what a campaign can name
+# The declared media and segments come from the scenario's resolved data; no lever of the
+# dashboard changes them, so those of the starting scenario are those of the current settings.
+
+def media_choices(scenario: Scenario) -> dict[str, str]:
+    """The media ``scenario`` declares (``channels.direct.media``), in declared order, each
+    in words (:func:`sim.config.vocabulary.medium_words`): ``{"sms": "SMS", "email":
+    "E-mail", "push": "Push notification"}``. Two media with the same words get their names
+    added (``"Letter (letter_2)"``)."""
+    media = scenario.data["channels"]["direct"]["media"]
+    words = {name: medium_words(name, media) for name in media}
+    count = Counter(words.values())
+    return {name: w if count[w] == 1 else f"{w} ({name})" for name, w in words.items()}
+
+
+def target_choices(scenario: Scenario) -> list[tuple[str, dict[str, str]]]:
+    """The names a campaign's ``targets`` (and ``priority``) may hold, by kind, each kind
+    with its heading and its names in declared order, in words: customer groups, then
+    generations, then the scenario's segments (left out when it declares none)."""
+    segments = scenario.data["population"]["segments"]
+    kinds = (("customer groups", CUSTOMER_GROUPS), ("generations", COHORTS),
+             ("segments", tuple(segments)))
+    return [(title, {name: target_words(name, segments) for name in names})
+            for title, names in kinds if names]
+
+
+def target_names(scenario: Scenario) -> dict[str, str]:
+    """Every target name of :func:`target_choices`, in order, with its words."""
+    return {name: words for _, names in target_choices(scenario) for name, words in names.items()}
+
+
+def with_target(targets: list[str], name: str, on: bool, order) -> list[str]:
+    """``targets`` with ``name`` ticked (``on``) or not, in the order of ``order`` (groups,
+    then generations, then segments, each in declared order); a name ``order`` does not
+    hold stays at the end, for the scenario check to name."""
+    chosen = [t for t in targets if t != name] + ([name] if on else [])
+    return [n for n in order if n in chosen] + [t for t in chosen if t not in order]
+
+
+def moved(items: list, index: int, step: int) -> list:
+    """``items`` with item ``index`` moved ``step`` places (-1: up, +1: down), if it can."""
+    items, other = list(items), index + step
+    if 0 <= index < len(items) and 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+    return items
+
+
+def priority_text(priority, segments=None) -> str:
+    """A campaign's sending priority in words: ``"ID-exposed customers first, then Gen Z,
+    then the rest"``; none: everyone it targets in the company's list order."""
+    if not priority:
+        return "none: everyone targeted, in the company's list order"
+    words = [target_words(name, segments) for name in priority]
+    return f"{words[0]} first, " + "".join(f"then {w}, " for w in words[1:]) + "then the rest"
+
+
+def new_campaign(scenario: Scenario) -> dict:
+    """:data:`NEW_CAMPAIGN`, by the first declared medium if the scenario has no ``sms``."""
+    item = copy.deepcopy(NEW_CAMPAIGN)
+    media = scenario.data["channels"]["direct"]["media"]
+    if item["medium"] not in media and media:
+        item["medium"] = next(iter(media))
+    return item
 
 
 def current_scenario(path: str | Path, overrides: Mapping[str, Any]) -> Scenario:
