@@ -707,3 +707,36 @@ def test_a_chunk_whose_dask_workers_keep_dying_is_recorded_failed(tmp_path, sche
     assert "worker process died" in result.first_error
     runs = json.loads((tmp_path / "b" / "manifest.json").read_text())["runs"]
     assert runs[first.key]["status"] == "failed"
+
+
+def test_a_result_cancelled_by_a_lost_scheduler_while_fetched_ends_the_batch_with_one_line():
+    """The race behind a lost scheduler: a chunk's future is finished when looked at, and
+    its fetch is then cancelled because the connection went ("scheduler-connection-lost").
+    That is the lost scheduler's one line, not a traceback; a cancellation by the cluster
+    while connected is its own line."""
+    from distributed.client import FutureCancelledError
+
+    from sim.runs.batch import ClusterLost, _dask_outcome
+
+    class Fetched:
+        status = "finished"
+
+        def __init__(self, reason):
+            self.reason = reason
+
+        def result(self, timeout=None):
+            raise FutureCancelledError("breachsim-x-0", reason=self.reason)
+
+    class Client:
+        def __init__(self, status):
+            self.status = status
+
+    with pytest.raises(ClusterLost) as lost:
+        _dask_outcome(Fetched("scheduler-connection-lost"), None, Client("running"), "tcp://h:1")
+    assert "lost the connection to the Dask scheduler" in str(lost.value)
+    with pytest.raises(ClusterLost) as lost:
+        _dask_outcome(Fetched("stimulus"), None, Client("closed"), "tcp://h:1")
+    assert "lost the connection to the Dask scheduler" in str(lost.value)
+    with pytest.raises(ClusterLost) as cancelled:
+        _dask_outcome(Fetched("stimulus"), None, Client("running"), "tcp://h:1")
+    assert "the cluster cancelled the batch's tasks" in str(cancelled.value)

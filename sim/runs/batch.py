@@ -685,7 +685,10 @@ def _dask_outcome(future, chunk: Chunk, client, address: str) -> ChunkOutcome | 
     """A completed chunk's outcome, or None if it went with a worker that died (Dask
     computes it again). A chunk whose workers kept dying is recorded failed (as on the
     process pool); a worker's error writing its part (a full disk) is raised as it was;
-    a chunk cancelled on the cluster stops the batch."""
+    a chunk cancelled on the cluster, or cancelled because the scheduler went away while
+    its result was being fetched, stops the batch."""
+    from concurrent.futures import CancelledError     # Dask's FutureCancelledError is one
+
     from distributed import KilledWorker
 
     if future.status == "error":
@@ -705,6 +708,10 @@ def _dask_outcome(future, chunk: Chunk, client, address: str) -> ChunkOutcome | 
         return future.result(timeout=DASK_FETCH_TIMEOUT)
     except (OSError, TimeoutError):   # its worker died while sending it: it is computed again
         return None
+    except CancelledError as err:     # cancelled between the status check and the fetch
+        if client.status != "running" or "connection-lost" in str(err):
+            raise _scheduler_lost(address) from None
+        raise ClusterLost(address, "the cluster cancelled the batch's tasks", "once the cluster is free") from None
 
 
 def _on_dask(client, chunks: list[Chunk], handle, execute) -> None:
