@@ -116,7 +116,6 @@ def narrowed(selection: Selection, name: str, segments: Mapping) -> Selection | 
         if selection.cohorts and name not in selection.cohorts:
             return None
         return Selection(selection.groups, (name,), selection.segments)
-    if selection.segments and name not in selection.segments:
-        # a person in ``name`` and in one of the selection's segments: possible when they overlap
-        return Selection(selection.groups, selection.cohorts, (name,))
+    # a segment: its members within the groups and generations targeted (segments may
+    # overlap, so one the targets do not name can still hold some of their people)
     return Selection(selection.groups, selection.cohorts, (name,))
