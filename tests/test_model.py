@@ -299,3 +299,18 @@ def test_simulate_refuses_bad_arguments_in_one_line(bad):
     with pytest.raises(ScenarioError) as caught:
         simulate(**arguments)
     assert caught.value.key == next(iter(bad)) and "\n" not in caught.value.line()
+
+
+def test_a_trust_mean_too_small_to_draw_a_beta_gives_that_value_to_everyone():
+    """Found by hypothesis (tests/test_engines.py): trust.peer = 5e-324 with concentration
+    0.5 makes a = mean x concentration round to 0, which numpy's Beta refuses."""
+    from sim.model.population import draw_beta
+
+    rng = np.random.default_rng(0)
+    drawn = draw_beta(rng, np.array([5e-324, 0.3, 1.0 - 1e-16, 0.0, 1.0]), 0.5)
+    assert drawn[0] == 5e-324 and drawn[3] == 0.0 and drawn[4] == 1.0
+    assert 0.0 <= drawn[1] <= 1.0 and 0.0 <= drawn[2] <= 1.0
+    scenario = load_scenario(OPTUS, {"population.size": 30, "scenario.hours": 6, "trust.peer": 5e-324,
+                                     "trust.concentration": 0.5})
+    for engine in ENGINES:
+        assert simulate(scenario, 0, engine).summary["agents"] == 30

@@ -105,12 +105,15 @@ def _by_group(values: dict, keys: tuple[str, ...], index: np.ndarray) -> np.ndar
 def draw_beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
     """Beta draws with the given means and a + b = concentration.
 
-    A mean of exactly 0 or 1 gives exactly that value (everyone the same).
+    A mean of exactly 0 or 1 gives exactly that value (everyone the same); so does a
+    mean so close to 0 or 1 that a or b rounds to 0 (e.g. 5e-324: a Beta cannot be drawn).
     """
     mean = np.asarray(mean, dtype=float)
-    inner = (mean > 0) & (mean < 1)
+    with np.errstate(under="ignore"):
+        a_all = mean * concentration
+    inner = (mean > 0) & (mean < 1) & (a_all > 0) & (concentration - a_all > 0)
     out = mean.copy()
-    a = mean[inner] * concentration
+    a = a_all[inner]
     out[inner] = rng.beta(a, concentration - a)
     return out
 
