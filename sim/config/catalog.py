@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from .vocabulary import COHORT_WORDS, COHORTS, SOURCE_WORDS, SOURCES
 
 __all__ = ["Measure", "Column", "TargetMeasure", "MEASURES", "COLUMNS", "TARGETS", "USES", "KINDS",
-           "measure", "used_in", "column", "segment_measures", "segment_columns", "SEGMENT_MEASURES",
-           "SEGMENT_COLUMNS"]
+           "measure", "used_in", "column", "segment_measures", "segment_columns", "segment_of",
+           "SEGMENT_MEASURES", "SEGMENT_COLUMNS"]
 
 #: Kinds of measure: what the number is (its unit and how it is written).
 KINDS = {
@@ -233,15 +233,27 @@ def _segment_key(key: str, suffixes) -> tuple[str, str] | None:
     return None
 
 
+def segment_of(key: str) -> str | None:
+    """The segment whose summary measure ``key`` is (``segment_NAME_...``), or None."""
+    found = _segment_key(key, SEGMENT_MEASURES)
+    return found[0] if found else None
+
+
+def _segment_record(key: str, suffixes, records):
+    """The record of a segment's measure or column ``key`` (``records(name)`` makes a
+    segment's records), or KeyError."""
+    found = _segment_key(key, suffixes)
+    if found is None:
+        raise KeyError(key)
+    return next(r for r in records(found[0]) if r.key == key)
+
+
 def measure(key: str) -> Measure:
     """The record of measure ``key`` (KeyError if the catalog has none); a segment's
     measure (``segment_NAME_...``) is named by the segment's name."""
     if key in _BY_KEY:
         return _BY_KEY[key]
-    found = _segment_key(key, SEGMENT_MEASURES)
-    if found is None:
-        raise KeyError(key)
-    return next(m for m in segment_measures(found[0]) if m.key == key)
+    return _segment_record(key, SEGMENT_MEASURES, segment_measures)
 
 
 def used_in(use: str) -> tuple[Measure, ...]:
@@ -282,10 +294,7 @@ def column(key: str) -> Column:
     segment's column (``segment_NAME_...``) is named by the segment's name."""
     if key in _COLUMNS:
         return _COLUMNS[key]
-    found = _segment_key(key, SEGMENT_COLUMNS)
-    if found is None:
-        raise KeyError(key)
-    return next(c for c in segment_columns(found[0]) if c.key == key)
+    return _segment_record(key, SEGMENT_COLUMNS, segment_columns)
 
 
 #: Measures a calibration target may name (a target file's ``measure`` column).

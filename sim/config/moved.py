@@ -43,17 +43,25 @@ def new_key(dotted: Any) -> Any:
     return dotted
 
 
-def _pop(data: dict, dotted: str) -> tuple[bool, Any]:
-    node = data
-    parts = dotted.split(".")
-    for part in parts[:-1]:
+def _parent(data: dict, dotted: str) -> tuple[dict | None, str]:
+    """The table holding ``dotted``'s last part (None if a part above is not a table), and that part."""
+    node: Any = data
+    *above, last = dotted.split(".")
+    for part in above:
         node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict):
-            return False, None
-    if parts[-1] not in node:
+    return (node if isinstance(node, dict) else None), last
+
+
+def _has(data: dict, dotted: str) -> bool:
+    parent, last = _parent(data, dotted)
+    return parent is not None and last in parent
+
+
+def _pop(data: dict, dotted: str) -> tuple[bool, Any]:
+    parent, last = _parent(data, dotted)
+    if parent is None or last not in parent:
         return False, None
-    value = node.pop(parts[-1])
-    return True, value
+    return True, parent.pop(last)
 
 
 def _put(data: dict, dotted: str, value: Any, old: str) -> None:
@@ -87,18 +95,7 @@ def move_old_keys(data: dict) -> dict:
         found, value = _pop(data, old)
         if found:
             _put(data, new, value, old)
-    _drop_empty(data, ("population", "habits"))
     return data
-
-
-def _drop_empty(data: dict, path: tuple[str, ...]) -> None:
-    node = data
-    for part in path[:-1]:
-        node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict):
-            return
-    if node.get(path[-1]) == {}:
-        del node[path[-1]]
 
 
 def _leaves(value: Any, prefix: str) -> list[tuple[str, Any]]:
@@ -126,12 +123,3 @@ def moved_overrides(key: Any, value: Any) -> list[tuple[Any, Any]]:
     if not any(_has(nested, old) for old in (*_SPLIT, *MOVED)):
         return [(key, value)]
     return [(k[1:], v) for k, v in _leaves(move_old_keys(nested), "")]
-
-
-def _has(data: dict, dotted: str) -> bool:
-    node: Any = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True

@@ -547,7 +547,7 @@ def _check_campaigns(scenario: Scenario) -> None:
                   "all of them); allowed: targets whose kinds overlap, e.g. a segment drawn from the "
                   "customer group named")
         for j, name in enumerate(campaign["priority"]):
-            part = narrowed(selection, name, segments)
+            part = narrowed(selection, name)
             if part is None or expected_share(part, shape) <= 0:
                 _fail(scenario, f"{key}.priority.{j}",
                       f"{name!r} is not among the people the campaign targets ({', '.join(campaign['targets'])}); "

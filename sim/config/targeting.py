@@ -107,7 +107,7 @@ def structurally(population: Mapping) -> dict:
             "cohorts": {c: 1.0 / len(COHORTS) for c in COHORTS}, "segments": segments}
 
 
-def narrowed(selection: Selection, name: str, segments: Mapping) -> Selection | None:
+def narrowed(selection: Selection, name: str) -> Selection | None:
     """The part of ``selection`` that also matches target name ``name`` (a priority
     entry), or None when no one can be in both."""
     if name in CUSTOMER_GROUPS:

@@ -28,9 +28,9 @@ import numpy as np
 
 from .agents import Person
 from .measures import RAW_COLUMNS, columns_of, empty_tally, row_from_tally
-from .rules import TRUST_COLUMN, Rules
+from .rules import SOURCE_CODE, Rules
 from .segments import segment_columns
-from ..config.schema import COHORTS, SOURCES
+from ..config.schema import COHORTS
 from .world import World
 
 
@@ -152,14 +152,12 @@ class BreachNewsModel(mesa.Model):
         pop, never = self.world.population, -1
         if not pop.segments:
             return {}
-        codes = {name: code for code, name in enumerate(SOURCES)}
         aware = np.array([never if p.aware_at is None else p.aware_at for p in self.people], np.int64)
-        first = np.array([never if p.first_source is None else codes[p.first_source] for p in self.people])
+        first = np.array([never if p.first_source is None else SOURCE_CODE[p.first_source] for p in self.people])
         contacted = np.array([never if p.contacted_at is None else p.contacted_at for p in self.people], np.int64)
         lost = np.array([p.trust_lost for p in self.people])
         final = np.array([p.company_trust for p in self.people])
-        initial = pop.trust[:, TRUST_COLUMN[SOURCES.index("direct")]]
-        return segment_columns(pop, self.rules.steps + 1, aware, first, contacted, lost, final, initial)
+        return segment_columns(pop, self.rules.steps + 1, aware, first, contacted, lost, final)
 
     def release(self) -> None:
         """Let go of the people and the world once the results are taken.

@@ -92,8 +92,7 @@ def make_inputs(world: World, rules: Rules) -> Inputs:
         trust_column=TRUST_COLUMN,
         cohort=pop.cohort.astype(np.int64),
         affected=pop.affected,
-        reachable=(pop.reachable if pop.media == rules.media
-                   else np.array([pop.reachable_by(m) for m in rules.media], dtype=np.bool_)),
+        reachable=pop.reachable,       # its rows are the media in declared order, as Rules.media
         read_rate=np.array([rules.read_rate[m] for m in rules.media]),
         belief=np.array([rules.belief[m] for m in rules.media], dtype=np.float64),
         camp_medium=np.array([rules.media.index(c.medium) for c in campaigns], np.int64),
@@ -202,9 +201,8 @@ class FastEngine:
                 on_step()
         t, s, pop = self.tally, self.state, self.world.population
         columns = columns_from_arrays(t.rows_counts, t.rows_spreading, t.rows_sums, self.n_affected)
-        initial = pop.trust[:, TRUST_COLUMN[SOURCES.index("direct")]]
         columns.update(segment_columns(pop, steps + 1, s.aware_row, s.first_source, s.contacted_row,
-                                       s.trust_lost, s.company_trust, initial))
+                                       s.trust_lost, s.company_trust))
         return columns
 
 

@@ -69,10 +69,6 @@ class Population:
         """Current and former customers (bool array)."""
         return self.customer != NOT_CUSTOMER
 
-    def reachable_by(self, medium: str) -> np.ndarray:
-        """Who a message of ``medium`` reaches (bool array, one per person)."""
-        return self.reachable[self.media.index(medium)]
-
 
 def exact_counts(shares, total: int) -> np.ndarray:
     """Whole numbers in proportion to ``shares`` that add up to ``total``.

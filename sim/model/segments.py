@@ -21,9 +21,11 @@ learning of the breach and at the end.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from .population import Population, exact_counts
+from .population import TRUST_KINDS, Population, exact_counts
 from ..config.scenario import Scenario
 from ..config.vocabulary import COHORTS, CUSTOMER_GROUPS, COMPANY, SOURCES
 
@@ -49,8 +51,6 @@ def _stream(seed_seq: np.random.SeedSequence, name: str) -> np.random.Generator:
 def draw_segments(scenario: Scenario, population: Population,
                   seed_seq: np.random.SeedSequence) -> Population:
     """``population`` with ``segments`` and ``in_segment`` filled in (a new object)."""
-    import dataclasses
-
     segments = scenario.population.segments
     n = population.size
     in_segment = np.zeros((len(segments), n), dtype=bool)
@@ -72,18 +72,19 @@ def draw_segments(scenario: Scenario, population: Population,
 
 
 def segment_columns(population: Population, rows: int, aware_row: np.ndarray, first_source: np.ndarray,
-                    contacted_row: np.ndarray, trust_lost: np.ndarray, final_trust: np.ndarray,
-                    initial_trust: np.ndarray) -> dict[str, np.ndarray]:
+                    contacted_row: np.ndarray, trust_lost: np.ndarray, final_trust: np.ndarray
+                    ) -> dict[str, np.ndarray]:
     """Each segment's columns (:data:`SEGMENT_COLUMNS`), ``rows`` rows each, from the
     people's final state (rows in time-series rows, -1 never; trust shares).
 
-    Company trust of a member is ``initial_trust`` before they became aware;
+    Company trust of a member is their drawn company trust before they became aware;
     from then on the trust they had after learning of the breach (told first
     by the company: their final trust; elsewhere: the initial trust less what
     they lost); from their first company message on (if later), their final trust.
     """
     out: dict[str, np.ndarray] = {}
     company = SOURCES.index(COMPANY)
+    initial_trust = population.trust[:, TRUST_KINDS.index("company")]
     for s, name in enumerate(population.segments):
         members = np.flatnonzero(population.in_segment[s])
         aware_at, contact_at = aware_row[members], contacted_row[members]
@@ -106,8 +107,9 @@ def _cumulative(at_row: np.ndarray, rows: int) -> np.ndarray:
 def _mean_trust(rows, aware_at, contact_at, first, lost, final, initial) -> np.ndarray:
     if len(initial) == 0:
         return np.full(rows, np.nan)
-    learned = np.where((first == SOURCES.index(COMPANY)) | (first == SOURCES.index("seed")) | (contact_at < 0),
-                       final, initial - lost)
+    # told first by the company: their final trust (no later change); anyone else: the
+    # start less what they lost (seeds lose nothing; without a later message that is final)
+    learned = np.where(first == SOURCES.index(COMPANY), final, initial - lost)
     change = np.zeros(rows + 1)
     aware = aware_at >= 0
     np.add.at(change, aware_at[aware], learned[aware] - initial[aware])

@@ -71,10 +71,10 @@ def channel_events(world: World) -> list[dict]:
     media = ch.direct.media
     for c in world.campaigns:
         end = float(c.end_hour) if np.isfinite(c.end_hour) else None
+        words = medium_words(c.medium, media)
         events.append({"channel": "direct", "medium": c.medium, "start": float(c.start_hour),
                        "end": end, "targets": list(c.targets), "priority": list(c.priority),
-                       "medium_label": medium_words(c.medium, media),
-                       "label": f"{medium_words(c.medium, media)} campaign"})
+                       "medium_label": words, "label": f"{words} campaign"})
     return sorted(events, key=lambda e: e["start"])
 
 

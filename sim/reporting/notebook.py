@@ -244,11 +244,12 @@ class Run:
         """One row per segment of the scenario (``population.segments``): its name, its
         words and its measures (:func:`sim.config.catalog.segment_measures`), this run's values."""
         from ..config.catalog import SEGMENT_MEASURES
+        from ..config.vocabulary import target_words
 
-        s = self.result.summary
-        rows = [{"segment": name, "label": spec["label"] or name.replace("_", " "),
+        s, segments = self.result.summary, self.scenario.population.segments
+        rows = [{"segment": name, "label": target_words(name, segments),
                  **{suffix: s.get(f"segment_{name}_{suffix}") for suffix in SEGMENT_MEASURES}}
-                for name, spec in self.scenario.population.segments.items()]
+                for name in segments]
         return pd.DataFrame(rows, columns=["segment", "label", *SEGMENT_MEASURES])
 
     def _segment_rows(self) -> list[tuple[str, list[str]]]:

@@ -107,8 +107,7 @@ def _targeted_people(info: ScenarioInfo, targets: Sequence[str]) -> float:
     represents = float(info.get("population.represents", math.nan))
     population = info.get("population", {}) or {}
     try:
-        selection = selection_of(targets, population.get("segments", {}) or {})
-        return represents * expected_share(selection, {**population, "segments": population.get("segments", {})})
+        return represents * expected_share(selection_of(targets, population.get("segments") or {}), population)
     except (KeyError, TypeError, ZeroDivisionError, AttributeError):   # a folder written before segments
         return sum(represents * float(info.get(f"population.customers.{g}", 0.0)) for g in targets)
 
@@ -365,11 +364,14 @@ def describe_value(key: str, value: Any) -> str:
     return str(value)
 
 
-def _campaign_words(c: dict, info: ScenarioInfo | None = None) -> str:
-    info = info or ScenarioInfo("", "", "", None, "", math.nan)
-    who = who_text(info, c)
+#: A scenario known only by its values (a described campaign's own words).
+_NO_INFO = ScenarioInfo("", "", "", None, "", math.nan)
+
+
+def _campaign_words(c: dict) -> str:
+    who = who_text(_NO_INFO, c)
     ask = ", asking to share" if c.get("ask_to_share") else ""
-    return (f"{medium_text(info, str(c.get('medium')))} from {c.get('start_hour', 0):g} h at "
+    return (f"{medium_text(_NO_INFO, str(c.get('medium')))} from {c.get('start_hour', 0):g} h at "
             f"{fmt_number(float(c.get('per_hour', math.nan)))} per hour to {who[:1].lower() + who[1:]}{ask}")
 
 

@@ -227,22 +227,23 @@ def derived_measures(runs: pd.DataFrame) -> pd.DataFrame:
     return r
 
 
-def measures_for(columns: Sequence[str], cohort_basis_: str | None = None) -> list[Measure]:
+def measures_for(columns: Sequence[str], cohort_basis_: str | None = None,
+                 segment_words: dict[str, str] | None = None) -> list[Measure]:
     """The headline measures for a table with these columns (plus optional ones present).
 
     ``columns``: the runs' columns (or a summary's ``<key>_median`` stems).
     ``cohort_basis_``: add the cohort measures, over ``"affected"`` customers or ``"everyone"``.
+    The segments' measures present come last, named by ``segment_words`` (their labels).
     """
     cols = set(columns)
     out = [m for m in catalog.used_in("table") if not m.optional or m.key in cols]
-    out += segment_measures_in(columns)
     if cohort_basis_:
         whom = "affected customers" if cohort_basis_ == "affected" else "everyone in the cohort"
         for h in COHORT_HOURS:
             for c in COHORTS:
                 out.append(Measure(f"aware_share_{h}h_{c}", f"{COHORT_WORDS[c]} who know at {h} h ({whom})",
                                    "share", better="higher"))
-    return out
+    return out + segment_measures_in(columns, segment_words)
 
 
 #: What the report shows of each segment (suffixes of :data:`sim.config.catalog.SEGMENT_MEASURES`).
@@ -255,12 +256,7 @@ def segment_measures_in(columns: Sequence[str], labels: dict[str, str] | None = 
     ``<key>_median`` stems) are in ``columns``, segment by segment in column order;
     ``labels``: the segments' words (their declared labels)."""
     cols = set(columns)
-    names = list(dict.fromkeys(c[len("segment_"):-len("_size")] for c in columns
-                               if isinstance(c, str) and c.startswith("segment_") and c.endswith("_size")))
-    if not names:               # a summary table: its median columns' stems
-        names = list(dict.fromkeys(c[len("segment_"):-len("_" + SEGMENT_SHOWN[0])] for c in columns
-                                   if isinstance(c, str) and c.startswith("segment_")
-                                   and c.endswith("_" + SEGMENT_SHOWN[0])))
+    names = [n for n in dict.fromkeys(catalog.segment_of(c) for c in columns if isinstance(c, str)) if n]
     out = []
     for name in names:
         for m in catalog.segment_measures(name, (labels or {}).get(name)):
@@ -299,9 +295,8 @@ def summary_table(runs: pd.DataFrame, scenarios: Sequence | None = None,
     order = scenario_order(runs, scenarios)
     basis = cohort_basis(runs, timeseries, cohorts) if timeseries is not None and all(
         f"cohort_size_{c}" in runs.columns for c in COHORTS) else None
-    measures = measures_for(runs.columns, basis)
     labels = segment_labels(scenarios)
-    measures = [m for m in measures if not m.key.startswith("segment_")] + segment_measures_in(runs.columns, labels)
+    measures = measures_for(runs.columns, basis, labels)
     if basis:
         for h in COHORT_HOURS:
             table = cohort_awareness(runs, timeseries, h, basis).set_index("run")
@@ -355,9 +350,7 @@ def table_measures(summary: pd.DataFrame) -> list[Measure]:
     keys = set(stems)
     basis = summary.attrs.get("cohort_basis") or ("everyone" if any(k.startswith("aware_share_")
                                                                     for k in keys) else None)
-    labels = summary.attrs.get("segment_labels", {})
-    plain = [m for m in measures_for(keys, basis) if m.key in keys and not m.key.startswith("segment_")]
-    return plain + segment_measures_in(stems, labels)
+    return [m for m in measures_for(stems, basis, summary.attrs.get("segment_labels", {})) if m.key in keys]
 
 
 # --------------------------------------------------------------------------- paired comparison
