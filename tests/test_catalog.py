@@ -36,7 +36,16 @@ def test_every_summary_measure_has_a_record_and_every_record_is_computed(summary
     computed = {m.key for m in catalog.MEASURES if not m.derived}
     segments = {k for k in summary if k.startswith("segment_")}
     assert set(summary) - recorded - segments == set()
-    assert computed - set(summary) == set()
+    optional = {m.key for m in catalog.MEASURES if m.optional}
+    assert computed - optional - set(summary) == set()
+    # the optional ones come with a call centre and scam waves (and only then)
+    full = simulate(load_scenario(OPTUS, {"population.size": 500, "scenario.hours": 24,
+                                          "company.call_centre.agents": 100, "channels.scam.waves": [
+                                              {"medium": "sms", "start_hour": 1, "per_hour": 1e6,
+                                               "targets": ["current"]}]}), seed=1).summary
+    assert computed - set(full) == set()
+    assert not {"wait_peak_minutes", "calls_abandoned"} & set(
+        simulate(load_scenario(OPTUS, {"population.size": 500, "scenario.hours": 24}), seed=1).summary)
     # a segment's measures (the bundled Optus scenario declares id_exposed) are the catalog's
     assert segments == {m.key for m in catalog.segment_measures("id_exposed")}
     assert all(catalog.measure(k).label for k in segments)

@@ -127,19 +127,27 @@ def _trust_world(extra):
             "population.habits.email_reachable.current": 1.0,
             "population.habits.news": {c: 1.0 for c in ("gen_z", "millennial", "gen_x", "boomer")},
             "trust.company": 0.5, "trust.concentration": 1e9,
-            "trust.company_effects.first_from_company": 0.2,
-            "trust.company_effects.learned_elsewhere_first": 0.4,
+            "trust.company_effects.breach_loss_told_first": 0.2,
+            "trust.company_effects.breach_loss_elsewhere_first": 0.4,
             "trust.company_effects.late_contact_recovery": 0.5,
+            "company.churn.per_trust_lost": 0.5,
             "channels.direct.read_delay_hours.email": 0.01,
             **extra}
 
 
+TOLD_FIRST = {"channels.direct.campaigns": [
+    {"medium": "email", "start_hour": 0, "per_hour": 1e12, "targets": ["current"]}]}
+
+
 @pytest.mark.parametrize("engine", ENGINES)
-def test_company_trust_rises_when_the_company_tells_first(engine):
-    r = run(engine=engine, overrides=_trust_world({"channels.direct.campaigns": [
-        {"medium": "email", "start_hour": 0, "per_hour": 1e12, "targets": ["current"]}]}))
+def test_company_trust_falls_less_when_the_company_tells_first(engine):
+    r = run(engine=engine, overrides=_trust_world(TOLD_FIRST))
     assert r.summary["share_affected_first_from_company"] == 1.0
-    assert r.summary["final_company_trust_affected"] == pytest.approx(0.5 + 0.2 * 0.5, abs=1e-4)
+    assert r.summary["final_company_trust_affected"] == pytest.approx(0.5 * (1 - 0.2), abs=1e-4)
+    # every current customer lost 0.1 of trust: a chance of 0.5 x 0.1 of leaving
+    expected = r.summary["affected_agents"] * 0.5 * 0.1 * r.summary["people_per_agent"]
+    assert r.summary["customers_lost"] == pytest.approx(expected, rel=1e-4)
+    assert r.summary["customers_lost_share"] == pytest.approx(0.05, rel=1e-4)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -151,7 +159,33 @@ def test_company_trust_falls_then_partly_recovers_when_told_late(engine):
     ts = r.timeseries
     lost = 0.5 * (1 - 0.4)
     assert ts.loc[ts.hours == 10, "mean_company_trust_affected"].item() == pytest.approx(lost, abs=1e-4)
-    assert r.summary["final_company_trust_affected"] == pytest.approx(lost + 0.5 * 0.5 * 0.4, abs=1e-4)
+    # half of the extra loss (0.4 - 0.2 of 0.5) comes back: still below being told first
+    final = lost + 0.5 * (0.4 - 0.2) * 0.5
+    assert r.summary["final_company_trust_affected"] == pytest.approx(final, abs=1e-4)
+    assert final < 0.5 * (1 - 0.2)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_only_a_service_recovery_the_user_sets_can_lift_trust_above_its_start(engine):
+    base = run(engine=engine, overrides=_trust_world(TOLD_FIRST)).summary
+    lifted = run(engine=engine, overrides=_trust_world({
+        **TOLD_FIRST, "trust.company_effects.service_recovery": 0.5})).summary
+    assert base["final_company_trust_affected"] < base["initial_company_trust_affected"]
+    after = 0.4 + 0.5 * (1 - 0.4)
+    assert lifted["final_company_trust_affected"] == pytest.approx(after, abs=1e-4)
+    assert lifted["final_company_trust_affected"] > lifted["initial_company_trust_affected"]
+    assert lifted["customers_lost"] == 0.0                  # trust above its start: no one leaves
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_people_not_affected_lose_trust_in_the_company_when_they_hear(engine):
+    r = run(engine=engine, overrides={
+        **_trust_world({"channels.media.constant_hazard": 50.0}),
+        "population.customers.current": 0.0, "trust.company_effects.public_loss": 0.3})
+    assert r.summary["final_aware_share"] == 1.0
+    assert r.summary["initial_company_trust_public"] == pytest.approx(0.5, abs=1e-6)
+    assert r.summary["final_company_trust_public"] == pytest.approx(0.5 * 0.7, abs=1e-4)
+    assert r.summary["customers_lost"] == 0.0               # no one is a customer
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -263,7 +263,7 @@ def cannot_matter(scenario, key: str) -> bool:
         return _habit_cannot_matter(scenario, parts[2], parts[3])
     if key == "word_of_mouth.share_multiplier_when_asked":
         return not any(c.get("ask_to_share") for c in campaigns)
-    if key in ("trust.company_effects.first_from_company", "trust.company_effects.late_contact_recovery"):
+    if key in ("trust.company_effects.breach_loss_told_first", "trust.company_effects.late_contact_recovery"):
         return not campaigns
     if key == "attention.holiday_factor":
         return _no_holiday_in_run(scenario)

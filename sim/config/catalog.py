@@ -126,6 +126,26 @@ _SHOWN: tuple[Measure, ...] = (
             sooner="ends with higher company trust", topic="final company trust"),
     Measure("company_trust_change_affected", "change in company trust of affected customers", "change",
             better="higher", derived=True),
+    Measure("final_company_trust_public", "company trust of people not affected at the end (0-1)", "trust",
+            better="higher", short="Public trust in the company at the end"),
+    Measure("customers_lost", "current customers expected to leave (people)", "people", better="lower",
+            short="Customers lost", brief="customers lost", sooner="loses fewer customers",
+            topic="customers lost"),
+    Measure("calls_peak_per_hour", "calls to the company in the busiest hour (calls per hour)", "people",
+            better="lower", short="Calls in the busiest hour", brief="peak calls/h",
+            sooner="brings fewer calls in the busiest hour", topic="calls in the busiest hour"),
+    Measure("calls_total", "calls to the company over the run (calls)", "people", better="lower"),
+    Measure("wait_peak_minutes", "mean wait for the call centre in its busiest hour (minutes)", "number",
+            better="lower", short="Call wait in the busiest hour (min)", optional=True),
+    Measure("calls_abandoned", "calls abandoned before an answer (calls)", "people", better="lower",
+            optional=True),
+    Measure("protective_action_people", "affected customers who act to protect themselves (people)", "people",
+            better="higher"),
+    Measure("scam_messages_read", "impostor messages read (messages)", "people", better="lower", optional=True),
+    Measure("people_harmed", "people harmed by an impostor message (people)", "people", better="lower",
+            optional=True),
+    Measure("genuine_messages_disbelieved", "company messages disbelieved after an impostor's (messages)",
+            "people", better="lower", optional=True),
     Measure("final_aware_share", "everyone who knows at the end (share of the population)", "share",
             short="Everyone who knows at the end"),
     Measure("final_aware_people", "everyone who knows at the end (people)", "people"),
@@ -140,6 +160,8 @@ _RECORDED: tuple[Measure, ...] = (
     Measure("knew_before_notice_share", "affected customers who read a company message and already knew",
             "share"),
     Measure("final_aware_affected_people", "affected customers who know at the end (people)", "people"),
+    Measure("initial_company_trust_public", "company trust of people not affected at the start (0-1)", "trust"),
+    Measure("customers_lost_share", "current customers expected to leave (share of current customers)", "share"),
     Measure("agents", "agents simulated", "number"),
     Measure("affected_agents", "affected customers simulated (agents)", "number"),
     Measure("people_per_agent", "people each agent stands for", "number"),
@@ -282,11 +304,29 @@ COLUMNS: tuple[Column, ...] = (
     Column("knew_before_notice", "affected customers who had heard before they first read a company message"),
     *(Column(f"aware_affected_{c}", f"affected customers of {COHORT_WORDS[c]} who have heard")
       for c in COHORTS),
+    Column("scam_sent", "impostor messages sent"),
+    Column("scam_delivered", "impostor messages delivered"),
+    Column("scam_read", "impostor messages read"),
+    Column("scam_readers", "people who have read at least one impostor message"),
+    Column("harmed", "people harmed by an impostor message"),
+    Column("genuine_doubted", "company messages disbelieved by someone an impostor message by its medium "
+                              "had left in doubt"),
     Column("mean_source_trust", "mean trust of aware people in the source they first heard from", "mean"),
     Column("mean_company_trust_affected", "mean company trust of affected customers", "mean"),
+    Column("mean_company_trust_public", "mean company trust of people not affected", "mean"),
+    Column("expected_customers_lost", "current customers expected to leave (agents, a sum of chances)", "mean"),
 )
 
-_COLUMNS = {c.key: c for c in COLUMNS}
+#: The consequence columns (:mod:`sim.model.consequences`), after the segments' columns.
+CONSEQUENCE_COLUMNS: tuple[Column, ...] = (
+    Column("calls_per_hour", "calls to the company per hour during the step (people)", "mean"),
+    Column("wait_minutes", "mean wait for the call centre during the step (minutes; empty without one)", "mean"),
+    Column("abandoned_per_hour", "calls abandoned per hour during the step (people)", "mean"),
+    Column("protective_people", "affected customers who act to protect themselves (people)", "mean"),
+    Column("customers_lost_people", "current customers expected to leave (people)", "mean"),
+)
+
+_COLUMNS = {c.key: c for c in (*COLUMNS, *CONSEQUENCE_COLUMNS)}
 
 
 def column(key: str) -> Column:

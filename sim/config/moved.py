@@ -28,6 +28,7 @@ MOVED = {
     "channels.direct.read_delay_hours.email": "channels.direct.media.email.read_delay_hours",
     "population.habits.sms_reachable": "channels.direct.media.sms.reachable",
     "population.habits.email_reachable": "channels.direct.media.email.reachable",
+    "trust.company_effects.learned_elsewhere_first": "trust.company_effects.breach_loss_elsewhere_first",
 }
 #: Old tables that hold one moved key per medium.
 _SPLIT = {"channels.direct.read_delay_hours": "channels.direct.media.{}.read_delay_hours"}

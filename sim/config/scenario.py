@@ -527,11 +527,13 @@ def _check_segments(scenario: Scenario) -> None:
 
 
 def _check_campaigns(scenario: Scenario) -> None:
-    """Each campaign sends by a declared medium to targets that exist and can hold someone."""
+    """Each campaign and scam wave sends by a declared medium to targets that exist and
+    can hold someone."""
     d = scenario.data
     media, segments = d["channels"]["direct"]["media"], d["population"]["segments"]
-    for i, campaign in enumerate(d["channels"]["direct"]["campaigns"]):
-        key = f"channels.direct.campaigns.{i}"
+    sending = [(f"channels.direct.campaigns.{i}", c) for i, c in enumerate(d["channels"]["direct"]["campaigns"])]
+    sending += [(f"channels.scam.waves.{i}", {"priority": [], **w}) for i, w in enumerate(d["channels"]["scam"]["waves"])]
+    for key, campaign in sending:
         if campaign["medium"] not in media:
             _fail(scenario, f"{key}.medium", f"got {campaign['medium']!r}; allowed: a declared medium, one "
                   f"of {', '.join(media)} (declare more under [channels.direct.media.NAME])")

@@ -290,9 +290,26 @@ MEDIUM = Table(
                            required=CUSTOMER_GROUPS, label="share of {} customers reachable by {name}",
                            per_key=True),
         "belief": number("belief in messages by {name} (multiplier of company trust)", 0.0, 100.0),
+        "verified": boolean("{name} sender verified (impostors cannot pass as the company)"),
     },
     required=("read_delay_hours", "reachable"),
-    optional={"label": "", "belief": 1.0},
+    optional={"label": "", "belief": 1.0, "verified": False},
+)
+
+#: A wave of impostor messages to affected customers (docs/MODEL.md, section 7.10).
+SCAM_WAVE = Table(
+    {
+        "label": text("words for the scam wave in reports", 60),
+        "medium": name_field("medium"),
+        "start_hour": number("start (hours after announcement)", 0.0, MAX_HOURS_AFTER_START),
+        "per_hour": number("impostor messages per hour (people)", 1.0, 1e15),
+        "targets": ListOf(name_field(""), min_len=1, max_len=64, unique=True,
+                          label="targets", item_label="target {n}"),
+        "share": share("share of the targeted people the scammers can reach"),
+        "mentions_breach": boolean("the message mentions the breach"),
+    },
+    required=("medium", "start_hour", "per_hour", "targets"),
+    optional={"label": "", "share": 1.0, "mentions_breach": True},
 )
 
 SCHEMA = Table({
@@ -353,6 +370,11 @@ SCHEMA = Table({
             "campaigns": ListOf(CAMPAIGN, label="direct campaigns", item_label="campaign {n}"),
             "media": MapOf(MEDIUM, max_len=16, label="media of the company's messages", example="sms"),
         }, label="direct messages"),
+        "scam": Table({
+            "waves": ListOf(SCAM_WAVE, max_len=64, label="scam waves", item_label="scam wave {n}"),
+            "doubt": share("belief lost in a medium's messages after an impostor's (share)"),
+            "harm": share("impostor-message readers harmed (chance per message read)"),
+        }, label="scam messages"),
     }, label="channels"),
     "word_of_mouth": Table({
         "household": share("word of mouth within households (chance per hour)"),
@@ -371,12 +393,32 @@ SCHEMA = Table({
         "peer": OneOrPerCohort(share(""), "trust in people one knows"),
         "concentration": number("how alike people's trust is (higher: closer to the mean)", 0.1, 1e9),
         "company_effects": Table({
-            "first_from_company": share("trust gained when the company tells first "
-                                        "(share of the gap to 1)"),
-            "learned_elsewhere_first": share("trust lost on hearing elsewhere first (share)"),
-            "late_contact_recovery": share("trust loss recovered by a late message (share)"),
+            "breach_loss_told_first": share("trust lost on learning of the breach from the company (share)"),
+            "breach_loss_elsewhere_first": share("trust lost on learning of the breach elsewhere first (share)"),
+            "late_contact_recovery": share("extra loss of hearing elsewhere recovered by a late message (share)"),
+            "public_loss": share("trust lost by people not affected on hearing of it (share)"),
+            "service_recovery": share("trust gained on reading a company message (share of the gap to 1)"),
         }, label="company trust effects"),
     }, label="trust"),
+    "company": Table({
+        "calls": Table({
+            "told_first": share("affected customers told first by the company who call (share)"),
+            "heard_elsewhere": share("affected customers who heard elsewhere first who call (share)"),
+            "after_scam": share("impostor-message readers who call (share)"),
+        }, label="calls to the company"),
+        "call_centre": Table({
+            "agents": integer("call-centre agents answering at once (0: queue not modelled)", 0, 10**7),
+            "handle_minutes": number("mean minutes per answered call", 0.01, 1e4),
+            "patience_minutes": number("mean minutes a caller waits before hanging up", 0.01, 1e4),
+        }, label="call centre"),
+        "churn": Table({
+            "per_trust_lost": number("chance a current customer leaves per unit of company trust "
+                                     "lost", 0.0, 100.0),
+        }, label="customers lost"),
+        "protection": Table({
+            "share_of_believers": share("believing affected customers who protect themselves (share)"),
+        }, label="protective action"),
+    }, label="consequences for the company"),
 })
 
 

@@ -11,7 +11,7 @@ __all__ = ["SOURCES", "COMPANY", "MEDIA", "COHORTS", "CUSTOMER_GROUPS", "SOURCE_
            "target_words"]
 
 #: Where a person can first hear the news, in the order of the engines' codes.
-SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
+SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed", "scam")
 #: The source that is the company's own messages (its campaigns; measures call it "company").
 COMPANY = "direct"
 #: Media every scenario declares (``sim/defaults.toml``); scenarios may declare more.
@@ -23,7 +23,8 @@ CUSTOMER_GROUPS = ("current", "former")
 
 #: Each source in plain words.
 SOURCE_WORDS = {"media": "news media", "twitter": "Twitter", "direct": "the company",
-                "word_of_mouth": "word of mouth", "seed": "initial seeds"}
+                "word_of_mouth": "word of mouth", "seed": "initial seeds",
+                "scam": "an impostor message"}
 #: The company's own messages, in words (by whichever of its declared media).
 COMPANY_WORDS = "the company's own messages"
 #: Each medium in plain words.

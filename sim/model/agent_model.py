@@ -28,7 +28,7 @@ import numpy as np
 
 from .agents import Person
 from .measures import RAW_COLUMNS, columns_of, empty_tally, row_from_tally
-from .rules import SOURCE_CODE, Rules
+from .rules import ASKED, IMPOSTOR, MENTIONS, SOURCE_CODE, Rules
 from .segments import segment_columns
 from ..config.schema import COHORTS
 from .world import World
@@ -71,12 +71,14 @@ class BreachNewsModel(mesa.Model):
         self._next = 0
         self.tally = empty_tally()
         self.affected = int(world.population.affected.sum())
+        self.public = self.size - self.affected
         self.tally["sum_company_trust_affected"] = sum(p.company_trust for p in self.people if p.affected)
+        self.tally["sum_company_trust_public"] = sum(p.company_trust for p in self.people if not p.affected)
         self.spreaders: set[Person] = set()
         self.touched: set[Person] = set()
         self.step_index = 0
         self._plant_seeds()
-        self._row = row_from_tally(self.tally, 0, self.affected)
+        self._row = row_from_tally(self.tally, 0, self.affected, self.public)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda m, name=name: m._row[name]) for name in RAW_COLUMNS})
         self._record()
@@ -109,11 +111,14 @@ class BreachNewsModel(mesa.Model):
         self.contact_rate = self.rules.contacts_per_hour * a * dt
 
     def _send_messages(self, k: int) -> None:
-        for campaign in self.world.campaigns:
+        for campaign in self.world.campaigns + self.world.scams:
+            kind = "scam" if campaign.impostor else "direct"
+            flags = (ASKED * campaign.ask_to_share + IMPOSTOR * campaign.impostor
+                     + MENTIONS * campaign.mentions_breach)
             for index in campaign.sent_in_step(k).tolist():
-                self.tally["direct_sent"] += 1
-                if self.people[index].receive(campaign.medium, campaign.ask_to_share):
-                    self.tally["direct_delivered"] += 1
+                self.tally[f"{kind}_sent"] += 1
+                if self.people[index].receive(campaign.medium, flags):
+                    self.tally[f"{kind}_delivered"] += 1
 
     def step(self) -> None:
         """Advance one step (``step_minutes``) synchronously."""
@@ -129,7 +134,7 @@ class BreachNewsModel(mesa.Model):
         self._record()
 
     def _record(self) -> None:
-        self._row = row_from_tally(self.tally, len(self.spreaders), self.affected)
+        self._row = row_from_tally(self.tally, len(self.spreaders), self.affected, self.public)
         self.datacollector.collect(self)
 
     # ---- the engine interface ----------------------------------------------------
@@ -157,7 +162,8 @@ class BreachNewsModel(mesa.Model):
         contacted = np.array([never if p.contacted_at is None else p.contacted_at for p in self.people], np.int64)
         lost = np.array([p.trust_lost for p in self.people])
         final = np.array([p.company_trust for p in self.people])
-        return segment_columns(pop, self.rules.steps + 1, aware, first, contacted, lost, final)
+        return segment_columns(pop, self.rules.steps + 1, aware, first, contacted, lost, final,
+                               self.rules.breach_losses)
 
     def release(self) -> None:
         """Let go of the people and the world once the results are taken.

@@ -13,7 +13,7 @@ import math
 import mesa
 
 from .population import TRUST_KINDS
-from .rules import TRUST_OF_SOURCE
+from .rules import ASKED, IMPOSTOR, MENTIONS, TRUST_OF_SOURCE
 
 #: Column of a person's ``trust`` list for each source (:data:`sim.model.rules.TRUST_OF_SOURCE`).
 TRUST_COLUMN = {source: TRUST_KINDS.index(kind) for source, kind in TRUST_OF_SOURCE.items()}
@@ -37,7 +37,11 @@ class Person(mesa.Agent):
       period (a spreader tells each neighbour at most once a period);
     - ``contacted_at``: row at which they first read a company message;
     - ``company_trust``: trust in the company, a share; ``trust_lost``: how
-      much of it they lost by learning elsewhere first.
+      much more of it they lost by learning elsewhere first than being told
+      first would have cost;
+    - ``met_scam``, ``scam_media``, ``harmed``: whether they have read an
+      impostor message, the unverified media they have read one by, and
+      whether one harmed them.
     """
 
     def __init__(self, model, index: int):
@@ -46,6 +50,7 @@ class Person(mesa.Agent):
         self.index = index
         self.cohort = int(pop.cohort[index])
         self.affected = bool(pop.customer[index] != 0)
+        self.current = bool(pop.customer[index] == 1)
         self.follows_news = bool(pop.follows_news[index])
         self.uses_twitter = bool(pop.uses_twitter[index])
         self.reachable = {medium: bool(pop.reachable[m, index]) for m, medium in enumerate(pop.media)}
@@ -60,8 +65,12 @@ class Person(mesa.Agent):
         self.contacted_at: int | None = None
         self.company_trust = self.trust[TRUST_COLUMN["direct"]]
         self.trust_lost = 0.0
-        self.unread: list[tuple[str, bool]] = []       # (medium, asks to share): delivered, not yet read
-        self.delivered: list[tuple[str, bool]] = []    # delivered this step
+        self.met_scam = False
+        self.scam_media: set[str] = set()
+        self.harmed = False
+        self.unread: list[tuple[str, int]] = []        # (medium, ASKED | IMPOSTOR | MENTIONS): not yet read
+        self.delivered: list[tuple[str, int]] = []     # delivered this step
+        self.scams_read: list[str] = []                # media of the impostor messages read this step
         self.inbox: list[tuple[str, bool, str]] = []   # (source, asks to share, medium or ""): this step
         self.stop = False                              # stifled this step
 
@@ -78,18 +87,23 @@ class Person(mesa.Agent):
             self._read_messages()
         if self.spreading_until >= m.step_index:
             self._tell_others()
-        if self.inbox or self.stop:
+        if self.inbox or self.stop or self.scams_read:
             m.touched.add(self)
 
     def _read_messages(self) -> None:
         m = self.model
         still = []
-        for message in self.unread:
-            if m.uniform() < m.p_read[message[0]]:
-                self.inbox.append(("direct", message[1], message[0]))
-                m.tally["direct_read"] += 1
+        for medium, flags in self.unread:
+            if m.uniform() >= m.p_read[medium]:
+                still.append((medium, flags))
+            elif flags & IMPOSTOR:
+                self.scams_read.append(medium)
+                m.tally["scam_read"] += 1
+                if flags & MENTIONS:
+                    self.inbox.append(("scam", False, medium))
             else:
-                still.append(message)
+                self.inbox.append(("direct", bool(flags & ASKED), medium))
+                m.tally["direct_read"] += 1
         self.unread = still
 
     def _tell_others(self) -> None:
@@ -127,11 +141,12 @@ class Person(mesa.Agent):
             if self.model.uniform() < self.model.rules.stifling:
                 self.stop = True
 
-    def receive(self, medium: str, ask_to_share: bool) -> bool:
-        """A company message sent to this person this step; True if delivered."""
+    def receive(self, medium: str, flags: int) -> bool:
+        """A message (the company's, or an impostor's: ``flags``, as
+        :data:`sim.model.rules.IMPOSTOR`) sent to this person this step; True if delivered."""
         if not self.reachable[medium]:
             return False
-        self.delivered.append((medium, ask_to_share))
+        self.delivered.append((medium, flags))
         self.model.touched.add(self)
         return True
 
@@ -145,6 +160,9 @@ class Person(mesa.Agent):
         if self.inbox:
             self.absorb(self.inbox, m.step_index + 1)
             self.inbox = []
+        if self.scams_read:
+            self._after_scams(self.scams_read)
+            self.scams_read = []
         self.unread.extend(self.delivered)
         self.delivered = []
 
@@ -158,8 +176,11 @@ class Person(mesa.Agent):
         """
         m = self.model
         start = [self.source_trust(source, medium) for source, _, medium in exposures]
-        newly_believes = not self.believes and any(
-            source == "seed" or m.uniform() < trust for (source, _, _), trust in zip(exposures, start))
+        hits = [m.uniform() < trust or source == "seed" for (source, _, _), trust in zip(exposures, start)]
+        if not self.believes:
+            m.tally["genuine_doubted"] += sum(1 for (source, _, medium), hit in zip(exposures, hits)
+                                              if source == "direct" and medium in self.scam_media and not hit)
+        newly_believes = not self.believes and any(hits)
         if self.aware_at is None:
             pick = int(m.uniform() * len(exposures)) if len(exposures) > 1 else 0
             self._become_aware(exposures[pick][0], row, start[pick])
@@ -176,10 +197,12 @@ class Person(mesa.Agent):
             self._start_spreading(row)
 
     def source_trust(self, source: str, medium: str = "") -> float:
-        """Trust in a source kind; a company message is judged by current company
-        trust times its medium's belief (capped at 1, :meth:`sim.model.rules.Rules.message_trust`)."""
-        if source == "direct":
-            return min(1.0, self.company_trust * self.model.rules.belief[medium])
+        """Trust in a source kind; a company message (or an impostor's) is judged by
+        current company trust times its medium's belief, less the doubt an impostor
+        message by that medium left (:meth:`sim.model.rules.Rules.message_trust`)."""
+        if source in ("direct", "scam"):
+            return float(self.model.rules.message_trust(self.company_trust, self.model.rules.belief[medium],
+                                                        medium in self.scam_media))
         return self.trust[TRUST_COLUMN[source]]
 
     def _become_aware(self, source: str, row: int, trust: float) -> None:
@@ -197,9 +220,14 @@ class Person(mesa.Agent):
             t["first_" + source + "_affected"] += 1
         if self.affected and source != "seed":
             before = self.company_trust
-            after, lost = m.rules.trust_on_aware(before, source == "direct")
-            self.company_trust, self.trust_lost = float(after), float(lost)
+            after, extra = m.rules.trust_on_aware(before, source == "direct")
+            self.company_trust, self.trust_lost = float(after), float(extra)
             t["sum_company_trust_affected"] += self.company_trust - before
+            self._churn(before)
+        elif source != "seed":
+            before = self.company_trust
+            self.company_trust = float(m.rules.public_trust_on_aware(before))
+            t["sum_company_trust_public"] += self.company_trust - before
 
     def _first_contact(self, row: int) -> None:
         m = self.model
@@ -207,10 +235,34 @@ class Person(mesa.Agent):
         m.tally["contacted"] += 1
         if self.affected and self.aware_at is not None and self.aware_at < row:
             m.tally["knew_before_notice"] += 1
+        before = self.company_trust
         if self.first_source != "direct" and self.trust_lost > 0:
-            gain = m.rules.trust_recovered(self.trust_lost)
-            self.company_trust += gain
-            m.tally["sum_company_trust_affected"] += gain
+            self.company_trust += float(m.rules.trust_recovered(self.trust_lost))
+        self.company_trust += float(m.rules.service_gain(self.company_trust))
+        m.tally["sum_company_trust_affected"] += self.company_trust - before
+        self._churn(before)
+
+    def _churn(self, before: float) -> None:
+        """A current customer's chance of leaving follows their trust change from ``before``."""
+        if self.current:
+            m, initial = self.model, self.trust[TRUST_COLUMN["direct"]]
+            m.tally["sum_churn"] += float(m.rules.churn_chance(initial, self.company_trust)
+                                          - m.rules.churn_chance(initial, before))
+
+    def _after_scams(self, media: list[str]) -> None:
+        """Impostor messages read this step: doubt about each unverified medium;
+        harm with chance ``scam_harm`` per message (at most once per person)."""
+        m = self.model
+        if not self.met_scam:
+            self.met_scam = True
+            m.tally["scam_readers"] += 1
+        for medium in media:
+            harmed = m.uniform() < m.rules.scam_harm
+            if not m.rules.verified[medium]:
+                self.scam_media.add(medium)
+            if harmed and not self.harmed:
+                self.harmed = True
+                m.tally["harmed"] += 1
 
     def _start_spreading(self, row: int) -> None:
         """Spread during step indices row .. row + D - 1 (D drawn per period);

@@ -12,7 +12,9 @@ over its whole decay, at attention 1, a share r of those with the habit is
 exposed.
 
 Direct campaigns send messages by a declared medium, in a fixed order, at a
-fixed throughput; see :class:`Campaign`.
+fixed throughput; see :class:`Campaign`. Scam waves send impostor messages the
+same way, to a random share of the people they target
+(:func:`build_scam_waves`).
 """
 
 from __future__ import annotations
@@ -96,6 +98,8 @@ class Campaign:
     end_hour: float
     order: np.ndarray
     sent_by_step: np.ndarray
+    impostor: bool = False
+    mentions_breach: bool = False
 
     def sent_in_step(self, step: int) -> np.ndarray:
         """People sent a message during ``step``."""
@@ -135,15 +139,43 @@ def send_order(population: Population, lists: dict[str, np.ndarray], targets, pr
 
 def build_campaigns(scenario: Scenario, lists: dict[str, np.ndarray], population: Population) -> list[Campaign]:
     """The scenario's campaigns with their send schedules."""
-    n, dt = scenario.n_steps, scenario.step_hours
-    ends = np.arange(1, n + 1) * dt
     campaigns = []
     for i, cfg in enumerate(scenario.channels.direct.campaigns):
         order = send_order(population, lists, cfg["targets"], cfg["priority"])
-        rate = cfg["per_hour"] / scenario.people_per_agent
-        sent = np.floor(rate * np.clip(ends - cfg["start_hour"], 0.0, None) + 1e-9)
-        sent = np.minimum(sent, len(order)).astype(np.int64)
-        campaigns.append(Campaign(i, cfg["medium"], tuple(cfg["targets"]), tuple(cfg["priority"]),
-                                  cfg["ask_to_share"], cfg["start_hour"],
-                                  cfg["start_hour"] + len(order) / rate, order, sent))
+        campaigns.append(_scheduled(scenario, i, cfg, order, cfg["priority"], cfg["ask_to_share"]))
     return campaigns
+
+
+def _scheduled(scenario: Scenario, index: int, cfg: dict, order: np.ndarray, priority, asked: bool,
+               impostor: bool = False, mentions: bool = False) -> Campaign:
+    """A campaign or wave sending to ``order`` at ``cfg``'s throughput from its start."""
+    ends = np.arange(1, scenario.n_steps + 1) * scenario.step_hours
+    rate = cfg["per_hour"] / scenario.people_per_agent
+    sent = np.floor(rate * np.clip(ends - cfg["start_hour"], 0.0, None) + 1e-9)
+    sent = np.minimum(sent, len(order)).astype(np.int64)
+    return Campaign(index, cfg["medium"], tuple(cfg["targets"]), tuple(priority), asked, cfg["start_hour"],
+                    cfg["start_hour"] + len(order) / rate, order, sent, impostor, mentions)
+
+
+#: Tag of the scam waves' streams (a child of the run's seed sequence per wave).
+_WAVE_TAG = 0x5CA7
+
+
+def build_scam_waves(scenario: Scenario, population: Population,
+                     seed_seq: np.random.SeedSequence) -> list[Campaign]:
+    """The scenario's scam waves as impostor campaigns.
+
+    Wave i draws from its own stream (a child of the run's seed sequence), so
+    declaring a wave changes no other draw of the run: of the people it
+    targets, a random share ``share`` (rounded to whole agents) is messaged,
+    in a random order, at ``per_hour`` messages an hour from ``start_hour``.
+    """
+    waves = []
+    for i, cfg in enumerate(scenario.data["channels"]["scam"]["waves"]):
+        key = (*seed_seq.spawn_key, _WAVE_TAG, i)
+        rng = np.random.default_rng(np.random.SeedSequence(seed_seq.entropy, spawn_key=key))
+        listed = {g: np.nonzero(population.customer == k + 1)[0] for k, g in enumerate(CUSTOMER_GROUPS)}
+        targeted = send_order(population, listed, cfg["targets"], [])
+        reached = rng.permutation(targeted)[: int(round(cfg["share"] * len(targeted)))]
+        waves.append(_scheduled(scenario, i, cfg, reached, (), False, True, cfg["mentions_breach"]))
+    return waves

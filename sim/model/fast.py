@@ -33,7 +33,7 @@ import numpy as np
 
 from .kernels import KERNELS, default_kernel
 from .measures import COUNTS, SUMS, columns_from_arrays
-from .rules import TRUST_COLUMN, Rules
+from .rules import ASKED, IMPOSTOR, MENTIONS, TRUST_COLUMN, Rules
 from .segments import segment_columns
 from ..config.schema import COHORTS, SOURCES
 from .world import World
@@ -53,11 +53,13 @@ class Inputs(NamedTuple):
     trust_column: np.ndarray    # column of ``trust`` per source code
     cohort: np.ndarray          # cohort code per person
     affected: np.ndarray        # current or former customer
+    current: np.ndarray         # current customer (who can leave)
     reachable: np.ndarray       # (media, people): a message of the medium reaches them
     read_rate: np.ndarray       # per medium code (Rules.media): reads per hour at attention 1
     belief: np.ndarray          # per medium code: multiplier of company trust for its messages
-    camp_medium: np.ndarray     # per campaign: medium code
-    camp_asked: np.ndarray      # per campaign: asks to share
+    verified: np.ndarray        # per medium code: sender verified (impostors leave no doubt)
+    camp_medium: np.ndarray     # per campaign (the company's, then the scam waves): medium code
+    camp_flags: np.ndarray      # per campaign: ASKED | IMPOSTOR | MENTIONS (sim.model.rules)
     camp_offset: np.ndarray     # campaign c's people are camp_order[offset[c]:offset[c+1]]
     camp_order: np.ndarray      # people messaged, in sending order
     camp_sent: np.ndarray       # (campaigns, steps): messaged by the end of step k
@@ -74,12 +76,15 @@ class State(NamedTuple):
     propensity: np.ndarray      # word-of-mouth multiplier
     contacted_row: np.ndarray   # row of the first company message read, -1 none
     company_trust: np.ndarray   # share
-    trust_lost: np.ndarray      # share lost by hearing elsewhere first
+    trust_lost: np.ndarray      # share lost by hearing elsewhere first, beyond being told first
+    met_scam: np.ndarray        # has read an impostor message
+    scam_media: np.ndarray      # bit m set: has read an impostor message by unverified medium m
+    harmed: np.ndarray          # harmed by an impostor message
 
 
 def make_inputs(world: World, rules: Rules) -> Inputs:
     pop, steps = world.population, rules.steps
-    campaigns = world.campaigns
+    campaigns = world.campaigns + world.scams
     sizes = [len(c.order) for c in campaigns]
     cumulative = lambda per_step: np.concatenate([[0.0], np.cumsum(per_step)])  # noqa: E731
     return Inputs(
@@ -92,11 +97,14 @@ def make_inputs(world: World, rules: Rules) -> Inputs:
         trust_column=TRUST_COLUMN,
         cohort=pop.cohort.astype(np.int64),
         affected=pop.affected,
+        current=pop.customer == 1,
         reachable=pop.reachable,       # its rows are the media in declared order, as Rules.media
         read_rate=np.array([rules.read_rate[m] for m in rules.media]),
         belief=np.array([rules.belief[m] for m in rules.media], dtype=np.float64),
+        verified=np.array([rules.verified[m] for m in rules.media], bool),
         camp_medium=np.array([rules.media.index(c.medium) for c in campaigns], np.int64),
-        camp_asked=np.array([c.ask_to_share for c in campaigns], bool),
+        camp_flags=np.array([ASKED * c.ask_to_share + IMPOSTOR * c.impostor + MENTIONS * c.mentions_breach
+                             for c in campaigns], np.int64),
         camp_offset=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
         camp_order=(np.concatenate([c.order for c in campaigns]).astype(np.int64) if campaigns
                     else np.empty(0, np.int64)),
@@ -116,6 +124,9 @@ def make_state(world: World) -> State:
         contacted_row=np.full(n, -1, np.int32),
         company_trust=pop.trust[:, TRUST_COLUMN[SOURCES.index("direct")]].astype(np.float64),
         trust_lost=np.zeros(n),
+        met_scam=np.zeros(n, bool),
+        scam_media=np.zeros(n, np.int64),
+        harmed=np.zeros(n, bool),
     )
 
 
@@ -125,10 +136,11 @@ class Tally:
 
     INDEX = {name: i for i, name in enumerate(COUNTS)}
 
-    def __init__(self, steps: int, company_trust_affected: float):
+    def __init__(self, steps: int, company_trust_affected: float, company_trust_public: float):
         self.counts = np.zeros(len(COUNTS), np.int64)
         self.sums = np.zeros(len(SUMS))
         self.sums[SUMS.index("sum_company_trust_affected")] = company_trust_affected
+        self.sums[SUMS.index("sum_company_trust_public")] = company_trust_public
         self.rows_counts = np.zeros((steps + 1, len(COUNTS)), np.int64)
         self.rows_spreading = np.zeros(steps + 1, np.int64)
         self.rows_sums = np.zeros((steps + 1, len(SUMS)))
@@ -182,7 +194,9 @@ class FastEngine:
         self.state = make_state(world)
         affected = world.population.affected
         self.n_affected = int(affected.sum())
-        self.tally = Tally(rules.steps, float(self.state.company_trust[affected].sum()))
+        self.n_public = len(affected) - self.n_affected
+        self.tally = Tally(rules.steps, float(self.state.company_trust[affected].sum()),
+                           float(self.state.company_trust[~affected].sum()))
         if self.kernel == "numba":
             from .fast_numba import NumbaPath as Path
         else:
@@ -200,9 +214,10 @@ class FastEngine:
                 self.path.steps(k, k + 1)
                 on_step()
         t, s, pop = self.tally, self.state, self.world.population
-        columns = columns_from_arrays(t.rows_counts, t.rows_spreading, t.rows_sums, self.n_affected)
+        columns = columns_from_arrays(t.rows_counts, t.rows_spreading, t.rows_sums, self.n_affected,
+                                      self.n_public)
         columns.update(segment_columns(pop, steps + 1, s.aware_row, s.first_source, s.contacted_row,
-                                       s.trust_lost, s.company_trust))
+                                       s.trust_lost, s.company_trust, self.rules.breach_losses))
         return columns
 
 

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from . import rules
 from .measures import COUNTS, SUMS
 from .rules import ACTIVE_KINDS, Rules
 from ..config.schema import COHORTS, SOURCES
@@ -35,14 +36,17 @@ from .world import World
 __all__ = ["NumbaPath"]
 
 # ---- constants (checked against the package by _check_layout) -------------------------
-MEDIA, TWITTER, DIRECT, WORD_OF_MOUTH, SEED = 0, 1, 2, 3, 4
-_SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed")
+MEDIA, TWITTER, DIRECT, WORD_OF_MOUTH, SEED, SCAM = 0, 1, 2, 3, 4, 5
+_SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed", "scam")
 _COHORTS = 4
 AWARE, BELIEVING, AWARE_AFFECTED, BELIEVING_AFFECTED = 0, 1, 2, 3
-FIRST, FIRST_AFFECTED, AWARE_COHORT = 4, 9, 14
-SENT, DELIVERED, READ, CONTACTED, KNEW = 18, 19, 20, 21, 22
-AWARE_AFFECTED_COHORT = 23
-SUM_SOURCE, SUM_COMPANY = 0, 1
+FIRST, FIRST_AFFECTED, AWARE_COHORT = 4, 10, 16
+SENT, DELIVERED, READ, CONTACTED, KNEW = 20, 21, 22, 23, 24
+AWARE_AFFECTED_COHORT = 25
+SCAM_SENT, SCAM_DELIVERED, SCAM_READ, SCAM_READERS, HARMED, DOUBTED = 29, 30, 31, 32, 33, 34
+SUM_SOURCE, SUM_COMPANY, SUM_PUBLIC, SUM_CHURN = 0, 1, 2, 3
+#: Flags of a delivered message (sim.model.rules): asks to share, impostor, mentions the breach.
+ASKED, IMPOSTOR, MENTIONS = 1, 2, 4
 EXPONENTIAL, FIXED, FOREVER = 0, 1, 2
 #: Queues; the pool's header row (free-list head, free slots, slots used) and
 #: each list's row (head, tail, count); the fields of ``Queues.meta``.
@@ -58,10 +62,15 @@ def _check_layout() -> None:
     names += [f"aware_{c}" for c in COHORTS]
     names += ["direct_sent", "direct_delivered", "direct_read", "contacted", "knew_before_notice"]
     names += [f"aware_affected_{c}" for c in COHORTS]
+    names += ["scam_sent", "scam_delivered", "scam_read", "scam_readers", "harmed", "genuine_doubted"]
     ok = (tuple(SOURCES) == _SOURCES and len(COHORTS) == _COHORTS and list(COUNTS) == names
           and names.index("aware_" + COHORTS[0]) == AWARE_COHORT and names.index("knew_before_notice") == KNEW
           and names.index("aware_affected_" + COHORTS[0]) == AWARE_AFFECTED_COHORT
-          and tuple(SUMS) == ("sum_source_trust", "sum_company_trust_affected")
+          and names.index("first_media_affected") == FIRST_AFFECTED and names.index("direct_sent") == SENT
+          and names.index("scam_sent") == SCAM_SENT and names.index("genuine_doubted") == DOUBTED
+          and tuple(SUMS) == ("sum_source_trust", "sum_company_trust_affected", "sum_company_trust_public",
+                              "sum_churn")
+          and (rules.ASKED, rules.IMPOSTOR, rules.MENTIONS) == (ASKED, IMPOSTOR, MENTIONS)
           and ACTIVE_KINDS == ("exponential", "fixed", "forever"))
     if not ok:
         raise ImportError("sim/model/fast_numba.py: its constants no longer match sim.model.measures / sim.config.schema / "
@@ -84,9 +93,15 @@ class Constants(NamedTuple):
     share_multiplier: float
     active_kind: int
     active_hours: float
-    first_from_company: float
-    learned_elsewhere_first: float
+    breach_loss_told_first: float
+    breach_loss_elsewhere_first: float
     late_contact_recovery: float
+    public_loss: float
+    service_recovery: float
+    scam_doubt: float
+    scam_harm: float
+    churn_per_trust_lost: float
+    scams: bool
     layers: int
     hazard0: float
     hazard1: float
@@ -334,20 +349,28 @@ def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
     (docs/MODEL.md 7.7); the pool."""
     aware_row, first_source, believes = s.aware_row, s.first_source, s.believes
     company_trust, trust_lost, contacted_row = s.company_trust, s.trust_lost, s.contacted_row
-    affected_of, cohort, counts, sums = i.affected, i.cohort, t[0], t[1]
-    trust_of, trust_column, belief = i.trust, i.trust_column, i.belief
+    affected_of, current, cohort, counts, sums = i.affected, i.current, i.cohort, t[0], t[1]
+    trust_of, trust_column, belief, scam_media = i.trust, i.trust_column, i.belief, s.scam_media
     person, source, medium, trust, hit = x.person, x.source, x.medium, x.trust, x.hit
     for j in range(n):
         p, src = person[j], source[j]
-        if src == DIRECT:
-            trust[j] = min(1.0, company_trust[p] * belief[medium[j]])
+        if src == DIRECT or src == SCAM:
+            chance = min(1.0, company_trust[p] * belief[medium[j]])
+            if (scam_media[p] >> medium[j]) & 1:
+                chance = chance * (1.0 - k.scam_doubt)
+            trust[j] = chance
         else:
             trust[j] = trust_of[p, trust_column[src]]
     for j in range(n):
         hit[j] = (rng.random() < trust[j]) or source[j] == SEED
+        if (source[j] == DIRECT and not hit[j] and (scam_media[person[j]] >> medium[j]) & 1
+                and not believes[person[j]]):
+            counts[DOUBTED] += 1
     m = _group(x, n, q, rng)
     flags_of, pick, touched, starters = q.flags, q.pick, q.touched, q.starters
-    add_source, add_aware, add_gain = 0.0, 0.0, 0.0
+    add_source, add_aware, add_gain, add_public = 0.0, 0.0, 0.0, 0.0
+    churn_aware, churn_contact = 0.0, 0.0
+    told, elsewhere = k.breach_loss_told_first, k.breach_loss_elsewhere_first
     started = 0
     for j in range(m):
         p = touched[j]
@@ -368,23 +391,38 @@ def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
                 if src != SEED:
                     before = company_trust[p]
                     if src == DIRECT:
-                        lost = 0.0
-                        after = before + k.first_from_company * (1.0 - before)
+                        extra = 0.0
+                        after = before - told * before
                     else:
-                        lost = k.learned_elsewhere_first * before
-                        after = before - lost
-                    trust_lost[p] = lost
+                        extra = max(0.0, elsewhere - told) * before
+                        after = before - elsewhere * before
+                    trust_lost[p] = extra
                     company_trust[p] = after
                     add_aware += after - before
+                    if current[p]:
+                        initial = trust_of[p, trust_column[DIRECT]]
+                        churn_aware += _churn(initial, after, k) - _churn(initial, before, k)
+            elif src != SEED:
+                before = company_trust[p]
+                after = before - k.public_loss * before
+                company_trust[p] = after
+                add_public += after - before
         if flags & 2 and contacted_row[p] < 0:
             contacted_row[p] = row
             counts[CONTACTED] += 1
             if affected and 0 <= aware_row[p] < row:
                 counts[KNEW] += 1
+            before = company_trust[p]
+            after = before
             if first_source[p] != DIRECT and trust_lost[p] > 0:
-                gain = k.late_contact_recovery * trust_lost[p]
-                company_trust[p] += gain
-                add_gain += gain
+                after = before + k.late_contact_recovery * trust_lost[p]
+            if k.service_recovery > 0:
+                after = after + k.service_recovery * (1.0 - after)
+            company_trust[p] = after
+            add_gain += after - before
+            if current[p]:
+                initial = trust_of[p, trust_column[DIRECT]]
+                churn_contact += _churn(initial, after, k) - _churn(initial, before, k)
         newly = (flags & 1) != 0 and not believes[p]
         if newly:
             believes[p] = True
@@ -399,9 +437,36 @@ def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
     sums[SUM_SOURCE] += add_source
     sums[SUM_COMPANY] += add_aware
     sums[SUM_COMPANY] += add_gain
+    sums[SUM_PUBLIC] += add_public
+    sums[SUM_CHURN] += churn_aware
+    sums[SUM_CHURN] += churn_contact
     if started:
         pool = _start_spreading(pool, starters, started, row, i, s, k, net, q, rng)
     return pool
+
+
+@inline
+def _churn(initial, trust, k):
+    """Rules.churn_chance for one current customer (same operations, same rounding)."""
+    return min(1.0, k.churn_per_trust_lost * max(0.0, initial - trust))
+
+
+@jit
+def _after_scams(people, media, n, i, s, t, k, rng):
+    """The step's impostor messages read (``people[:n]``, by ``media[:n]``), after
+    its exposures (as the numpy path's ``_after_scams``)."""
+    counts, met, harmed, scam_media, verified = t[0], s.met_scam, s.harmed, s.scam_media, i.verified
+    for j in range(n):
+        p, m = people[j], media[j]
+        u = rng.random()
+        if not met[p]:
+            met[p] = True
+            counts[SCAM_READERS] += 1
+        if not verified[m]:
+            scam_media[p] |= np.int64(1) << m
+        if u < k.scam_harm and not harmed[p]:
+            harmed[p] = True
+            counts[HARMED] += 1
 
 
 # ---- one step ---------------------------------------------------------------------------
@@ -418,15 +483,16 @@ def _send(pool, step, i, t, k, q, rng):
         start = i.camp_offset[c] + before
         medium = i.camp_medium[c]
         reachable = i.reachable[medium]
-        rate, asked = i.read_rate[medium], 1 if i.camp_asked[c] else 0
+        rate, flags = i.read_rate[medium], i.camp_flags[c]
+        delivered, sent_to = (SCAM_DELIVERED, SCAM_SENT) if flags & IMPOSTOR else (DELIVERED, SENT)
         for j in range(start, start + sent):
             p = order[j]
             if reachable[p]:
-                counts[DELIVERED] += 1
+                counts[delivered] += 1
                 read = _first_step(hours, step + 1, rng.standard_exponential() / rate)
                 if 0 <= read < k.steps:
-                    _push(pool, _row(READS, read, k.steps), p, asked, medium)
-        counts[SENT] += sent
+                    _push(pool, _row(READS, read, k.steps), p, flags, medium)
+        counts[sent_to] += sent
     return pool
 
 
@@ -491,13 +557,25 @@ def _step(pool, step, i, s, t, k, net, q, rng):
     _schedule(pool, q, person, 0, n, source, MEDIA, i.media_cum, step + 1, k.steps, rng)
     _schedule(pool, q, person, 0, n, source, TWITTER, i.twitter_cum, step + 1, k.steps, rng)
     medium = x.medium
+    read_count = pool[reads, COUNT]
+    scam_people = np.empty(read_count if k.scams else 0, np.int64)
+    scam_media = np.empty(read_count if k.scams else 0, np.int64)
+    scams = 0
     slot = pool[reads, HEAD]
-    for _ in range(pool[reads, COUNT]):
-        person[n], source[n], asked[n] = pool[slot, 1], DIRECT, pool[slot, 2] != 0
-        medium[n] = pool[slot, 3]
-        n += 1
+    for _ in range(read_count):
+        p, flags, m = pool[slot, 1], pool[slot, 2], pool[slot, 3]
+        if flags & IMPOSTOR:
+            scam_people[scams], scam_media[scams] = p, m
+            scams += 1
+            if flags & MENTIONS:
+                person[n], source[n], asked[n], medium[n] = p, SCAM, False, m
+                n += 1
+        else:
+            person[n], source[n], asked[n], medium[n] = p, DIRECT, (flags & ASKED) != 0, m
+            n += 1
         slot = pool[slot, 0]
-    t[0][READ] += pool[reads, COUNT]
+    t[0][READ] += read_count - scams
+    t[0][SCAM_READ] += scams
     _release(pool, reads)
     told = n
     if k.well_mixed:
@@ -530,6 +608,8 @@ def _step(pool, step, i, s, t, k, net, q, rng):
                 _set_until(spread_until, ending, meta, teller[j], step, step + 1)
     if n > 0:
         pool = _absorb(pool, x, n, step + 1, i, s, t, k, net, q, rng)
+    if scams > 0:
+        _after_scams(scam_people, scam_media, scams, i, s, t, k, rng)
     _record(step + 1, t, q)
     return pool
 
@@ -581,8 +661,10 @@ class NumbaPath:
         hazards = [rules.layer_hazard[l.name] for l in layers] + [0.0, 0.0]
         self.k = Constants(n, steps, rules.step_hours, rules.well_mixed, rules.contacts_per_hour,
                            rules.contact_tells, rules.stifling, rules.share_multiplier, rules.active_code,
-                           rules.active_hours, rules.first_from_company, rules.learned_elsewhere_first,
-                           rules.late_contact_recovery, len(layers), hazards[0], hazards[1])
+                           rules.active_hours, rules.breach_loss_told_first, rules.breach_loss_elsewhere_first,
+                           rules.late_contact_recovery, rules.public_loss, rules.service_recovery,
+                           rules.scam_doubt, rules.scam_harm, rules.churn_per_trust_lost, bool(world.scams),
+                           len(layers), hazards[0], hazards[1])
         self.net = Network(p0, i0, p1, i1)
         capacity = n // 4 + 1024             # exposures of a step; a bigger step gets its own
         self.q = Queues(ending=np.zeros(steps + 2, np.int64),

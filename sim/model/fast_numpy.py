@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .rules import DIRECT, MEDIA, SEED, TWITTER, WORD_OF_MOUTH, Rules
+from .rules import ASKED, DIRECT, IMPOSTOR, MEDIA, MENTIONS, SCAM, SEED, TWITTER, WORD_OF_MOUTH, Rules
 from .world import World
 
 __all__ = ["NumpyPath", "Buckets", "first_event_step", "edges_of", "sequential_sum"]
@@ -101,7 +101,8 @@ class NumpyPath:
         self.i, self.s, self.t = inputs, state, tally
         steps = rules.steps
         self.broadcasts = Buckets(steps, 2)     # person, source
-        self.reads = Buckets(steps, 3)          # person, asked, medium code
+        self.reads = Buckets(steps, 3)          # person, flags (ASKED | IMPOSTOR | MENTIONS), medium code
+        self.scam_reads = None                  # this step's impostor messages read: person, medium code
         self.tellings = Buckets(steps, 3)       # spreader, person told, period
         self.layers = [(layer, rules.layer_hazard[layer.name]) for layer in world.network.layers]
 
@@ -122,11 +123,14 @@ class NumpyPath:
     def _step(self, k: int) -> None:
         """Step index k (rows k -> k + 1)."""
         self._send(k)
+        self.scam_reads = None
         parts = [self._broadcast_exposures(k), self._read_exposures(k), self._word_of_mouth(k)]
         parts = [p for p in parts if p is not None and len(p[0])]
         if parts:
             people, source, asked, medium = (np.concatenate(c) for c in zip(*parts))
             self._absorb(people.astype(np.int64), source, asked, k + 1, medium)
+        if self.scam_reads is not None:
+            self._after_scams(*self.scam_reads)
         self._record(k + 1)
 
     # ---- scheduling ----------------------------------------------------------------
@@ -144,13 +148,14 @@ class NumpyPath:
             sent = i.camp_order[i.camp_offset[c] + before: i.camp_offset[c] + i.camp_sent[c, k]]
             if len(sent) == 0:
                 continue
-            medium = i.camp_medium[c]
+            medium, flags = i.camp_medium[c], i.camp_flags[c]
             got = sent[i.reachable[medium][sent]]
-            t["direct_sent"] += len(sent)
-            t["direct_delivered"] += len(got)
+            kind = "scam" if flags & IMPOSTOR else "direct"
+            t[f"{kind}_sent"] += len(sent)
+            t[f"{kind}_delivered"] += len(got)
             draws = self.rng.standard_exponential(len(got)) / i.read_rate[medium]
             when = first_event_step(i.hours_cum, k + 1, draws)
-            self.reads.add(when, got, np.full(len(got), i.camp_asked[c]), np.full(len(got), medium, np.int64))
+            self.reads.add(when, got, np.full(len(got), flags, np.int64), np.full(len(got), medium, np.int64))
 
     def _start_spreading(self, people: np.ndarray, row: int) -> None:
         """New spreading periods from ``row`` for ``people`` (ascending).
@@ -199,9 +204,16 @@ class NumpyPath:
         due = self.reads.take(k)
         if due is None:
             return None
-        people, asked, medium = due
-        self.t["direct_read"] += len(people)
-        return people, np.full(len(people), DIRECT, np.int8), asked, medium
+        people, flags, medium = due
+        impostor = (flags & IMPOSTOR) != 0
+        self.t["direct_read"] += int(np.count_nonzero(~impostor))
+        if impostor.any():
+            self.t["scam_read"] += int(np.count_nonzero(impostor))
+            self.scam_reads = (people[impostor], medium[impostor])
+            keep = ~impostor | ((flags & MENTIONS) != 0)
+            people, flags, medium, impostor = people[keep], flags[keep], medium[keep], impostor[keep]
+        source = np.where(impostor, SCAM, DIRECT).astype(np.int8)
+        return people, source, (flags & ASKED) != 0, medium
 
     def _word_of_mouth(self, k: int):
         """The tellings of step k as exposures; stifled spreaders stop after step k."""
@@ -249,9 +261,14 @@ class NumpyPath:
         s, t, rules = self.s, self.t, self.rules
         direct = source == DIRECT
         trust = self.i.trust[people, self.i.trust_column[source]]
-        if direct.any():
-            trust[direct] = rules.message_trust(s.company_trust[people[direct]], self.i.belief[medium[direct]])
+        doubted = np.zeros(len(people), bool)
+        message = direct | (source == SCAM)
+        if message.any():
+            who, by = people[message], medium[message]
+            doubted[message] = ((s.scam_media[who] >> by) & 1) != 0
+            trust[message] = rules.message_trust(s.company_trust[who], self.i.belief[by], doubted[message])
         hit = (self.rng.random(len(people)) < trust) | (source == SEED)
+        t["genuine_doubted"] += int(np.count_nonzero(direct & doubted & ~hit & ~s.believes[people]))
         order = np.lexsort((-self.rng.random(len(people)), people))
         people = people[order]
         first = np.empty(len(people), bool)
@@ -287,13 +304,19 @@ class NumpyPath:
         affected = i.affected[who]
         t.add_aware(source, i.cohort[who], affected)
         t["sum_source_trust"] += sequential_sum(trust)
+        public = who[~affected & (source != SEED)]
+        before = s.company_trust[public]
+        after = self.rules.public_trust_on_aware(before)
+        s.company_trust[public] = after
+        t["sum_company_trust_public"] += sequential_sum(after - before)
         change = affected & (source != SEED)
         who, source = who[change], source[change]
         before = s.company_trust[who]
-        after, lost = self.rules.trust_on_aware(before, source == DIRECT)
-        s.trust_lost[who] = lost
+        after, extra = self.rules.trust_on_aware(before, source == DIRECT)
+        s.trust_lost[who] = extra
         s.company_trust[who] = after
         t["sum_company_trust_affected"] += sequential_sum(after - before)
+        self._churn(who, before, after)
 
     def _first_contact(self, who: np.ndarray, row: int) -> None:
         if len(who) == 0:
@@ -303,10 +326,37 @@ class NumpyPath:
         t["contacted"] += len(who)
         aware_at = s.aware_row[who]
         t["knew_before_notice"] += int((self.i.affected[who] & (aware_at >= 0) & (aware_at < row)).sum())
-        late = who[(s.first_source[who] != DIRECT) & (s.trust_lost[who] > 0)]
-        gain = self.rules.trust_recovered(s.trust_lost[late])
-        s.company_trust[late] += gain
-        t["sum_company_trust_affected"] += sequential_sum(gain)
+        rules, before = self.rules, s.company_trust[who]
+        late = (s.first_source[who] != DIRECT) & (s.trust_lost[who] > 0)
+        after = before + np.where(late, rules.trust_recovered(s.trust_lost[who]), 0.0)
+        if rules.service_recovery > 0:
+            after = after + rules.service_gain(after)
+        s.company_trust[who] = after
+        t["sum_company_trust_affected"] += sequential_sum(after - before)
+        self._churn(who, before, after)
+
+    def _churn(self, who: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
+        """The current customers among ``who`` change their chance of leaving
+        as their company trust goes from ``before`` to ``after``."""
+        current = self.i.current[who]
+        initial = self.i.trust[who[current], self.i.trust_column[DIRECT]]
+        chance = self.rules.churn_chance
+        self.t["sum_churn"] += sequential_sum(chance(initial, after[current]) - chance(initial, before[current]))
+
+    def _after_scams(self, people: np.ndarray, medium: np.ndarray) -> None:
+        """The step's impostor messages read (in read order), after its exposures:
+        each leaves doubt about its medium unless verified, and harms with chance
+        ``scam_harm`` (one draw per message read; a person is harmed at most once)."""
+        s, t, i = self.s, self.t, self.i
+        harm = self.rng.random(len(people)) < self.rules.scam_harm
+        first = np.unique(people[~s.met_scam[people]])
+        s.met_scam[first] = True
+        t["scam_readers"] += len(first)
+        doubt = ~i.verified[medium]
+        np.bitwise_or.at(s.scam_media, people[doubt], np.left_shift(1, medium[doubt]).astype(np.int64))
+        hurt = np.unique(people[harm & ~s.harmed[people]])
+        s.harmed[hurt] = True
+        t["harmed"] += len(hurt)
 
     def _record(self, row: int) -> None:
         self.t.record(row, int(np.count_nonzero(self.s.spread_until >= row)))

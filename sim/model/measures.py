@@ -25,12 +25,15 @@ COUNTS = (
     + [f"aware_{c}" for c in COHORTS]
     + ["direct_sent", "direct_delivered", "direct_read", "contacted", "knew_before_notice"]
     + [f"aware_affected_{c}" for c in COHORTS]
+    + ["scam_sent", "scam_delivered", "scam_read", "scam_readers", "harmed", "genuine_doubted"]
 )
-#: Running sums behind the mean columns.
-SUMS = ("sum_source_trust", "sum_company_trust_affected")
+#: Running sums behind the mean columns (the last: current customers' chances of
+#: leaving, summed, :meth:`sim.model.rules.Rules.churn_chance`).
+SUMS = ("sum_source_trust", "sum_company_trust_affected", "sum_company_trust_public", "sum_churn")
 #: The columns an engine returns (:meth:`sim.model.engine.Engine.run`), in order.
 RAW_COLUMNS = (["aware", "believing", "spreading"] + COUNTS[2:]
-               + ["mean_source_trust", "mean_company_trust_affected"])
+               + ["mean_source_trust", "mean_company_trust_affected", "mean_company_trust_public",
+                  "expected_customers_lost"])
 #: Every time-series column, in order.
 COLUMNS = ["step", "time", "hours"] + RAW_COLUMNS
 
@@ -40,22 +43,26 @@ def empty_tally() -> dict[str, float]:
     return {name: 0 for name in (*COUNTS, *SUMS)}
 
 
-def row_from_tally(tally: dict, spreading: int, affected: int) -> dict:
-    """One time-series row (without step/time/hours) from the engine's counters."""
+def row_from_tally(tally: dict, spreading: int, affected: int, public: int) -> dict:
+    """One time-series row (without step/time/hours) from the engine's counters
+    (``affected`` and ``public``: agents affected and not affected)."""
     row = {name: tally[name] for name in COUNTS}
     row["spreading"] = spreading
     row["mean_source_trust"] = tally["sum_source_trust"] / tally["aware"] if tally["aware"] else math.nan
     row["mean_company_trust_affected"] = (tally["sum_company_trust_affected"] / affected
                                           if affected else math.nan)
+    row["mean_company_trust_public"] = tally["sum_company_trust_public"] / public if public else math.nan
+    row["expected_customers_lost"] = tally["sum_churn"]
     return row
 
 
 def columns_from_arrays(counts: np.ndarray, spreading: np.ndarray, sums: np.ndarray,
-                        affected: int) -> dict[str, np.ndarray]:
+                        affected: int, public: int) -> dict[str, np.ndarray]:
     """The engine columns (:data:`RAW_COLUMNS`) from arrays, one entry per row.
 
     ``counts`` has one column per :data:`COUNTS` name, ``spreading`` one
-    value per row, ``sums`` the two running sums of :data:`SUMS`.
+    value per row, ``sums`` the running sums of :data:`SUMS`; ``affected``
+    and ``public`` are the agents affected and not affected.
     """
     columns = {name: counts[:, i] for i, name in enumerate(COUNTS)}
     columns["spreading"] = spreading
@@ -64,6 +71,8 @@ def columns_from_arrays(counts: np.ndarray, spreading: np.ndarray, sums: np.ndar
         columns["mean_source_trust"] = np.where(aware > 0, sums[:, 0] / np.maximum(aware, 1), np.nan)
     columns["mean_company_trust_affected"] = (sums[:, 1] / affected if affected
                                               else np.full(len(counts), np.nan))
+    columns["mean_company_trust_public"] = sums[:, 2] / public if public else np.full(len(counts), np.nan)
+    columns["expected_customers_lost"] = sums[:, 3].copy()
     return {name: columns[name] for name in RAW_COLUMNS}
 
 
@@ -105,6 +114,12 @@ def _unaware_share_at(hours: np.ndarray, aware: np.ndarray, affected: int, at: f
     return 1.0 - float(aware[np.searchsorted(hours, at + 1e-9, side="right") - 1]) / affected
 
 
+def _defined(value) -> float | None:
+    """A mean as a float, ``None`` where it is undefined (NaN: no one to average)."""
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
 def segment_summary(frame, name: str, size: int) -> dict:
     """The summary measures of segment ``name`` of ``size`` agents (shares of its members,
     hours; ``None`` where not defined): see :func:`sim.config.catalog.segment_measures`."""
@@ -124,14 +139,43 @@ def segment_summary(frame, name: str, size: int) -> dict:
     }
 
 
+def consequence_summary(frame, current: int, people_per_agent: float, step_hours: float,
+                        queue: bool, scams: bool) -> dict:
+    """The consequence measures (people, calls per hour, minutes; :mod:`sim.model.consequences`)
+    of a run's time series; ``current``: agents who are current customers. The
+    call centre's measures come only with a call centre (``queue``), the scam
+    measures (people) only with scam waves (``scams``)."""
+    last = lambda name: float(np.asarray(frame[name])[-1])  # noqa: E731
+    calls = np.asarray(frame["calls_per_hour"], dtype=float)
+    lost = last("customers_lost_people")
+    out = {
+        "customers_lost": lost,
+        "customers_lost_share": lost / (current * people_per_agent) if current else None,
+        "calls_total": float(calls.sum() * step_hours),
+        "calls_peak_per_hour": float(calls.max()),
+        "protective_action_people": last("protective_people"),
+    }
+    if queue:
+        out["wait_peak_minutes"] = float(np.max(np.asarray(frame["wait_minutes"], dtype=float)))
+        out["calls_abandoned"] = float(np.asarray(frame["abandoned_per_hour"], dtype=float).sum() * step_hours)
+    if scams:
+        out["scam_messages_read"] = last("scam_read") * people_per_agent
+        out["people_harmed"] = last("harmed") * people_per_agent
+        out["genuine_messages_disbelieved"] = last("genuine_doubted") * people_per_agent
+    return out
+
+
 def summarise(frame, agents: int, affected: int, people_per_agent: float,
               cohort_sizes: dict[str, int] | None = None,
               affected_sizes: dict[str, int] | None = None,
-              segment_sizes: dict[str, int] | None = None) -> dict:
+              segment_sizes: dict[str, int] | None = None,
+              consequences: dict | None = None) -> dict:
     """The per-run summary measures (shares of affected customers, hours).
 
     ``frame`` holds the time-series columns (a DataFrame or a dict of arrays);
-    ``segment_sizes`` the agents of each segment (its measures follow the others).
+    ``segment_sizes`` the agents of each segment (its measures follow the others);
+    ``consequences`` the measures of :func:`consequence_summary` (placed after
+    the trust measures).
 
     Hours are since the scenario start; ``None`` where a level is never
     reached or the run is shorter than the horizon asked.
@@ -158,6 +202,9 @@ def summarise(frame, agents: int, affected: int, people_per_agent: float,
         "unaware_affected_share_end": share(affected - last["aware_affected"]),
         "initial_company_trust_affected": float(trust[0]) if affected else None,
         "final_company_trust_affected": float(trust[-1]) if affected else None,
+        "initial_company_trust_public": _defined(frame["mean_company_trust_public"][0]),
+        "final_company_trust_public": _defined(np.asarray(frame["mean_company_trust_public"])[-1]),
+        **(consequences or {}),
         "final_aware_share": float(last["aware"]) / agents,
         "final_believing_share": float(last["believing"]) / agents,
         "final_aware_people": float(last["aware"]) * people_per_agent,

@@ -72,15 +72,18 @@ def draw_segments(scenario: Scenario, population: Population,
 
 
 def segment_columns(population: Population, rows: int, aware_row: np.ndarray, first_source: np.ndarray,
-                    contacted_row: np.ndarray, trust_lost: np.ndarray, final_trust: np.ndarray
-                    ) -> dict[str, np.ndarray]:
+                    contacted_row: np.ndarray, trust_lost: np.ndarray, final_trust: np.ndarray,
+                    losses: tuple[float, float]) -> dict[str, np.ndarray]:
     """Each segment's columns (:data:`SEGMENT_COLUMNS`), ``rows`` rows each, from the
     people's final state (rows in time-series rows, -1 never; trust shares).
 
     Company trust of a member is their drawn company trust before they became aware;
-    from then on the trust they had after learning of the breach (told first
-    by the company: their final trust; elsewhere: the initial trust less what
-    they lost); from their first company message on (if later), their final trust.
+    from then on the trust they had after learning of the breach (their drawn
+    trust less a share ``losses[0]`` if the company told them first, ``losses[1]``
+    if they heard elsewhere, nothing if a seed: the engines' own arithmetic,
+    :meth:`sim.model.rules.Rules.trust_on_aware`); from their first company
+    message on, their final trust. Exact while company trust changes only at
+    those two moments (docs/MODEL.md, section 7.8).
     """
     out: dict[str, np.ndarray] = {}
     company = SOURCES.index(COMPANY)
@@ -94,7 +97,7 @@ def segment_columns(population: Population, rows: int, aware_row: np.ndarray, fi
         out[segment_column(name, "contacted")] = _cumulative(contact_at, rows)
         out[segment_column(name, "mean_company_trust")] = _mean_trust(
             rows, aware_at, contact_at, first_source[members], trust_lost[members],
-            final_trust[members], initial_trust[members])
+            final_trust[members], initial_trust[members], losses)
     return out
 
 
@@ -104,12 +107,12 @@ def _cumulative(at_row: np.ndarray, rows: int) -> np.ndarray:
     return np.cumsum(np.bincount(happened, minlength=rows)[:rows]).astype(np.int64)
 
 
-def _mean_trust(rows, aware_at, contact_at, first, lost, final, initial) -> np.ndarray:
+def _mean_trust(rows, aware_at, contact_at, first, lost, final, initial, losses) -> np.ndarray:
     if len(initial) == 0:
         return np.full(rows, np.nan)
-    # told first by the company: their final trust (no later change); anyone else: the
-    # start less what they lost (seeds lose nothing; without a later message that is final)
-    learned = np.where(first == SOURCES.index(COMPANY), final, initial - lost)
+    told, elsewhere = losses
+    learned = np.where(first == SOURCES.index(COMPANY), initial - told * initial, initial - elsewhere * initial)
+    learned = np.where(first == SOURCES.index("seed"), initial, learned)
     change = np.zeros(rows + 1)
     aware = aware_at >= 0
     np.add.at(change, aware_at[aware], learned[aware] - initial[aware])

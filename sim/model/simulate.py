@@ -11,7 +11,8 @@ import pandas as pd
 from ..config.arguments import MAX_RUN_SEED, check_flag, check_seed
 from .engine import DEFAULT_ENGINE, ENGINES, check_engine, engine_class, prepare
 from ..errors import ScenarioError
-from .measures import add_clock, summarise
+from .consequences import consequence_columns, queue_modelled
+from .measures import add_clock, consequence_summary, summarise
 from .memory import check_fits
 from .step_length import StepLengthWarning, step_length_advice
 from ..config.scenario import Scenario
@@ -116,11 +117,16 @@ def simulate(scenario: Scenario, seed: int = 1, engine: str = DEFAULT_ENGINE,
         if bar:
             bar.close()
     columns = add_clock(raw, world.scenario.start, world.scenario.step_hours)
+    columns.update(consequence_columns(columns, world.scenario, world.people_per_agent))
     population = world.population
     cohorts = np.bincount(population.cohort, minlength=len(COHORTS))
     affected = np.bincount(population.cohort[population.affected], minlength=len(COHORTS))
     segments = {name: int(population.in_segment[s].sum()) for s, name in enumerate(population.segments)}
+    current = int(np.count_nonzero(population.customer == 1))
+    consequences = consequence_summary(columns, current, world.people_per_agent, world.scenario.step_hours,
+                                       queue_modelled(world.scenario), bool(world.scams))
     summary = summarise(columns, world.size, int(population.affected.sum()), world.people_per_agent,
-                        dict(zip(COHORTS, cohorts.tolist())), dict(zip(COHORTS, affected.tolist())), segments)
+                        dict(zip(COHORTS, cohorts.tolist())), dict(zip(COHORTS, affected.tolist())), segments,
+                        consequences)
     frame = pd.DataFrame(columns)
     return SimulationResult(world.scenario, seed, engine, frame, summary, channel_events(world))

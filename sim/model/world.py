@@ -2,8 +2,8 @@
 attention over time, broadcast hazards, direct campaigns and the seeds.
 
 Random draws happen in a fixed order from the run's generator: population,
-network, customer lists, seeds. Segments draw from their own streams
-(:mod:`sim.model.segments`). The engines then draw only from the run's generator.
+network, customer lists, seeds. Segments and scam waves draw from their own
+streams (:mod:`sim.model.segments`, :func:`sim.model.channels.build_scam_waves`). The engines then draw only from the run's generator.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 
 from .attention import attention_by_step
 from ..errors import ScenarioError
-from .channels import Broadcast, Campaign, build_broadcast, build_campaigns, customer_lists
+from .channels import Broadcast, Campaign, build_broadcast, build_campaigns, build_scam_waves, customer_lists
 from .network import Network, build_network, read_network_file
 from .population import Population, build_population
 from .segments import draw_segments
@@ -31,6 +31,8 @@ class World:
         Attention multiplier during each step.
     seeds : int array
         People aware, believing and spreading at step 0.
+    scams : list of Campaign
+        The scam waves, as impostor campaigns.
     """
 
     scenario: Scenario
@@ -40,6 +42,7 @@ class World:
     broadcast: Broadcast
     campaigns: list[Campaign]
     seeds: np.ndarray
+    scams: list[Campaign]
 
     @property
     def size(self) -> int:
@@ -74,5 +77,6 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> World:
     seeds = np.sort(rng.choice(population.size, size=count, replace=False))
     population = draw_segments(scenario, population, rng.bit_generator.seed_seq)
     campaigns = build_campaigns(scenario, lists, population)
+    scams = build_scam_waves(scenario, population, rng.bit_generator.seed_seq)
     return World(scenario, population, network, attention,
-                 build_broadcast(scenario, attention), campaigns, seeds)
+                 build_broadcast(scenario, attention), campaigns, seeds, scams)

@@ -29,7 +29,8 @@ __all__ = ["OKABE_ITO", "GREY", "BAND_ALPHA", "Size", "SIZES", "size_of", "scena
 
 #: Colour of each first source, wherever sources are drawn (Okabe-Ito).
 SOURCE_COLOURS = {"direct": "#D55E00", "media": "#0072B2", "twitter": "#56B4E9",
-                  "word_of_mouth": "#009E73", "seed": "#CC79A7"}
+                  "word_of_mouth": "#009E73", "seed": "#CC79A7",
+                  "scam": "#7F7F7F"}
 #: Okabe & Ito (2008) colours, baseline first (black), yellow last (weak on white).
 OKABE_ITO = ("#000000", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#56B4E9",
              "#F0E442")

@@ -1,0 +1,75 @@
+"""What the breach costs the company, from a run's time series: calls and the call
+centre's queue, protective action, and the customers expected to leave.
+
+The engines count people (agents) as they learn, meet a scam and lose trust;
+this module turns those counts into the company's consequences in people
+(agents x people per agent), step by step (docs/MODEL.md, section 7.11):
+
+- calls: of the affected customers newly aware in a step, a share calls
+  (``company.calls.told_first`` if the company told them first,
+  ``heard_elsewhere`` otherwise), plus a share ``after_scam`` of those who
+  read their first impostor message; spread evenly over the step (calls per
+  hour);
+- the queue: with ``company.call_centre.agents`` > 0, each step's calls meet
+  the call centre as a steady state (Erlang A, :mod:`sim.model.call_centre`):
+  mean wait (minutes) and calls abandoned per hour;
+- protective action: a share ``company.protection.share_of_believers`` of the
+  affected customers who believe the news (people, cumulative);
+- customers lost: the engines' running sum of current customers' chances of
+  leaving (:meth:`sim.model.rules.Rules.churn_chance`), in people.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .call_centre import CallCentre, erlang_a
+from ..config.scenario import Scenario
+
+__all__ = ["CONSEQUENCE_COLUMNS", "consequence_columns", "queue_modelled"]
+
+#: The time-series columns this module adds (people, per hour, minutes).
+CONSEQUENCE_COLUMNS = ("calls_per_hour", "wait_minutes", "abandoned_per_hour", "protective_people",
+                       "customers_lost_people")
+
+
+def queue_modelled(scenario: Scenario) -> bool:
+    """Whether the scenario declares a call centre (``company.call_centre.agents`` > 0)."""
+    return scenario.data["company"]["call_centre"]["agents"] > 0
+
+
+def _new(column) -> np.ndarray:
+    """Per row: the increase of a cumulative count since the row before (row 0: 0)."""
+    values = np.asarray(column, dtype=float)
+    return np.diff(values, prepend=values[:1])
+
+
+def consequence_columns(columns: dict, scenario: Scenario, people_per_agent: float) -> dict[str, np.ndarray]:
+    """The consequence columns (:data:`CONSEQUENCE_COLUMNS`) of a run's ``columns``.
+
+    ``calls_per_hour`` and ``abandoned_per_hour`` are calls per hour during the
+    step ending at the row (people); ``wait_minutes`` the mean wait of those
+    calls (minutes; NaN without a call centre); ``protective_people`` and
+    ``customers_lost_people`` are cumulative (people).
+    """
+    company = scenario.data["company"]
+    calls = company["calls"]
+    told_first = _new(columns["first_direct_affected"])
+    elsewhere = _new(columns["aware_affected"]) - told_first
+    callers = (calls["told_first"] * told_first + calls["heard_elsewhere"] * elsewhere
+               + calls["after_scam"] * _new(columns["scam_readers"]))
+    per_hour = callers * people_per_agent / scenario.step_hours
+    out = {"calls_per_hour": per_hour}
+    if queue_modelled(scenario):
+        centre = company["call_centre"]
+        figures = erlang_a(per_hour, CallCentre(centre["agents"], centre["handle_minutes"],
+                                                centre["patience_minutes"]))
+        out["wait_minutes"] = np.asarray(figures.mean_wait_minutes, dtype=float)
+        out["abandoned_per_hour"] = per_hour * figures.abandon_share
+    else:
+        out["wait_minutes"] = np.full(len(per_hour), np.nan)
+        out["abandoned_per_hour"] = np.full(len(per_hour), np.nan)
+    believers = np.asarray(columns["believing_affected"], dtype=float)
+    out["protective_people"] = company["protection"]["share_of_believers"] * believers * people_per_agent
+    out["customers_lost_people"] = np.asarray(columns["expected_customers_lost"], dtype=float) * people_per_agent
+    return out
