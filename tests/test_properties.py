@@ -34,6 +34,18 @@ scenario_overrides = st.fixed_dictionaries({
     "channels.direct.campaigns.0.start_hour": st.floats(0, 40),
     "channels.direct.campaigns.0.per_hour": st.floats(1e4, 1e7),
     "channels.direct.campaigns.0.ask_to_share": st.booleans(),
+    "channels.scam.waves.1.start_hour": st.floats(0, 40),
+    "channels.scam.waves.1.per_hour": st.floats(1e3, 1e7),
+    "channels.scam.waves.1.share": share,
+    "channels.scam.waves.1.mentions_breach": st.booleans(),
+    "channels.scam.waves.2.start_hour": st.floats(0, 40),
+    "channels.scam.harm": share,
+    "channels.scam.doubt": share,
+    "channels.direct.media.email.verified": st.booleans(),
+    "trust.company_effects.service_recovery": share,
+    "trust.company_effects.public_loss": share,
+    "company.churn.per_trust_lost": st.floats(0, 5),
+    "company.call_centre.agents": st.integers(0, 5000),
 })
 
 MONOTONE = [c for c in COUNTS]
@@ -66,8 +78,17 @@ def test_invariants_hold_for_any_scenario(overrides, seed, engine):
     assert (ts.aware_affected <= ts.aware).all() and (ts.believing_affected <= ts.aware_affected).all()
     assert (ts.direct_delivered <= ts.direct_sent).all() and (ts.direct_read <= ts.direct_delivered).all()
     assert (ts.contacted <= ts.direct_read).all() and (ts.first_direct <= ts.contacted).all()
+    # impostor messages: each count within the one before; harm within readers
+    assert (ts.scam_delivered <= ts.scam_sent).all() and (ts.scam_read <= ts.scam_delivered).all()
+    assert (ts.scam_readers <= ts.scam_read).all() and (ts.harmed <= ts.scam_readers).all()
+    assert (ts.genuine_doubted <= ts.direct_read).all()
+    # consequences: customers lost at most the current customers, calls and waits not negative
+    lost, lost_share = result.summary["customers_lost"], result.summary["customers_lost_share"]
+    assert lost >= 0 and ((lost_share is None and lost == 0) or 0 <= lost_share <= 1)
+    assert (ts.calls_per_hour >= 0).all() and (ts.wait_minutes.dropna() >= 0).all()
+    assert (ts.abandoned_per_hour.dropna() <= ts.calls_per_hour[ts.abandoned_per_hour.notna()] + 1e-6).all()
     # shares and trust stay in [0, 1]
-    for column in ("mean_source_trust", "mean_company_trust_affected"):
+    for column in ("mean_source_trust", "mean_company_trust_affected", "mean_company_trust_public"):
         values = ts[column].dropna()
         assert ((values >= 0) & (values <= 1)).all(), column
     for key, value in result.summary.items():

@@ -180,20 +180,22 @@ USES: dict[str, tuple[str, ...]] = {
     # the table in the report's body
     "body": ("hours_to_50pct_affected", "hours_to_90pct_affected", "unaware_affected_people_24h",
              "unaware_affected_share_24h", "unaware_affected_people_72h", "share_affected_first_from_company",
-             "final_company_trust_affected"),
+             "final_company_trust_affected", "customers_lost", "calls_peak_per_hour"),
     # the response charts of a sweep
     "sweep": ("hours_to_50pct_affected", "hours_to_90pct_affected", "unaware_affected_people_24h",
               "share_affected_first_from_company", "final_company_trust_affected"),
     # the measures sensitivity indices are computed for
     "sensitivity": ("hours_to_50pct_affected", "hours_to_90pct_affected", "share_affected_first_from_company",
                     "unaware_affected_share_24h", "unaware_affected_share_72h", "unaware_affected_share_end",
-                    "final_company_trust_affected", "final_aware_share"),
+                    "final_company_trust_affected", "final_aware_share", "customers_lost", "calls_peak_per_hour"),
     # the measures robustness compares a lesson with the baseline on
     "robustness": ("hours_to_50pct_affected", "hours_to_90pct_affected", "unaware_affected_share_72h",
-                   "share_affected_first_from_company", "final_company_trust_affected"),
+                   "share_affected_first_from_company", "final_company_trust_affected", "customers_lost",
+                   "calls_peak_per_hour"),
     # the dashboard's headline figures
     "dashboard": ("hours_to_50pct_affected", "hours_to_90pct_affected", "share_affected_first_from_company",
-                  "unaware_affected_share_24h", "unaware_affected_share_72h", "final_company_trust_affected"),
+                  "unaware_affected_share_24h", "unaware_affected_share_72h", "final_company_trust_affected",
+                  "customers_lost", "calls_peak_per_hour"),
     # the columns of the command line's table of a comparison
     "cli": ("unaware_affected_people_24h", "hours_to_50pct_affected", "hours_to_90pct_affected",
             "unaware_affected_share_72h", "share_affected_first_from_company", "final_company_trust_affected"),

@@ -284,6 +284,8 @@ def _methods(report: Report) -> dict[str, Any]:
         "code": str(manifest.get("code_version", "")),
         "seed": batch.get("seed"),
         "posterior": posterior,
+        "scams": any(s.get("channels.scam.waves") for s in shown),
+        "call_centre": any((s.get("company.call_centre.agents") or 0) > 0 for s in shown),
         "network": appendix.network_words(shown),
         "attention": appendix.attention_words(shown),
         "limitations": appendix.limitations(shown, notes.pop("settings"), posterior, design != "none"),

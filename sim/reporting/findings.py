@@ -21,14 +21,14 @@ from ..analysis.sensitivity import design_warning
 from ..config import catalog
 from ..runs.escape import markdown_text, spreadsheet_safe
 from .stats import BY_KEY, COHORT_WORDS, Measure, Paired
-from .text import fmt_hours, fmt_pct, fmt_people, fmt_trust, fmt_value, join_words, plural
+from .text import fmt_hours, fmt_number, fmt_pct, fmt_people, fmt_trust, fmt_value, join_words, plural
 
 __all__ = ["awareness_title", "time_to_reach_title", "first_source_title", "trust_title",
            "cohorts_title", "last_cohorts", "Recommendation", "recommend", "executive_summary",
            "next_best_bullet", "criterion_of", "ranking_words", "sweep_summary", "CRITERIA", "HEADLINE",
            "uncertainty", "format_measure", "runs_text", "headline_text", "summary_markdown", "summary_csv",
            "sensitivity_notes", "SensitivityNote", "design_warning", "sensitivity_sentences",
-           "robustness_rows", "deciding_words"]
+           "robustness_rows", "deciding_words", "cost_sentence"]
 
 
 def _median(q: dict[str, list[float]], name: str) -> float:
@@ -368,6 +368,7 @@ def executive_summary(summary: pd.DataFrame, runs: pd.DataFrame, short: dict[str
     else:
         bullets.append(f"The company itself is first to tell {fmt_pct(c_b)} of affected customers; their "
                        f"trust in the company goes from {fmt_trust(t0)} to {fmt_trust(t_b)} (0 = none, 1 = full).")
+    bullets[-1] += cost_sentence(b, x, sb, rec.changes_plan)
     if rec.paired is not None and rec.paired.pairs:
         bullets.append(_sureness_bullet(rec, short, robustness, posterior))
     if sweep:
@@ -375,6 +376,24 @@ def executive_summary(summary: pd.DataFrame, runs: pd.DataFrame, short: dict[str
     elif len(bullets) < 5:
         bullets.extend(filter(None, [next_best_bullet(summary, rec, short)]))
     return bullets[:5]
+
+
+def cost_sentence(base: pd.Series, best: pd.Series, base_name: str, changes_plan: bool) -> str:
+    """What the plan costs the company, from the summary table's medians: customers
+    expected to leave, calls in the busiest hour and (with a call centre) its longest
+    wait; for a new plan, the base plan's figures in brackets. Empty for runs without
+    these measures."""
+    row = best if changes_plan else base
+    lost, calls, wait = (_m(row, k) for k in ("customers_lost", "calls_peak_per_hour", "wait_peak_minutes"))
+    if math.isnan(lost) or math.isnan(calls):
+        return ""
+    than = (lambda key, text: f" ({base_name}: {text(_m(base, key))})") if changes_plan else (lambda key, text: "")
+    minutes = lambda m: f"{fmt_number(round(m, 1))} minutes"  # noqa: E731
+    text = (f" About {fmt_people(lost)} current customers are expected to leave{than('customers_lost', fmt_people)},"
+            f" and calls to the company peak at {fmt_people(calls)} an hour{than('calls_peak_per_hour', fmt_people)}")
+    if not math.isnan(wait):
+        text += f"; the call centre's mean wait then reaches {minutes(wait)}{than('wait_peak_minutes', minutes)}"
+    return text + "."
 
 
 def next_best_bullet(summary: pd.DataFrame, rec: Recommendation, short: dict[str, str]) -> str:
