@@ -18,6 +18,7 @@ from sim.config.schema import COHORTS, SOURCES
 from sim.model import measures
 
 ROOT = Path(__file__).resolve().parent.parent
+OPTUS = ROOT / "scenarios" / "optus_2022.toml"
 
 
 @pytest.fixture(scope="module")

@@ -77,7 +77,8 @@ class Column:
 @dataclass(frozen=True)
 class TargetMeasure:
     """A measure calibration targets may name: ``numerator / denominator`` of the time
-    series (the denominator a column, or the run's fixed ``agents`` / ``affected``)."""
+    series (the denominator a column, or the run's fixed ``agents`` / ``affected``, or
+    ``one`` for a mean column taken as it is)."""
 
     key: str
     numerator: str
@@ -350,4 +351,11 @@ TARGETS: dict[str, TargetMeasure] = {t.key: t for t in (
            "share of aware people who heard first by word of mouth"),
     TargetMeasure("knew_before_notice", "knew_before_notice", "contacted",
            "share of affected customers who read a company message and already knew before they read it"),
+    TargetMeasure("company_trust_affected", "mean_company_trust_affected", "one",
+                  "mean company trust of affected customers (0-1)"),
+    TargetMeasure("company_trust_public", "mean_company_trust_public", "one",
+                  "mean company trust of people not affected (0-1)"),
+    TargetMeasure("customers_lost", "expected_customers_lost", "affected",
+                  "current customers expected to leave, as a share of affected customers"),
+    TargetMeasure("harmed", "harmed", "affected", "share of affected customers harmed by an impostor message"),
 )}

@@ -173,7 +173,7 @@ def run_values(series: pd.DataFrame, targets: list[Target], agents: int, affecte
     share of aware people (or of contacted customers) is NaN while nobody is.
     """
     hours = series["hours"].to_numpy(dtype=float)
-    fixed = {"agents": float(agents), "affected": float(affected)}
+    fixed = {"agents": float(agents), "affected": float(affected), "one": 1.0}
     values = np.empty(len(targets))
     for i, target in enumerate(targets):
         top, bottom = TARGETS[target.measure].numerator, TARGETS[target.measure].denominator

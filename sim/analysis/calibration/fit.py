@@ -297,6 +297,7 @@ def _curves(cal: Calibration, series: pd.DataFrame, runs: pd.DataFrame) -> dict[
         frames = []
         for run, frame in series.groupby("run", sort=False):
             den = (frame[bottom].to_numpy(float) if bottom in frame
+                   else np.ones(len(frame)) if bottom == "one"
                    else np.full(len(frame), float(info.loc[run, "agents" if bottom == "agents"
                                                            else "affected_agents"])))
             with np.errstate(invalid="ignore", divide="ignore"):
