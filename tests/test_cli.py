@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers import OPTUS, ROOT
+from sim.model.consequences import CONSEQUENCE_COLUMNS
 from sim.model.measures import COLUMNS
 from sim.model.segments import SEGMENT_COLUMNS
 
@@ -27,7 +28,7 @@ def test_run_writes_the_four_files(tmp_path):
         ".breachsim", "awareness.png", "manifest.json", "summary.json", "timeseries.csv"]
     ts = pd.read_csv(out / "timeseries.csv")
     segment = [f"segment_id_exposed_{what}" for what in SEGMENT_COLUMNS]     # Optus declares id_exposed
-    assert list(ts.columns) == COLUMNS + segment and len(ts) == 73
+    assert list(ts.columns) == COLUMNS + segment + list(CONSEQUENCE_COLUMNS) and len(ts) == 73
     summary = json.loads((out / "summary.json").read_text())
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["scenario"]["population"]["size"] == 1500

@@ -156,6 +156,9 @@ reachable = { current = 0.97, former = 0.8 }
 campaigns = [
   { medium = "letter", start_hour = 0, per_hour = 1e12, targets = ["former"] },
 ]
+
+[channels.scam]
+waves = []    # the Optus scenario's impostor messages would make others aware
 """
 
 

@@ -151,6 +151,11 @@ def _campaigns(data: dict) -> list[dict]:
 USED_WHEN = {
     "attention.holiday_factor": lambda d: bool(value_at(d, "attention.holidays")),
     "word_of_mouth.share_multiplier_when_asked": lambda d: any(c.get("ask_to_share") for c in _campaigns(d)),
+    **{key: (lambda d: bool(value_at(d, "channels.scam.waves")))
+       for key in ("channels.scam.doubt", "channels.scam.harm", "company.calls.after_scam")},
+    **{key: (lambda d: (value_at(d, "company.call_centre.agents") or 0) > 0)
+       for key in ("company.call_centre.agents", "company.call_centre.handle_minutes",
+                   "company.call_centre.patience_minutes")},
 }
 
 

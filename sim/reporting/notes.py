@@ -538,6 +538,7 @@ def scenario_settings(data: dict, path: str | Path | None,
             origin = "default" if layer.file is None else "file"
             out.append(Setting(key, value, notes, origin, layer.file, "", differs))
         elif differs:
-            writer = next((l.file for l in layers if value_at(l.raw, key) is not None), top.file)
-            out.append(Setting(key, value, (), "file", writer, "", True))
+            writers = [l.file for l in layers if value_at(l.raw, key) is not None]
+            if writers:         # none: a default the schema fills in (e.g. a segment's groups)
+                out.append(Setting(key, value, (), "file", writers[0], "", True))
     return out

@@ -348,6 +348,9 @@ def describe_value(key: str, value: Any) -> str:
     if key == "channels.direct.campaigns":
         items = [value] if isinstance(value, dict) else value
         return "; ".join(_campaign_words(c) for c in items) or "none"
+    if key == "channels.scam.waves":
+        items = [value] if isinstance(value, dict) else value
+        return "; ".join(_wave_words(w) for w in items) or "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
@@ -373,6 +376,17 @@ def _campaign_words(c: dict) -> str:
     ask = ", asking to share" if c.get("ask_to_share") else ""
     return (f"{medium_text(_NO_INFO, str(c.get('medium')))} from {c.get('start_hour', 0):g} h at "
             f"{fmt_number(float(c.get('per_hour', math.nan)))} per hour to {who[:1].lower() + who[1:]}{ask}")
+
+
+def _wave_words(w: dict) -> str:
+    """A scam wave in words: what, by which medium, from when, how fast, to whom."""
+    who = who_text(_NO_INFO, w)
+    share = float(w.get("share", 1.0))
+    whom = (f"{fmt_pct(share)} of " if share < 1 else "") + who[:1].lower() + who[1:]
+    cites = ", citing the breach" if w.get("mentions_breach", True) else ""
+    return (f"{w.get('label') or 'impostor messages'} ({medium_text(_NO_INFO, str(w.get('medium')))}) from "
+            f"{w.get('start_hour', 0):g} h at {fmt_number(float(w.get('per_hour', math.nan)))} per hour to "
+            f"{whom}{cites}")
 
 
 def note_value(key: str, written: str, info: ScenarioInfo | None = None) -> str:
