@@ -127,8 +127,8 @@ def _trust_world(extra):
             "population.habits.email_reachable.current": 1.0,
             "population.habits.news": {c: 1.0 for c in ("gen_z", "millennial", "gen_x", "boomer")},
             "trust.company": 0.5, "trust.concentration": 1e9,
-            "trust.company_effects.breach_loss_told_first": 0.2,
             "trust.company_effects.breach_loss_elsewhere_first": 0.4,
+            "trust.company_effects.told_first_share": 0.5,        # 0.2 when told first
             "trust.company_effects.late_contact_recovery": 0.5,
             "company.churn.per_trust_lost": 0.5,
             "channels.direct.read_delay_hours.email": 0.01,

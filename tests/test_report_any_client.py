@@ -286,7 +286,7 @@ def test_a_comment_on_a_table_covers_its_keys_and_groups_them(tmp_path):
     assert "Stats NZ 2023" in _row(rows, "word_of_mouth.household")["text"]
     assert _row(rows, "word_of_mouth.social")["text"].startswith("From our 2023 pilot")
     effects = _row(notes, "trust.company_effects")      # the defaults' own table note, one row
-    assert effects["file"] == "model default" and "breach loss told first 0.15" in effects["value"]
+    assert effects["file"] == "model default" and "told first share 0.5" in effects["value"]
     assert not [r for r in _rows(notes) if r["key"].startswith("trust.company_effects.")]
 
 

@@ -250,7 +250,7 @@ def test_every_rule_of_cannot_matter_is_probed():
             "channels.direct.media.email.reachable.current", "population.habits.news.gen_z",
             "population.habits.twitter.millennial", "attention.holiday_factor",
             "word_of_mouth.share_multiplier_when_asked", "word_of_mouth.active_hours",
-            "trust.company_effects.breach_loss_told_first", "trust.company_effects.late_contact_recovery",
+            "trust.company_effects.told_first_share", "trust.company_effects.late_contact_recovery",
             "network.rewire"} <= said
 
 
@@ -399,7 +399,7 @@ def test_the_rendered_report_quotes_the_tables_own_words(compared, tmp_path, cap
 MEASURES = ("hours_to_50pct_affected", "hours_to_90pct_affected", "share_affected_first_from_company",
             "unaware_affected_share_24h", "unaware_affected_share_72h", "unaware_affected_share_end",
             "final_company_trust_affected", "final_aware_share")
-PARAMS = ("word_of_mouth.social", "trust.company_effects.breach_loss_told_first", "word_of_mouth.household")
+PARAMS = ("word_of_mouth.social", "trust.company_effects.told_first_share", "word_of_mouth.household")
 
 
 def _sobol(scenarios, st, conf, n=16) -> pd.DataFrame:
@@ -458,7 +458,7 @@ method = "sobol"
 n = 4
 [sample.ranges]
 "word_of_mouth.social" = [0.001, 0.01]
-"trust.company_effects.breach_loss_told_first" = [0.0, 0.3]
+"trust.company_effects.told_first_share" = [0.0, 1.0]
 """
 
 

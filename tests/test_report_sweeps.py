@@ -121,7 +121,7 @@ def test_the_uncertainty_statement_says_when_bands_are_within_one_setting():
 # --------------------------------------------------------------------------- sensitivity
 
 def _sobol(st, st_conf, s1, s1_conf):
-    params = ["word_of_mouth.social", "trust.company_effects.breach_loss_told_first", "word_of_mouth.household"]
+    params = ["word_of_mouth.social", "trust.company_effects.told_first_share", "word_of_mouth.household"]
     return pd.DataFrame({"scenario": "Optus", "measure": "hours_to_90pct_affected", "parameter": params,
                          "ST": st, "ST_conf": st_conf, "S1": s1, "S1_conf": s1_conf})
 

@@ -279,7 +279,9 @@ def test_every_assumption_has_a_plausible_range_around_its_default():
     from sim.config.schema import lookup_spec
 
     ranges = plausible_ranges()
-    not_ranged = {"scenario.hours"}                      # the run length is a choice, not a world
+    # the run length is a choice, not a world; so are the call centre's staffing (0: no queue
+    # modelled) and a service-recovery gain (off by default: a breach does not raise trust)
+    not_ranged = {"scenario.hours", "company.call_centre.agents", "trust.company_effects.service_recovery"}
     missing = _assumption_keys() - set(ranges) - not_ranged
     assert not missing, missing
     assert len(_assumption_keys()) > 25

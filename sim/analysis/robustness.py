@@ -70,12 +70,12 @@ class Headline:
     lower_is_better: bool
     better: str              # "reaches half of affected customers sooner"
     topic: str               # "the time to reach half of affected customers"
-    unit: str                # "hours" or "share"
+    unit: str                # "hours", "people" or "share"
 
 
 #: Summary measures compared, with the direction that is better (:data:`sim.config.catalog.USES`).
 HEADLINES: dict[str, Headline] = {
-    m.key: Headline(m.better == "lower", m.sooner, m.topic, "hours" if m.kind == "hours" else "share")
+    m.key: Headline(m.better == "lower", m.sooner, m.topic, m.kind if m.kind in ("hours", "people") else "share")
     for m in catalog.used_in("robustness")}
 DEFAULT_SAMPLES = 64
 DEFAULT_REPS = 5
@@ -263,7 +263,7 @@ def cannot_matter(scenario, key: str) -> bool:
         return _habit_cannot_matter(scenario, parts[2], parts[3])
     if key == "word_of_mouth.share_multiplier_when_asked":
         return not any(c.get("ask_to_share") for c in campaigns)
-    if key in ("trust.company_effects.breach_loss_told_first", "trust.company_effects.late_contact_recovery"):
+    if key in ("trust.company_effects.told_first_share", "trust.company_effects.late_contact_recovery"):
         return not campaigns
     if key == "attention.holiday_factor":
         return _no_holiday_in_run(scenario)

@@ -393,8 +393,8 @@ SCHEMA = Table({
         "peer": OneOrPerCohort(share(""), "trust in people one knows"),
         "concentration": number("how alike people's trust is (higher: closer to the mean)", 0.1, 1e9),
         "company_effects": Table({
-            "breach_loss_told_first": share("trust lost on learning of the breach from the company (share)"),
             "breach_loss_elsewhere_first": share("trust lost on learning of the breach elsewhere first (share)"),
+            "told_first_share": share("loss when the company tells first, as a share of that loss"),
             "late_contact_recovery": share("extra loss of hearing elsewhere recovered by a late message (share)"),
             "public_loss": share("trust lost by people not affected on hearing of it (share)"),
             "service_recovery": share("trust gained on reading a company message (share of the gap to 1)"),

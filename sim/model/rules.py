@@ -87,7 +87,8 @@ class Rules:
     active_hours : float
         Mean (exponential) or fixed spreading period, hours.
     breach_loss_told_first, breach_loss_elsewhere_first, late_contact_recovery, public_loss, service_recovery : float
-        The company-trust effects, shares (docs/MODEL.md, section 7.8).
+        The company-trust effects, shares (docs/MODEL.md, section 7.8); the loss when told
+        first is ``told_first_share`` x the loss elsewhere first, so it is never the larger.
     """
 
     step_hours: float
@@ -136,7 +137,7 @@ class Rules:
             share_multiplier=wom["share_multiplier_when_asked"],
             active_kind=wom["active_kind"],
             active_hours=wom["active_hours"],
-            breach_loss_told_first=effects["breach_loss_told_first"],
+            breach_loss_told_first=effects["told_first_share"] * effects["breach_loss_elsewhere_first"],
             breach_loss_elsewhere_first=effects["breach_loss_elsewhere_first"],
             late_contact_recovery=effects["late_contact_recovery"],
             public_loss=effects["public_loss"],

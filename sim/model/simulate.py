@@ -48,9 +48,9 @@ class SimulationResult:
 def channel_events(world: World) -> list[dict]:
     """The run's channel events, structured for charts and reports.
 
-    One dict per press release, tweet and company campaign, sorted by start:
+    One dict per press release, tweet, company campaign and scam wave, sorted by start:
 
-    - ``channel``: ``"media"``, ``"twitter"`` or ``"direct"``;
+    - ``channel``: ``"media"``, ``"twitter"``, ``"direct"`` or ``"scam"`` (impostor messages);
     - ``medium``: ``"press_release"``, ``"tweet"`` or a campaign's declared
       medium (``"sms"``, ``"email"``, ...);
     - ``start``: hours since the scenario start;
@@ -76,6 +76,13 @@ def channel_events(world: World) -> list[dict]:
         events.append({"channel": "direct", "medium": c.medium, "start": float(c.start_hour),
                        "end": end, "targets": list(c.targets), "priority": list(c.priority),
                        "medium_label": words, "label": f"{words} campaign"})
+    waves = world.scenario.data["channels"]["scam"]["waves"]
+    for w in world.scams:
+        words = medium_words(w.medium, media)
+        events.append({"channel": "scam", "medium": w.medium, "start": float(w.start_hour),
+                       "end": float(w.end_hour) if np.isfinite(w.end_hour) else None,
+                       "targets": list(w.targets), "medium_label": words,
+                       "label": waves[w.index]["label"] or f"impostor {words} messages"})
     return sorted(events, key=lambda e: e["start"])
 
 

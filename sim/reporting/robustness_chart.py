@@ -41,7 +41,7 @@ def robustness_chart(diffs: pd.DataFrame, table: pd.DataFrame, measure: str, bas
     ax.axvline(0, color="#555555", lw=1, ls="--")
     ax.set_yticks(range(len(scenarios)), [s.replace("$", r"\$") for s in scenarios])
     ax.set_ylim(-0.6, len(scenarios) - 0.4)
-    unit = "hours" if head.unit == "hours" else "percentage points"
+    unit = {"hours": "hours", "people": "people"}.get(head.unit, "percentage points")
     direction = "left is better" if head.lower_is_better else "right is better"
     ax.set_xlabel(f"difference from {baseline.replace('$', chr(92) + '$')} ({unit}; {direction})")
     topic = head.topic[0].upper() + head.topic[1:]

@@ -4,7 +4,8 @@ The chart of one run (:mod:`.run_chart`), the report's awareness chart
 (:mod:`.charts`) and the dashboard's (:mod:`.dashboard.figures`) draw their
 channel events with this module: one style per kind of event
 (:data:`STYLES`), company campaigns as bars from start to end, posts (press
-releases, tweets) as markers at their time, a legend entry per kind shown.
+releases, tweets) and the start of scam waves as markers at their time, a
+legend entry per kind shown.
 
 Events are the dicts of a run's ``events`` (see
 :func:`sim.model.simulate.channel_events`): ``channel``, ``medium``,
@@ -53,6 +54,7 @@ STYLES = {
     "media": Style(SOURCE_COLOURS["media"], "s", "press release / news coverage", -3.0),
     "twitter": Style(SOURCE_COLOURS["twitter"], "^", "company tweet", 3.0),
     "direct": Style(SOURCE_COLOURS["direct"], None, "company message campaign, start to end"),
+    "scam": Style(SOURCE_COLOURS["scam"], "X", "scam wave starts"),
 }
 
 #: Layout of a strip, in data units of its y axis: between campaign lanes, from the lowest

@@ -417,7 +417,8 @@ def Controls(start):
             PulseControls(lv.POSTS, i, item, "Tweet")
         solara.Button("add a tweet", text=True, on_click=lambda: add_item(lv.POSTS, lv.NEW_PULSE))
     sliders = lv.sliders(start)
-    for group, title in (("word_of_mouth", "Word of mouth"), ("trust", "Trust in each source")):
+    for group, title in (("word_of_mouth", "Word of mouth"), ("trust", "Trust in each source"),
+                         ("consequences", "What the breach costs (assumptions)")):
         with solara.Details(title):
             for s in (s for s in sliders if s.group == group):
                 ShareSlider(s.label, now[s.key], lambda v, k=s.key: set_lever(k, v),
@@ -434,8 +435,10 @@ HEADLINE_ROWS = (
     ("unaware_affected_share_24h", "still unaware after 24 h", "share"),
     ("unaware_affected_share_72h", "still unaware after 72 h", "share"),
     ("final_company_trust_affected", "trust in the company at the end", "trust"),
+    ("customers_lost", "customers expected to leave", "people"),
+    ("calls_peak_per_hour", "calls in the busiest hour", "people"),
 )
-_FMT = {"hours": lambda v: fmt_hours(v, days=False), "share": fmt_pct, "trust": fmt_trust}
+_FMT = {"hours": lambda v: fmt_hours(v, days=False), "share": fmt_pct, "trust": fmt_trust, "people": fmt_people}
 
 
 def headline_html(base: Outcome, now: Outcome) -> str:

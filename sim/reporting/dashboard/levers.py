@@ -60,10 +60,17 @@ class Slider:
 _WORD_OF_MOUTH = (("word_of_mouth.household", 0.5, 0.005), ("word_of_mouth.social", 0.05, 0.0005),
                   ("word_of_mouth.share_multiplier_when_asked", 5.0, 0.1))
 _TRUST = ("company", "media", "social", "peer")
+#: What the breach costs: key, upper end of the slider, step (shares; a chance per unit of trust).
+_CONSEQUENCES = (("trust.company_effects.told_first_share", 1.0, 0.01),
+                 ("trust.company_effects.breach_loss_elsewhere_first", 1.0, 0.01),
+                 ("trust.company_effects.public_loss", 1.0, 0.01),
+                 ("company.churn.per_trust_lost", 1.5, 0.01),
+                 ("channels.scam.doubt", 1.0, 0.01))
 
 
 def sliders(scenario: Scenario) -> list[Slider]:
-    """The scalar sliders for ``scenario``: word of mouth, then trust in each source.
+    """The scalar sliders for ``scenario``: word of mouth, trust in each source, then what
+    the breach costs (the company-trust effects, churn, the doubt a scam leaves).
 
     Trust set per cohort in the scenario gets one slider per cohort; a range is
     widened to twice the scenario's value when that lies outside it.
@@ -74,6 +81,8 @@ def sliders(scenario: Scenario) -> list[Slider]:
         key = f"trust.{kind}"
         keys = [f"{key}.{c}" for c in COHORTS] if isinstance(scenario.get(key), dict) else [key]
         out += [Slider(k, label_of(k), 0.0, 1.0, 0.01, "trust") for k in keys]
+    out += [Slider(key, label_of(key), 0.0, max(high, 2 * scenario.get(key)), step, "consequences")
+            for key, high, step in _CONSEQUENCES]
     return out
 
 
