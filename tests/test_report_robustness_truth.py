@@ -132,11 +132,11 @@ def test_the_words_survive_the_csv_round_trip(tmp_path):
                           "difference": 0.0, "better": False})
     _write(tmp_path, table, diffs, pd.DataFrame({"trust.peer": [0.5]}), report_lines(table))
     back = read_analysis_table(tmp_path / "robustness.csv", "robustness.csv", True)
-    assert back["box"].isna().sum() == 4
+    assert back["box"].isna().sum() == len(HEADLINES) - 1       # one row per headline measure, one boxed
     assert [r["when"] for r in findings.robustness_rows(back, {})] == \
         [r["when"] for r in findings.robustness_rows(table, {})] == [
         f"better mainly when {BOX} (in 71% of such worlds; they hold 83% of the worlds where it is better)",
-        "no single assumption was found to decide it", "", "", ""]
+        "no single assumption was found to decide it", *[""] * (len(HEADLINES) - 2)]
 
 
 @pytest.mark.parametrize("box_of, share", [("better", 0.19), ("not better", 0.81)])
