@@ -74,3 +74,12 @@ def test_the_cost_sentence_of_a_kept_plan_names_no_other_and_gives_waits_when_mo
 
 def test_runs_without_the_measures_get_no_cost_sentence():
     assert cost_sentence(pd.Series({"x_median": 1.0}), pd.Series({"x_median": 1.0}), "A", True) == ""
+
+
+def test_customers_lost_never_shows_below_zero():
+    """The engines keep a running sum of changes in chances; when every chance comes back
+    to 0 (a full service recovery), rounding may leave -1e-11: shown as 0."""
+    scenario = load_scenario(OPTUS)
+    out = consequence_columns(columns(expected_customers_lost=[0.0, 0.3, 0.1, -2.4e-11]), scenario, 100)
+    assert out["customers_lost_people"] == pytest.approx([0.0, 30.0, 10.0, 0.0])
+    assert out["customers_lost_people"][-1] == 0.0

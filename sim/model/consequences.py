@@ -71,5 +71,8 @@ def consequence_columns(columns: dict, scenario: Scenario, people_per_agent: flo
         out["abandoned_per_hour"] = np.full(len(per_hour), np.nan)
     believers = np.asarray(columns["believing_affected"], dtype=float)
     out["protective_people"] = company["protection"]["share_of_believers"] * believers * people_per_agent
-    out["customers_lost_people"] = np.asarray(columns["expected_customers_lost"], dtype=float) * people_per_agent
+    # a sum of chances (each >= 0) kept as a running sum of changes: rounding can leave it a
+    # hair below 0 when every chance returns to 0 (e.g. a full service recovery)
+    lost = np.maximum(0.0, np.asarray(columns["expected_customers_lost"], dtype=float))
+    out["customers_lost_people"] = lost * people_per_agent
     return out
