@@ -47,6 +47,9 @@ def test_run_plots_the_reports_chart_and_displays_itself(run):
     assert f"{hours:.0f} h" in title
     page = run._repr_html_()
     assert "data:image/png;base64," in page and f"{hours:.0f} h" in page
+    from sim.reporting.text import fmt_people
+    lost = run.summary().iloc[0]["customers_lost"]
+    assert "customers expected to leave" in page and fmt_people(lost) in page
     assert "not run yet" in sim.Run(OPTUS, overrides=SMALL)._repr_html_()
     with pytest.raises(ValueError, match="unknown chart"):
         run.plot("pie")

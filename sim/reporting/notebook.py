@@ -80,7 +80,9 @@ SHOWN = (("hours_to_50pct_affected", "hours until 50% of affected know"),
          ("hours_to_90pct_affected", "hours until 90% know"),
          ("share_affected_first_from_company", "heard first from the company"),
          ("unaware_affected_share_72h", "still unaware after 72 h"),
-         ("final_company_trust_affected", "trust in the company at the end"))
+         ("final_company_trust_affected", "trust in the company at the end"),
+         ("customers_lost", "customers expected to leave"),
+         ("calls_peak_per_hour", "calls in the busiest hour"))
 
 
 def tidy_timeseries(timeseries: pd.DataFrame, runs: pd.DataFrame | None = None,
@@ -153,8 +155,10 @@ def _table_html(rows: list[tuple[str, list[str]]], header: list[str]) -> str:
 
 def _fmt(column: str, value: Any) -> str:
     from ..config.catalog import measure
-    from .text import fmt_hours, fmt_pct, fmt_trust
+    from .text import fmt_hours, fmt_pct, fmt_people, fmt_trust
 
+    if not column.startswith("segment_") and measure(column).kind == "people":
+        return fmt_people(None if value is None or pd.isna(value) else float(value))
     if column.startswith("segment_"):
         kind = measure(column).kind
         if kind == "number":
