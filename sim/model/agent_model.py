@@ -28,7 +28,7 @@ import numpy as np
 
 from .agents import Person
 from .measures import RAW_COLUMNS, columns_of, empty_tally, row_from_tally
-from .rules import ASKED, IMPOSTOR, MENTIONS, SOURCE_CODE, Rules
+from .rules import SOURCE_CODE, Rules
 from .segments import segment_columns
 from ..config.schema import COHORTS
 from .world import World
@@ -113,11 +113,9 @@ class BreachNewsModel(mesa.Model):
     def _send_messages(self, k: int) -> None:
         for campaign in self.world.campaigns + self.world.scams:
             kind = "scam" if campaign.impostor else "direct"
-            flags = (ASKED * campaign.ask_to_share + IMPOSTOR * campaign.impostor
-                     + MENTIONS * campaign.mentions_breach)
             for index in campaign.sent_in_step(k).tolist():
                 self.tally[f"{kind}_sent"] += 1
-                if self.people[index].receive(campaign.medium, flags):
+                if self.people[index].receive(campaign.medium, campaign.flags):
                     self.tally[f"{kind}_delivered"] += 1
 
     def step(self) -> None:
@@ -160,10 +158,8 @@ class BreachNewsModel(mesa.Model):
         aware = np.array([never if p.aware_at is None else p.aware_at for p in self.people], np.int64)
         first = np.array([never if p.first_source is None else SOURCE_CODE[p.first_source] for p in self.people])
         contacted = np.array([never if p.contacted_at is None else p.contacted_at for p in self.people], np.int64)
-        lost = np.array([p.trust_lost for p in self.people])
         final = np.array([p.company_trust for p in self.people])
-        return segment_columns(pop, self.rules.steps + 1, aware, first, contacted, lost, final,
-                               self.rules.breach_losses)
+        return segment_columns(pop, self.rules.steps + 1, aware, first, contacted, final, self.rules)
 
     def release(self) -> None:
         """Let go of the people and the world once the results are taken.

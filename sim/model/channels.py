@@ -33,6 +33,9 @@ from ..config.vocabulary import COHORTS, CUSTOMER_GROUPS
 MAX_PULSE_HAZARD = -math.log(1e-9)
 
 
+#: Flags of a delivered message: it asks to share; it is an impostor's; it mentions the breach.
+ASKED, IMPOSTOR, MENTIONS = 1, 2, 4
+
 #: Hazard used for a probability of exactly 1 (1 - exp(-50) is 1 to 21 digits).
 MAX_HAZARD = 50.0
 
@@ -100,6 +103,11 @@ class Campaign:
     sent_by_step: np.ndarray
     impostor: bool = False
     mentions_breach: bool = False
+
+    @property
+    def flags(self) -> int:
+        """Its messages' flags: ASKED | IMPOSTOR | MENTIONS."""
+        return ASKED * self.ask_to_share + IMPOSTOR * self.impostor + MENTIONS * self.mentions_breach
 
     def sent_in_step(self, step: int) -> np.ndarray:
         """People sent a message during ``step``."""
@@ -171,10 +179,10 @@ def build_scam_waves(scenario: Scenario, population: Population,
     in a random order, at ``per_hour`` messages an hour from ``start_hour``.
     """
     waves = []
+    listed = {g: np.nonzero(population.customer == k + 1)[0] for k, g in enumerate(CUSTOMER_GROUPS)}
     for i, cfg in enumerate(scenario.data["channels"]["scam"]["waves"]):
         key = (*seed_seq.spawn_key, _WAVE_TAG, i)
         rng = np.random.default_rng(np.random.SeedSequence(seed_seq.entropy, spawn_key=key))
-        listed = {g: np.nonzero(population.customer == k + 1)[0] for k, g in enumerate(CUSTOMER_GROUPS)}
         targeted = send_order(population, listed, cfg["targets"], [])
         reached = rng.permutation(targeted)[: int(round(cfg["share"] * len(targeted)))]
         waves.append(_scheduled(scenario, i, cfg, reached, (), False, True, cfg["mentions_breach"]))

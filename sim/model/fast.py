@@ -33,7 +33,7 @@ import numpy as np
 
 from .kernels import KERNELS, default_kernel
 from .measures import COUNTS, SUMS, columns_from_arrays
-from .rules import ASKED, IMPOSTOR, MENTIONS, TRUST_COLUMN, Rules
+from .rules import TRUST_COLUMN, Rules
 from .segments import segment_columns
 from ..config.schema import COHORTS, SOURCES
 from .world import World
@@ -103,8 +103,7 @@ def make_inputs(world: World, rules: Rules) -> Inputs:
         belief=np.array([rules.belief[m] for m in rules.media], dtype=np.float64),
         verified=np.array([rules.verified[m] for m in rules.media], bool),
         camp_medium=np.array([rules.media.index(c.medium) for c in campaigns], np.int64),
-        camp_flags=np.array([ASKED * c.ask_to_share + IMPOSTOR * c.impostor + MENTIONS * c.mentions_breach
-                             for c in campaigns], np.int64),
+        camp_flags=np.array([c.flags for c in campaigns], np.int64),
         camp_offset=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
         camp_order=(np.concatenate([c.order for c in campaigns]).astype(np.int64) if campaigns
                     else np.empty(0, np.int64)),
@@ -217,7 +216,7 @@ class FastEngine:
         columns = columns_from_arrays(t.rows_counts, t.rows_spreading, t.rows_sums, self.n_affected,
                                       self.n_public)
         columns.update(segment_columns(pop, steps + 1, s.aware_row, s.first_source, s.contacted_row,
-                                       s.trust_lost, s.company_trust, self.rules.breach_losses))
+                                       s.company_trust, self.rules))
         return columns
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import channels
 from .channels import hazard_of
 from .population import TRUST_KINDS
 from ..config.scenario import Scenario
@@ -28,8 +29,8 @@ __all__ = ["Rules", "SOURCE_CODE", "TRUST_OF_SOURCE", "TRUST_COLUMN", "MEDIA", "
 SOURCE_CODE = {name: code for code, name in enumerate(SOURCES)}
 MEDIA, TWITTER, DIRECT, WORD_OF_MOUTH, SEED, SCAM = (SOURCE_CODE[s] for s in
                                                      ("media", "twitter", "direct", "word_of_mouth", "seed", "scam"))
-#: Flags of a delivered message: it asks to share; it is an impostor's; it mentions the breach.
-ASKED, IMPOSTOR, MENTIONS = 1, 2, 4
+#: Flags of a delivered message (:data:`sim.model.channels.ASKED`), for the engines.
+ASKED, IMPOSTOR, MENTIONS = channels.ASKED, channels.IMPOSTOR, channels.MENTIONS
 #: Kind of trust with which an exposure from each source is believed (direct:
 #: the person's current company trust, which starts at their ``company`` trust; an
 #: impostor message passes as the company's and is judged the same way).
@@ -143,12 +144,6 @@ class Rules:
             public_loss=effects["public_loss"],
             service_recovery=effects["service_recovery"],
         )
-
-    @property
-    def breach_losses(self) -> tuple[float, float]:
-        """The shares of company trust lost on learning of the breach: told first by
-        the company, and elsewhere first."""
-        return self.breach_loss_told_first, self.breach_loss_elsewhere_first
 
     @property
     def active_code(self) -> int:

@@ -72,16 +72,14 @@ def draw_segments(scenario: Scenario, population: Population,
 
 
 def segment_columns(population: Population, rows: int, aware_row: np.ndarray, first_source: np.ndarray,
-                    contacted_row: np.ndarray, trust_lost: np.ndarray, final_trust: np.ndarray,
-                    losses: tuple[float, float]) -> dict[str, np.ndarray]:
+                    contacted_row: np.ndarray, final_trust: np.ndarray, rules) -> dict[str, np.ndarray]:
     """Each segment's columns (:data:`SEGMENT_COLUMNS`), ``rows`` rows each, from the
     people's final state (rows in time-series rows, -1 never; trust shares).
 
     Company trust of a member is their drawn company trust before they became aware;
-    from then on the trust they had after learning of the breach (their drawn
-    trust less a share ``losses[0]`` if the company told them first, ``losses[1]``
-    if they heard elsewhere, nothing if a seed: the engines' own arithmetic,
-    :meth:`sim.model.rules.Rules.trust_on_aware`); from their first company
+    from then on the trust they had after learning of the breach (the run's
+    ``rules``, :meth:`sim.model.rules.Rules.trust_on_aware`, applied to their drawn
+    trust; a seed keeps it); from their first company
     message on, their final trust. Exact while company trust changes only at
     those two moments (docs/MODEL.md, section 7.8).
     """
@@ -96,8 +94,8 @@ def segment_columns(population: Population, rows: int, aware_row: np.ndarray, fi
             aware_at[first_source[members] == company], rows)
         out[segment_column(name, "contacted")] = _cumulative(contact_at, rows)
         out[segment_column(name, "mean_company_trust")] = _mean_trust(
-            rows, aware_at, contact_at, first_source[members], trust_lost[members],
-            final_trust[members], initial_trust[members], losses)
+            rows, aware_at, contact_at, first_source[members], final_trust[members],
+            initial_trust[members], rules)
     return out
 
 
@@ -107,11 +105,10 @@ def _cumulative(at_row: np.ndarray, rows: int) -> np.ndarray:
     return np.cumsum(np.bincount(happened, minlength=rows)[:rows]).astype(np.int64)
 
 
-def _mean_trust(rows, aware_at, contact_at, first, lost, final, initial, losses) -> np.ndarray:
+def _mean_trust(rows, aware_at, contact_at, first, final, initial, rules) -> np.ndarray:
     if len(initial) == 0:
         return np.full(rows, np.nan)
-    told, elsewhere = losses
-    learned = np.where(first == SOURCES.index(COMPANY), initial - told * initial, initial - elsewhere * initial)
+    learned = rules.trust_on_aware(initial, first == SOURCES.index(COMPANY))[0]
     learned = np.where(first == SOURCES.index("seed"), initial, learned)
     change = np.zeros(rows + 1)
     aware = aware_at >= 0
