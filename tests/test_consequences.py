@@ -83,3 +83,21 @@ def test_customers_lost_never_shows_below_zero():
     out = consequence_columns(columns(expected_customers_lost=[0.0, 0.3, 0.1, -2.4e-11]), scenario, 100)
     assert out["customers_lost_people"] == pytest.approx([0.0, 30.0, 10.0, 0.0])
     assert out["customers_lost_people"][-1] == 0.0
+
+
+@pytest.mark.parametrize("recovery, says", [
+    (0.0, "In no run does a plan end with more trust than before the breach."),
+    (0.9, "In some runs a plan ends with more trust than before the breach"),
+])
+def test_the_reports_method_says_whether_trust_ended_above_its_start(tmp_path, recovery, says):
+    import re
+    from sim.reporting.compare import compare
+
+    _, report = compare([OPTUS], tmp_path / "cmp", replications=1, seed=1, workers=1, progress=False,
+                        overrides={"population.size": 400, "scenario.hours": 48,
+                                   "trust.company_effects.service_recovery": recovery})
+    page = " ".join(re.sub(r"<[^>]+>", " ", (tmp_path / "cmp" / "report.html").read_text("utf-8")).split())
+    assert says in page
+    runs = pd.read_parquet(tmp_path / "cmp" / "batch" / "runs.parquet")
+    rose = (runs["final_company_trust_affected"] > runs["initial_company_trust_affected"]).any()
+    assert rose == (recovery > 0)                                # the sentence follows the runs

@@ -285,6 +285,8 @@ def _methods(report: Report) -> dict[str, Any]:
         "seed": batch.get("seed"),
         "posterior": posterior,
         "scams": any(s.get("channels.scam.waves") for s in shown),
+        "trust_above_start": bool((good["final_company_trust_affected"].astype(float)
+                                   > good["initial_company_trust_affected"].astype(float)).any()),
         "call_centre": any((s.get("company.call_centre.agents") or 0) > 0 for s in shown),
         "network": appendix.network_words(shown),
         "attention": appendix.attention_words(shown),
