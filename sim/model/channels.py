@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import keyed
+from .keyed import Keys
 from .population import Population
 from ..config.scenario import Scenario
 from ..config.targeting import selection_of
@@ -115,9 +117,9 @@ class Campaign:
         return self.order[before:self.sent_by_step[step]]
 
 
-def customer_lists(population: Population, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The company's list of each customer group, in a random order."""
-    return {g: rng.permutation(np.nonzero(population.customer == i + 1)[0])
+def customer_lists(population: Population, keys: Keys) -> dict[str, np.ndarray]:
+    """The company's list of each customer group, in a random order (a keyed stream per group)."""
+    return {g: keyed.shuffled(keys[f"list_{g}"], np.flatnonzero(population.customer == i + 1))
             for i, g in enumerate(CUSTOMER_GROUPS)}
 
 
@@ -165,15 +167,10 @@ def _scheduled(scenario: Scenario, index: int, cfg: dict, order: np.ndarray, pri
                     cfg["start_hour"] + len(order) / rate, order, sent, impostor, mentions)
 
 
-#: Tag of the scam waves' streams (a child of the run's seed sequence per wave).
-_WAVE_TAG = 0x5CA7
-
-
-def build_scam_waves(scenario: Scenario, population: Population,
-                     seed_seq: np.random.SeedSequence) -> list[Campaign]:
+def build_scam_waves(scenario: Scenario, population: Population, keys: Keys) -> list[Campaign]:
     """The scenario's scam waves as impostor campaigns.
 
-    Wave i draws from its own stream (a child of the run's seed sequence), so
+    Wave i draws from its own keyed stream (purpose ``scam_wave:i``), so
     declaring a wave changes no other draw of the run: of the people it
     targets, a random share ``share`` (rounded to whole agents) is messaged,
     in a random order, at ``per_hour`` messages an hour from ``start_hour``.
@@ -181,9 +178,7 @@ def build_scam_waves(scenario: Scenario, population: Population,
     waves = []
     listed = {g: np.nonzero(population.customer == k + 1)[0] for k, g in enumerate(CUSTOMER_GROUPS)}
     for i, cfg in enumerate(scenario.data["channels"]["scam"]["waves"]):
-        key = (*seed_seq.spawn_key, _WAVE_TAG, i)
-        rng = np.random.default_rng(np.random.SeedSequence(seed_seq.entropy, spawn_key=key))
         targeted = send_order(population, listed, cfg["targets"], [])
-        reached = rng.permutation(targeted)[: int(round(cfg["share"] * len(targeted)))]
+        reached = keyed.shuffled(keys[f"scam_wave:{i}"], targeted)[: int(round(cfg["share"] * len(targeted)))]
         waves.append(_scheduled(scenario, i, cfg, reached, (), False, True, cfg["mentions_breach"]))
     return waves

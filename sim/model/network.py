@@ -20,6 +20,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..errors import ScenarioError, shorten
+from . import keyed
+from .keyed import Keys
 from .kernels import default_kernel
 from ..config.readers import MAX_TABLE_BYTES, read_user_bytes, read_user_text
 from ..config.scenario import Scenario
@@ -108,12 +110,15 @@ def layer_from_edges(name: str, size: int, u: np.ndarray, v: np.ndarray) -> Laye
     return Layer(name, indptr, indices)
 
 
-def household_sizes(rng: np.random.Generator, people: int, mean_size: float) -> np.ndarray:
-    """Household sizes (1 + Poisson(mean - 1)) that add up to exactly ``people``."""
+def household_sizes(keys: Keys, people: int, mean_size: float) -> np.ndarray:
+    """Household sizes (1 + Poisson(mean - 1)) that add up to exactly ``people``:
+    households drawn in order from the keyed stream until they hold everyone,
+    the last one cut to fit."""
     guess = int(people / mean_size * 1.1) + 10
-    sizes = 1 + rng.poisson(max(mean_size - 1.0, 0.0), size=guess)
+    sizes = 1 + keyed.poisson(keys["household_size"], max(mean_size - 1.0, 0.0), guess)
     while sizes.sum() < people:
-        sizes = np.concatenate([sizes, 1 + rng.poisson(max(mean_size - 1.0, 0.0), size=guess)])
+        more = keyed.poisson(keys["household_size"], max(mean_size - 1.0, 0.0), guess, offset=len(sizes))
+        sizes = np.concatenate([sizes, 1 + more])
     ends = np.cumsum(sizes)
     last = int(np.searchsorted(ends, people))
     sizes = sizes[: last + 1].copy()
@@ -121,10 +126,10 @@ def household_sizes(rng: np.random.Generator, people: int, mean_size: float) -> 
     return sizes[sizes > 0]
 
 
-def household_layer(rng: np.random.Generator, people: int, mean_size: float) -> Layer:
+def household_layer(keys: Keys, people: int, mean_size: float) -> Layer:
     """Everyone in a household knows everyone else in it; members are random."""
-    sizes = household_sizes(rng, people, mean_size)
-    members = rng.permutation(people)
+    sizes = household_sizes(keys, people, mean_size)
+    members = keyed.permutation(keys["household_members"], people)
     starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
     position = np.arange(people) - starts
     size_of = np.repeat(sizes, sizes)
@@ -135,38 +140,40 @@ def household_layer(rng: np.random.Generator, people: int, mean_size: float) -> 
         us.append(members[idx])
         vs.append(members[idx + gap])
     if not us:
-        return layer_from_edges("household", people, np.empty(0), np.empty(0))
+        return layer_from_edges("household", people, np.empty(0, np.int64), np.empty(0, np.int64))
     return layer_from_edges("household", people, np.concatenate(us), np.concatenate(vs))
 
 
-def _pair_stubs(rng: np.random.Generator, stubs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    stubs = rng.permutation(stubs)
+def _pair_stubs(key: np.uint64, stubs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The stubs in a random order, paired first half with second half."""
+    stubs = keyed.shuffled(key, stubs)
     half = len(stubs) // 2
     return stubs[:half], stubs[half: 2 * half]
 
 
-def social_layer(rng: np.random.Generator, cohort: np.ndarray, mean_degree: float,
-                 homophily: float) -> Layer:
+def social_layer(keys: Keys, cohort: np.ndarray, mean_degree: float, homophily: float) -> Layer:
     """Configuration-model ties with cohort homophily.
 
     Each person gets Poisson(``mean_degree``) tie ends; a share ``homophily``
     of them is paired within the person's cohort, the rest with anyone.
     Self-loops and duplicates are dropped (the realised mean degree is a
-    little lower than asked at small sizes).
+    little lower than asked at small sizes). Each draw has its own keyed stream.
     """
     people = len(cohort)
-    stubs = np.repeat(np.arange(people), rng.poisson(mean_degree, size=people))
-    within = rng.random(len(stubs)) < homophily
+    index_type = np.int32 if people < 2**31 else np.int64
+    stubs = np.repeat(np.arange(people, dtype=index_type), keyed.poisson(keys["social_degree"], mean_degree, people))
+    within = keyed.bernoulli(keys["social_within"], homophily, len(stubs))
     cohort_of_stub = cohort[stubs]
     us, vs = [], []
     for c in np.unique(cohort):
-        mine = stubs[within & (cohort_of_stub == c)]
-        u, v = _pair_stubs(rng, mine)
+        u, v = _pair_stubs(keys[f"social_pairs_{int(c)}"], stubs[within & (cohort_of_stub == c)])
         us.append(u)
         vs.append(v)
-    u, v = _pair_stubs(rng, stubs[~within])
+    del cohort_of_stub
+    u, v = _pair_stubs(keys["social_pairs_any"], stubs[~within])
     us.append(u)
     vs.append(v)
+    del stubs, within
     return layer_from_edges("social", people, np.concatenate(us), np.concatenate(vs))
 
 
@@ -291,15 +298,16 @@ def _read_graphml(path: Path) -> tuple[int, Layer]:
     return n, layer_from_edges("social", n, edges[:, 0], edges[:, 1])
 
 
-def build_network(scenario: Scenario, cohort: np.ndarray, rng: np.random.Generator) -> Network:
-    """Build the scenario's network over the people whose cohorts are given."""
+def build_network(scenario: Scenario, cohort: np.ndarray, keys: Keys, rng: np.random.Generator) -> Network:
+    """Build the scenario's network over the people whose cohorts are given
+    (households: from the run's keyed streams; networkx kinds: seeded from ``rng``)."""
     net = scenario.network
     kind, people = net["kind"], len(cohort)
     if kind == "well_mixed":
         return Network(kind, people)
     if kind == "households":
-        layers = [household_layer(rng, people, net["household_size"]),
-                  social_layer(rng, cohort, net["mean_degree"], net["homophily"])]
+        layers = [household_layer(keys, people, net["household_size"]),
+                  social_layer(keys, cohort, net["mean_degree"], net["homophily"])]
         return Network(kind, people, layers)
     if kind == "file":
         raise ValueError("file networks are read with read_network_file()")

@@ -17,6 +17,8 @@ import numpy as np
 
 from ..config.schema import COHORTS, CUSTOMER_GROUPS
 from ..config.scenario import Scenario
+from . import keyed
+from .keyed import Keys
 
 #: Trust kinds, columns of ``Population.trust``.
 TRUST_KINDS = ("media", "social", "company", "peer")
@@ -88,30 +90,14 @@ def exact_counts(shares, total: int) -> np.ndarray:
     return counts
 
 
-def deal(rng: np.random.Generator, counts: np.ndarray) -> np.ndarray:
-    """Group indexes: ``counts[g]`` people in group g, in a random order."""
-    return rng.permutation(np.repeat(np.arange(len(counts)), counts))
+def deal(key: np.uint64, counts: np.ndarray) -> np.ndarray:
+    """Group indexes: ``counts[g]`` people in group g, in a random order (keyed stream ``key``)."""
+    return keyed.shuffled(key, np.repeat(np.arange(len(counts), dtype=np.int32), counts))
 
 
 def _by_group(values: dict, keys: tuple[str, ...], index: np.ndarray) -> np.ndarray:
     """Look up a per-group table for each person's group index."""
     return np.array([values[k] for k in keys], dtype=float)[index]
-
-
-def draw_beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
-    """Beta draws with the given means and a + b = concentration.
-
-    A mean of exactly 0 or 1 gives exactly that value (everyone the same); so does a
-    mean so close to 0 or 1 that a or b rounds to 0 (e.g. 5e-324: a Beta cannot be drawn).
-    """
-    mean = np.asarray(mean, dtype=float)
-    with np.errstate(under="ignore"):
-        a_all = mean * concentration
-    inner = (mean > 0) & (mean < 1) & (a_all > 0) & (concentration - a_all > 0)
-    out = mean.copy()
-    a = a_all[inner]
-    out[inner] = rng.beta(a, concentration - a)
-    return out
 
 
 def _trust_means(spec, cohort: np.ndarray) -> np.ndarray:
@@ -130,46 +116,46 @@ def _reach_shares(reachable, group: np.ndarray, cohort: np.ndarray) -> np.ndarra
     return out
 
 
-def build_population(scenario: Scenario, rng: np.random.Generator,
-                     size: int | None = None) -> Population:
+def build_population(scenario: Scenario, keys: Keys, size: int | None = None) -> Population:
     """Give every person their fixed attributes from the scenario's shares.
 
     Cohort and customer group: exact counts (:func:`exact_counts`) dealt at
-    random, independently of each other; then trust, habits (by cohort) and
-    reachability by each declared medium in declared order (by customer group,
-    optionally by cohort): independent draws per person, in that order. Segments are drawn
-    later, from their own streams (:mod:`sim.model.segments`).
+    random, independently of each other; then trust of each kind (Beta draws
+    with the cohort's mean), habits (by cohort) and reachability by each
+    declared medium (by customer group, optionally by cohort): independent
+    draws per person. Each attribute has its own keyed stream
+    (:mod:`sim.model.keyed`), so adding a medium changes no other draw.
+    Segments are drawn later, from their own streams (:mod:`sim.model.segments`).
 
     ``size`` overrides ``population.size`` (used when a network file fixes it).
     """
     pop = scenario.population
     n = size or pop["size"]
-    cohort = deal(rng, exact_counts([pop["cohorts"][c] for c in COHORTS], n))
+    cohort = deal(keys["cohort"], exact_counts([pop["cohorts"][c] for c in COHORTS], n))
     shares = [pop["customers"][g] for g in CUSTOMER_GROUPS]
-    customer = deal(rng, exact_counts([max(0.0, 1.0 - sum(shares)), *shares], n))
+    customer = deal(keys["customer"], exact_counts([max(0.0, 1.0 - sum(shares)), *shares], n))
     habits = pop["habits"]
 
-    def habit(name: str, keys: tuple[str, ...], index: np.ndarray) -> np.ndarray:
-        return rng.random(n) < _by_group(habits[name], keys, index)
+    def habit(name: str, keys_: tuple[str, ...], index: np.ndarray) -> np.ndarray:
+        return keyed.bernoulli(keys[f"habit_{name}"], _by_group(habits[name], keys_, index))
 
     group = np.maximum(customer - 1, 0)   # index into CUSTOMER_GROUPS for customers
     is_customer = customer != NOT_CUSTOMER
     trust_cfg = scenario.trust
-    trust = np.column_stack([
-        draw_beta(rng, _trust_means(trust_cfg[k], cohort), trust_cfg["concentration"])
-        for k in TRUST_KINDS
-    ])
-    # habits after trust: the order of draws every earlier version made
-    follows_news = habit("news", COHORTS, cohort)
-    uses_twitter = habit("twitter", COHORTS, cohort)
+    trust = np.empty((n, len(TRUST_KINDS)))
+    for j, kind in enumerate(TRUST_KINDS):
+        trust[:, j] = keyed.beta(keys[f"trust_{kind}_a"], keys[f"trust_{kind}_b"],
+                                 _trust_means(trust_cfg[kind], cohort), trust_cfg["concentration"])
     media = scenario.channels.direct.media
-    reachable = np.array([(rng.random(n) < _reach_shares(media[m]["reachable"], group, cohort)) & is_customer
-                          for m in media], dtype=bool).reshape(len(media), n)
+    reachable = np.zeros((len(media), n), dtype=bool)
+    for j, m in enumerate(media):
+        reachable[j] = keyed.bernoulli(keys[f"reach_{m}"], _reach_shares(media[m]["reachable"], group, cohort))
+        reachable[j] &= is_customer
     return Population(
         cohort=cohort.astype(np.int8),
         customer=customer.astype(np.int8),
-        follows_news=follows_news,
-        uses_twitter=uses_twitter,
+        follows_news=habit("news", COHORTS, cohort),
+        uses_twitter=habit("twitter", COHORTS, cohort),
         media=tuple(media),
         reachable=reachable,
         trust=trust,

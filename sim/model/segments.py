@@ -7,8 +7,8 @@ probability proportional to the weight of their generation
 (``cohort_weights``; Efraimidis-Spirakis keys, so weight 0 is picked only
 when no one else is left). Segments may overlap.
 
-Each segment draws from its own stream, a child of the run's seed keyed by
-the segment's name: declaring a segment changes no other draw of the run, so
+Each segment draws from its own keyed stream (:mod:`sim.model.keyed`, purpose
+``segment:NAME``): declaring a segment changes no other draw of the run, so
 a scenario and the same scenario with a segment give the same people,
 network and events (only campaigns that target or prioritise it differ).
 
@@ -25,14 +25,14 @@ import dataclasses
 
 import numpy as np
 
+from . import keyed
+from .keyed import Keys
 from .population import TRUST_KINDS, Population, exact_counts
 from ..config.scenario import Scenario
 from ..config.vocabulary import COHORTS, CUSTOMER_GROUPS, COMPANY, SOURCES
 
 __all__ = ["draw_segments", "segment_columns", "SEGMENT_COLUMNS", "segment_column"]
 
-#: Tag of the segments' streams (a child of the run's seed sequence per segment).
-_STREAM_TAG = 0x5E67
 #: What each segment records per row: aware, first told by the company, contacted
 #: (read a company message), mean company trust.
 SEGMENT_COLUMNS = ("aware", "first_from_company", "contacted", "mean_company_trust")
@@ -43,13 +43,7 @@ def segment_column(name: str, what: str) -> str:
     return f"segment_{name}_{what}"
 
 
-def _stream(seed_seq: np.random.SeedSequence, name: str) -> np.random.Generator:
-    key = (*seed_seq.spawn_key, _STREAM_TAG, *name.encode("ascii"))
-    return np.random.default_rng(np.random.SeedSequence(seed_seq.entropy, spawn_key=key))
-
-
-def draw_segments(scenario: Scenario, population: Population,
-                  seed_seq: np.random.SeedSequence) -> Population:
+def draw_segments(scenario: Scenario, population: Population, keys: Keys) -> Population:
     """``population`` with ``segments`` and ``in_segment`` filled in (a new object)."""
     segments = scenario.population.segments
     n = population.size
@@ -62,8 +56,7 @@ def draw_segments(scenario: Scenario, population: Population,
         if count == 0:
             continue
         weights = np.array([spec["cohort_weights"][c] for c in COHORTS])[population.cohort[pool]]
-        rng = _stream(seed_seq, name)
-        u = rng.random(len(pool))
+        u = keyed.uniforms(keys[f"segment:{name}"], len(pool))
         with np.errstate(divide="ignore"):
             keys = np.where(weights > 0, -np.log1p(-u) / np.where(weights > 0, weights, 1.0), np.inf)
         chosen = pool[np.argsort(keys, kind="stable")[:count]]
