@@ -108,8 +108,9 @@ def threads() -> int:
         return os.cpu_count() or 1
 
 
-def _split(fill, n: int, *args) -> None:
-    """Call ``fill(*args, lo, hi)`` over [0, n), on several threads when n is big."""
+def split(fill, n: int, *args) -> None:
+    """Call ``fill(*args, lo, hi)`` over [0, n), on several threads when n is big
+    (``fill`` must release the GIL and its result must not depend on the split)."""
     workers = min(threads(), max(1, n // (THREADED_FROM // 2))) if n >= THREADED_FROM else 1
     if workers <= 1:
         fill(*args, 0, n)
@@ -224,7 +225,7 @@ def uniforms(key: np.uint64, n: int, offset: int = 0) -> np.ndarray:
         from . import keyed_numba as kn
 
         out = np.empty(n)
-        _split(kn.fill_uniform, n, key, np.int64(offset), out)
+        split(kn.fill_uniform, n, key, np.int64(offset), out)
         return out
     return _uniform(key, np.arange(offset, offset + n, dtype=np.int64))
 
@@ -237,7 +238,7 @@ def bernoulli(key: np.uint64, p, n: int | None = None) -> np.ndarray:
             from . import keyed_numba as kn
 
             out = np.empty(n, np.bool_)
-            _split(kn.fill_below_scalar, n, key, float(p), out)
+            split(kn.fill_below_scalar, n, key, float(p), out)
             return out
         return _uniform(key, np.arange(n, dtype=np.int64)) < float(p)
     p = np.ascontiguousarray(p, dtype=np.float64)
@@ -245,7 +246,7 @@ def bernoulli(key: np.uint64, p, n: int | None = None) -> np.ndarray:
         from . import keyed_numba as kn
 
         out = np.empty(len(p), np.bool_)
-        _split(kn.fill_below, len(p), key, p, out)
+        split(kn.fill_below, len(p), key, p, out)
         return out
     return _uniform(key, np.arange(len(p), dtype=np.int64)) < p
 
@@ -260,7 +261,7 @@ def poisson(key: np.uint64, mean: float, n: int, offset: int = 0) -> np.ndarray:
         from . import keyed_numba as kn
 
         out = np.empty(n, np.int64)
-        _split(kn.fill_poisson, n, key, np.int64(chunks), np.int64(offset), table, out)
+        split(kn.fill_poisson, n, key, np.int64(chunks), np.int64(offset), table, out)
         return out
     return _poisson_numpy(key, n, chunks, offset, table)
 
@@ -281,7 +282,7 @@ def beta(key_a: np.uint64, key_b: np.uint64, mean: np.ndarray, concentration: fl
         from . import keyed_numba as kn
 
         a = np.where(inner, a_all, 0.0)
-        _split(kn.fill_beta, len(out), key_a, key_b, a, np.where(inner, b_all, 1.0), out)
+        split(kn.fill_beta, len(out), key_a, key_b, a, np.where(inner, b_all, 1.0), out)
         return out
     people = np.flatnonzero(inner).astype(np.int64)
     if len(people):
@@ -311,7 +312,7 @@ def shuffled(key: np.uint64, values: np.ndarray) -> np.ndarray:
         starts = np.cumsum(kn.bucket_counts(key_bucket, n, buckets))
         out = np.empty_like(values)
         kn.scatter(key_bucket, values, starts, out)
-        _split(kn.shuffle_buckets, buckets, key_swap, out, starts)
+        split(kn.shuffle_buckets, buckets, key_swap, out, starts)
         return out
     bucket = _below(key_bucket, np.arange(n, dtype=np.int64), buckets)
     out = values[np.argsort(bucket, kind="stable")]

@@ -130,6 +130,8 @@ def household_layer(keys: Keys, people: int, mean_size: float) -> Layer:
     """Everyone in a household knows everyone else in it; members are random."""
     sizes = household_sizes(keys, people, mean_size)
     members = keyed.permutation(keys["household_members"], people)
+    if compiled_network():
+        return _household_csr(people, sizes, members)
     starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
     position = np.arange(people) - starts
     size_of = np.repeat(sizes, sizes)
@@ -142,6 +144,24 @@ def household_layer(keys: Keys, people: int, mean_size: float) -> Layer:
     if not us:
         return layer_from_edges("household", people, np.empty(0, np.int64), np.empty(0, np.int64))
     return layer_from_edges("household", people, np.concatenate(us), np.concatenate(vs))
+
+
+def _household_csr(people: int, sizes: np.ndarray, members: np.ndarray) -> Layer:
+    """The household layer's arrays built directly, household by household (compiled)."""
+    from .network_numba import household_rows
+
+    index_type = np.int32 if people < 2**31 else np.int64
+    members = members.astype(index_type)
+    degree = np.empty(people, np.int64)
+    degree[members] = np.repeat(sizes - 1, sizes)
+    indptr = np.zeros(people + 1, np.int64)
+    np.cumsum(degree, out=indptr[1:])
+    del degree
+    indices = np.empty(indptr[-1], index_type)
+    first = np.zeros(len(sizes) + 1, np.int64)
+    np.cumsum(sizes, out=first[1:])
+    keyed.split(household_rows, len(sizes), members, first, indptr, indices)
+    return Layer("household", indptr, indices)
 
 
 def _pair_stubs(key: np.uint64, stubs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -163,6 +183,8 @@ def social_layer(keys: Keys, cohort: np.ndarray, mean_degree: float, homophily: 
     index_type = np.int32 if people < 2**31 else np.int64
     stubs = np.repeat(np.arange(people, dtype=index_type), keyed.poisson(keys["social_degree"], mean_degree, people))
     within = keyed.bernoulli(keys["social_within"], homophily, len(stubs))
+    if compiled_network():
+        return _social_csr(keys, cohort, stubs, within)
     cohort_of_stub = cohort[stubs]
     us, vs = [], []
     for c in np.unique(cohort):
@@ -175,6 +197,37 @@ def social_layer(keys: Keys, cohort: np.ndarray, mean_degree: float, homophily: 
     vs.append(v)
     del stubs, within
     return layer_from_edges("social", people, np.concatenate(us), np.concatenate(vs))
+
+
+def _social_csr(keys: Keys, cohort: np.ndarray, stubs: np.ndarray, within: np.ndarray) -> Layer:
+    """The social layer's arrays built from the stubs directly (compiled): the same
+    shuffles as :func:`social_layer` applied to stub numbers, each stub's partner
+    noted, then each person's row is their stubs' partners."""
+    from .network_numba import copy_rows, pair_stubs, stub_rows
+
+    people, total = len(cohort), len(stubs)
+    index_type = np.int32 if max(people, total) < 2**31 else np.int64
+    cohort_of_stub = cohort[stubs]
+    groups = [np.flatnonzero(within & (cohort_of_stub == c)).astype(index_type) for c in np.unique(cohort)]
+    del cohort_of_stub
+    groups.append(np.flatnonzero(~within).astype(index_type))
+    del within
+    names = [f"social_pairs_{int(c)}" for c in np.unique(cohort)] + ["social_pairs_any"]
+    order = np.concatenate([keyed.shuffled(keys[name], g) for name, g in zip(names, groups)])
+    offsets = np.concatenate([[0], np.cumsum([len(g) for g in groups])]).astype(np.int64)
+    del groups
+    partner = np.full(total, -1, index_type)
+    pair_stubs(order, offsets, partner)
+    del order
+    start = np.zeros(people + 1, np.int64)
+    np.cumsum(np.bincount(stubs, minlength=people), out=start[1:])
+    distinct = np.empty(people, np.int64)
+    keyed.split(stub_rows, people, stubs.astype(index_type, copy=False), start, partner, distinct)
+    indptr = np.zeros(people + 1, np.int64)
+    np.cumsum(distinct, out=indptr[1:])
+    indices = np.empty(indptr[-1], np.int32 if people < 2**31 else np.int64)
+    keyed.split(copy_rows, people, start, partner, distinct, indptr, indices)
+    return Layer("social", indptr, indices)
 
 
 def _networkx_layer(kind: str, people: int, net: dict, rng: np.random.Generator) -> Layer:
