@@ -43,7 +43,7 @@ def segment_column(name: str, what: str) -> str:
     return f"segment_{name}_{what}"
 
 
-def draw_segments(scenario: Scenario, population: Population, keys: Keys) -> Population:
+def draw_segments(scenario: Scenario, population: Population, streams: Keys) -> Population:
     """``population`` with ``segments`` and ``in_segment`` filled in (a new object)."""
     segments = scenario.population.segments
     n = population.size
@@ -56,7 +56,7 @@ def draw_segments(scenario: Scenario, population: Population, keys: Keys) -> Pop
         if count == 0:
             continue
         weights = np.array([spec["cohort_weights"][c] for c in COHORTS])[population.cohort[pool]]
-        u = keyed.uniforms(keys[f"segment:{name}"], len(pool))
+        u = keyed.uniforms(streams[f"segment:{name}"], len(pool))
         with np.errstate(divide="ignore"):
             keys = np.where(weights > 0, -np.log1p(-u) / np.where(weights > 0, weights, 1.0), np.inf)
         chosen = pool[np.argsort(keys, kind="stable")[:count]]
