@@ -18,9 +18,11 @@ Distributions, each defined by the counters it uses:
 - Poisson(lam): the sum of ``chunks = ceil(lam / 16)`` Poisson(lam / chunks)
   draws, each by inversion of one uniform (draw i x chunks + c) against a table
   of cumulative probabilities (:func:`poisson_table`);
-- Gamma(a), Beta(a, b) = X / (X + Y): Marsaglia and Tsang's method on normals
-  from Marsaglia's polar method, person i using draws i x 2**16, i x 2**16 + 1, ...
-  of its stream (one stream for X, one for Y);
+- Beta(a, b) with a and b above 1: Cheng's algorithm BB (1978), two open
+  uniforms ((53 bits + 0.5) x 2**-53) an attempt, person i using draws
+  i x 2**16, i x 2**16 + 1, ... of its stream; otherwise X / (X + Y) with
+  Gamma draws by Marsaglia and Tsang's method on normals from Marsaglia's
+  polar method (same counters; one stream for X, one for Y);
 - a random permutation (:func:`shuffled`): Rao and Sandelius's method, each
   element to a random bucket of about 64 (stable by index), then Fisher-Yates
   inside each bucket.
@@ -58,6 +60,9 @@ BUCKET_BITS = 6
 THREADED_FROM = 1 << 20
 _log = np.frompyfunc(math.log, 1, 1)
 _pow = np.frompyfunc(math.pow, 2, 1)
+_exp = np.frompyfunc(math.exp, 1, 1)
+LOG4 = math.log(4.0)
+LOG5_PLUS_1 = 1.0 + math.log(5.0)
 
 
 def _mix(z: int) -> int:
@@ -266,11 +271,52 @@ def poisson(key: np.uint64, mean: float, n: int, offset: int = 0) -> np.ndarray:
     return _poisson_numpy(key, n, chunks, offset, table)
 
 
+def _open_uniform(key, counters) -> np.ndarray:
+    return ((bits(key, counters) >> np.uint64(11)).astype(np.float64) + 0.5) * 1.1102230246251565e-16
+
+
+def _cheng_numpy(key, people: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Beta(a[k], b[k]) for each person people[k], a and b > 1, as keyed_numba.cheng_beta."""
+    small, large = np.minimum(a, b), np.maximum(a, b)
+    total = small + large
+    scale = np.sqrt((total - 2.0) / (2.0 * small * large - total))
+    shift = small + 1.0 / scale
+    base = people * GAMMA_SLOTS
+    j = np.zeros(len(people), np.int64)
+    w = np.empty(len(people))
+    live = np.arange(len(people))
+    while len(live):
+        u1 = _open_uniform(key, base[live] + j[live])
+        u2 = _open_uniform(key, base[live] + j[live] + 1)
+        j[live] += 2
+        sm, lg, tot = small[live], large[live], total[live]
+        v = scale[live] * _log(u1 / (1.0 - u1)).astype(np.float64)
+        wl = sm * _exp(v).astype(np.float64)
+        z = u1 * u1 * u2
+        r = shift[live] * v - LOG4
+        s = sm + r - wl
+        accept = s + LOG5_PLUS_1 >= 5.0 * z
+        rest = np.flatnonzero(~accept)
+        if len(rest):
+            t = _log(z[rest]).astype(np.float64)
+            ok = s[rest] > t
+            slow = rest[~ok]
+            ok_slow = (r[slow] + tot[slow] * _log(tot[slow] / (lg[slow] + wl[slow])).astype(np.float64)
+                       >= t[~ok])
+            accept[rest[ok]] = True
+            accept[slow[ok_slow]] = True
+        w[live[accept]] = wl[accept]
+        live = live[~accept]
+    return np.where(a == small, w / (large + w), large / (large + w))
+
+
 def beta(key_a: np.uint64, key_b: np.uint64, mean: np.ndarray, concentration: float) -> np.ndarray:
     """One Beta draw per entry with mean ``mean[i]`` and a + b = ``concentration``.
 
-    A mean of exactly 0 or 1, or one so close that a or b rounds to 0 (e.g.
-    5e-324), gives exactly that mean (everyone the same).
+    Both parameters above 1: Cheng's algorithm BB (1978) on ``key_a``; otherwise
+    X / (X + Y) of Gamma draws on ``key_a`` and ``key_b``. A mean of exactly 0 or
+    1, or one so close that a or b rounds to 0 (e.g. 5e-324), gives exactly that
+    mean (everyone the same).
     """
     mean = np.asarray(mean, dtype=float)
     with np.errstate(under="ignore"):
@@ -284,7 +330,11 @@ def beta(key_a: np.uint64, key_b: np.uint64, mean: np.ndarray, concentration: fl
         a = np.where(inner, a_all, 0.0)
         split(kn.fill_beta, len(out), key_a, key_b, a, np.where(inner, b_all, 1.0), out)
         return out
-    people = np.flatnonzero(inner).astype(np.int64)
+    cheng = inner & (a_all > 1.0) & (b_all > 1.0)
+    people = np.flatnonzero(cheng).astype(np.int64)
+    if len(people):
+        out[people] = _cheng_numpy(key_a, people, a_all[people], b_all[people])
+    people = np.flatnonzero(inner & ~cheng).astype(np.int64)
     if len(people):
         x = _gamma_numpy(key_a, people, a_all[people])
         y = _gamma_numpy(key_b, people, b_all[people])

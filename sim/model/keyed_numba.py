@@ -28,6 +28,8 @@ MIX2 = np.uint64(0x94D049BB133111EB)
 _S11, _S27, _S30, _S31, _S32 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
 #: Uniform draws a person may use for one gamma variate (see keyed.GAMMA_SLOTS).
 GAMMA_SLOTS = 1 << 16
+LOG4 = math.log(4.0)
+LOG5_PLUS_1 = 1.0 + math.log(5.0)
 #: Most values one Poisson chunk may take (a bound, never reached in practice).
 POISSON_CAP = 1000
 
@@ -133,12 +135,50 @@ def gamma(key, base, shape):
 
 
 @jit
+def open_uniform(key, counter):
+    """A uniform draw in (0, 1): the 53 bits plus one half, times 2**-53."""
+    return (np.float64(bits(key, counter) >> _S11) + 0.5) * 1.1102230246251565e-16
+
+
+@jit
+def cheng_beta(key, base, a, b):
+    """A Beta(a, b) draw, a > 1 and b > 1, by Cheng's algorithm BB (1978) from the
+    counters base, base + 1, ... (two open uniforms an attempt)."""
+    small, large = (a, b) if a <= b else (b, a)
+    total = small + large
+    scale = math.sqrt((total - 2.0) / (2.0 * small * large - total))
+    shift = small + 1.0 / scale
+    j = 0
+    while True:
+        u1 = open_uniform(key, base + j)
+        u2 = open_uniform(key, base + j + 1)
+        j += 2
+        v = scale * math.log(u1 / (1.0 - u1))
+        w = small * math.exp(v)
+        z = u1 * u1 * u2
+        r = shift * v - LOG4
+        s = small + r - w
+        if s + LOG5_PLUS_1 >= 5.0 * z:
+            break
+        t = math.log(z)
+        if s > t:
+            break
+        if r + total * math.log(total / (large + w)) >= t:
+            break
+    return w / (large + w) if a == small else large / (large + w)
+
+
+@jit
 def fill_beta(key_a, key_b, a, b, out, lo, hi):
-    """``out[i]``: Beta(a[i], b[i]) as X / (X + Y), X ~ Gamma(a[i]) from ``key_a``
-    and Y ~ Gamma(b[i]) from ``key_b`` (counters from i x GAMMA_SLOTS), for the
-    lo <= i < hi with a[i] > 0 (others are left alone)."""
+    """``out[i]``: Beta(a[i], b[i]) for the lo <= i < hi with a[i] > 0 (others are
+    left alone): by Cheng's BB from ``key_a`` when both exceed 1, else as
+    X / (X + Y), X ~ Gamma(a[i]) from ``key_a`` and Y ~ Gamma(b[i]) from ``key_b``;
+    person i's counters from i x GAMMA_SLOTS."""
     for i in range(lo, hi):
         if a[i] > 0.0:
+            if a[i] > 1.0 and b[i] > 1.0:
+                out[i] = cheng_beta(key_a, i * GAMMA_SLOTS, a[i], b[i])
+                continue
             x = gamma(key_a, i * GAMMA_SLOTS, a[i])
             y = gamma(key_b, i * GAMMA_SLOTS, b[i])
             out[i] = x / (x + y) if x + y > 0.0 else a[i] / (a[i] + b[i])
