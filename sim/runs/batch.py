@@ -593,10 +593,13 @@ def _say_warning(message: str, say: Callable[[str], None] | None) -> None:
 
 
 def _on_pool(chunks: list[Chunk], workers: int, handle, execute) -> None:
+    from ..model.compiled import warm_pool
+
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
                                initargs=(os.getpid(),))
-    futures = {pool.submit(execute, c): c for c in chunks}
     try:
+        warm_pool(pool)                  # a cold numba cache: two workers compile side by side
+        futures = {pool.submit(execute, c): c for c in chunks}
         for future in as_completed(futures):
             try:
                 outcome = future.result()
