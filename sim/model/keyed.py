@@ -344,28 +344,30 @@ def beta(key_a: np.uint64, key_b: np.uint64, mean: np.ndarray, concentration: fl
     return out
 
 
-def shuffled(key: np.uint64, values: np.ndarray) -> np.ndarray:
-    """``values`` in a random order (a new array; uniform over permutations).
+def shuffled(key: np.uint64, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``values`` in a random order (uniform over permutations), in ``out`` if given
+    (an array of the same length and type, not ``values`` itself), else a new array.
 
-    Element i goes to bucket ``below(bucket key, i, B)`` of B = max(1, n >> 6)
-    buckets, keeping index order within a bucket; each bucket is then shuffled
-    by Fisher-Yates with the second stream (position s + t swapped with
-    s + below(t + 1)). The two streams are draws of ``key`` and of ``key`` + 1.
+    Element i goes to bucket ``below(key, i, B)`` of B = max(1, n >> 6) buckets,
+    keeping index order within a bucket; each bucket is then shuffled by
+    Fisher-Yates with a second stream, key XOR 0xA5A5A5A5A5A5A5A5 (position s + t
+    swapped with s + below(s + t, t + 1)).
     """
     values = np.ascontiguousarray(values)
     n = len(values)
+    if out is None:
+        out = np.empty_like(values)
     buckets = max(1, n >> BUCKET_BITS)
     key_bucket, key_swap = np.uint64(key), np.uint64(key) ^ np.uint64(0xA5A5A5A5A5A5A5A5)
     if compiled():
         from . import keyed_numba as kn
 
         starts = np.cumsum(kn.bucket_counts(key_bucket, n, buckets))
-        out = np.empty_like(values)
         kn.scatter(key_bucket, values, starts, out)
         split(kn.shuffle_buckets, buckets, key_swap, out, starts)
         return out
     bucket = _below(key_bucket, np.arange(n, dtype=np.int64), buckets)
-    out = values[np.argsort(bucket, kind="stable")]
+    out[:] = values[np.argsort(bucket, kind="stable")]
     counts = np.bincount(bucket, minlength=buckets)
     starts = np.cumsum(counts) - counts
     for t in range(int(counts.max(initial=0)) - 1, 0, -1):

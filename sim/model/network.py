@@ -179,12 +179,10 @@ def social_layer(keys: Keys, cohort: np.ndarray, mean_degree: float, homophily: 
     Self-loops and duplicates are dropped (the realised mean degree is a
     little lower than asked at small sizes). Each draw has its own keyed stream.
     """
-    people = len(cohort)
-    index_type = np.int32 if people < 2**31 else np.int64
-    stubs = np.repeat(np.arange(people, dtype=index_type), keyed.poisson(keys["social_degree"], mean_degree, people))
-    within = keyed.bernoulli(keys["social_within"], homophily, len(stubs))
     if compiled_network():
-        return _social_csr(keys, cohort, stubs, within)
+        return _social_csr(keys, cohort, mean_degree, homophily)
+    stubs, within = _stubs(keys, len(cohort), mean_degree, homophily)
+    people = len(cohort)
     cohort_of_stub = cohort[stubs]
     us, vs = [], []
     for c in np.unique(cohort):
@@ -199,23 +197,33 @@ def social_layer(keys: Keys, cohort: np.ndarray, mean_degree: float, homophily: 
     return layer_from_edges("social", people, np.concatenate(us), np.concatenate(vs))
 
 
-def _social_csr(keys: Keys, cohort: np.ndarray, stubs: np.ndarray, within: np.ndarray) -> Layer:
+def _stubs(keys: Keys, people: int, mean_degree: float, homophily: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each tie end's person (ascending) and whether it stays within the cohort."""
+    index_type = np.int32 if people < 2**31 else np.int64
+    stubs = np.repeat(np.arange(people, dtype=index_type), keyed.poisson(keys["social_degree"], mean_degree, people))
+    return stubs, keyed.bernoulli(keys["social_within"], homophily, len(stubs))
+
+
+def _social_csr(keys: Keys, cohort: np.ndarray, mean_degree: float, homophily: float) -> Layer:
     """The social layer's arrays built from the stubs directly (compiled): the same
     shuffles as :func:`social_layer` applied to stub numbers, each stub's partner
     noted, then each person's row is their stubs' partners."""
     from .network_numba import copy_rows, pair_stubs, stub_rows
 
+    stubs, within = _stubs(keys, len(cohort), mean_degree, homophily)
     people, total = len(cohort), len(stubs)
     index_type = np.int32 if max(people, total) < 2**31 else np.int64
     cohort_of_stub = cohort[stubs]
-    groups = [np.flatnonzero(within & (cohort_of_stub == c)).astype(index_type) for c in np.unique(cohort)]
-    del cohort_of_stub
-    groups.append(np.flatnonzero(~within).astype(index_type))
-    del within
-    names = [f"social_pairs_{int(c)}" for c in np.unique(cohort)] + ["social_pairs_any"]
-    order = np.concatenate([keyed.shuffled(keys[name], g) for name, g in zip(names, groups)])
-    offsets = np.concatenate([[0], np.cumsum([len(g) for g in groups])]).astype(np.int64)
-    del groups
+    cohorts = np.unique(cohort)
+    order = np.empty(total, index_type)          # each group's stubs shuffled into its slice
+    offsets = np.zeros(len(cohorts) + 2, np.int64)
+    for g, c in enumerate([*cohorts, None]):
+        name = "social_pairs_any" if c is None else f"social_pairs_{int(c)}"
+        mine = np.flatnonzero(~within if c is None else within & (cohort_of_stub == c)).astype(index_type)
+        offsets[g + 1] = offsets[g] + len(mine)
+        keyed.shuffled(keys[name], mine, out=order[offsets[g]:offsets[g + 1]])
+        del mine
+    del cohort_of_stub, within
     partner = np.full(total, -1, index_type)
     pair_stubs(order, offsets, partner)
     del order
