@@ -211,7 +211,7 @@ def analyse(runs: pd.DataFrame, names: list[str], horizon: dict[int, float],
                 "share_better": better.mean() if n else math.nan,
                 "diff_median": diff.median(), "diff_p10": diff.quantile(0.1),
                 "diff_p90": diff.quantile(0.9), "baseline": names[0],
-                "share_tied": 1.0 - better.mean() - worse.mean() if n else math.nan,
+                "share_tied": (~better & ~worse).mean() if n else math.nan,   # counted: 1 - b - w can be -1e-17
                 "share_worse": worse.mean() if n else math.nan, "worlds": n,
                 "decided_by": found.get("decided_by", ""), "decided_by_rho": found.get("rho", math.nan),
                 "box": found.get("box", ""), "box_of": found.get("box_of", ""),
