@@ -208,22 +208,19 @@ def _social_csr(keys: Keys, cohort: np.ndarray, mean_degree: float, homophily: f
     """The social layer's arrays built from the stubs directly (compiled): the same
     shuffles as :func:`social_layer` applied to stub numbers, each stub's partner
     noted, then each person's row is their stubs' partners."""
-    from .network_numba import copy_rows, pair_stubs, stub_rows
+    from .network_numba import copy_rows, group_stubs, pair_stubs, stub_rows
 
     stubs, within = _stubs(keys, len(cohort), mean_degree, homophily)
     people, total = len(cohort), len(stubs)
     index_type = np.int32 if max(people, total) < 2**31 else np.int64
-    cohort_of_stub = cohort[stubs]
-    cohorts = np.unique(cohort)
-    order = np.empty(total, index_type)          # each group's stubs shuffled into its slice
-    offsets = np.zeros(len(cohorts) + 2, np.int64)
-    for g, c in enumerate([*cohorts, None]):
-        name = "social_pairs_any" if c is None else f"social_pairs_{int(c)}"
-        mine = np.flatnonzero(~within if c is None else within & (cohort_of_stub == c)).astype(index_type)
-        offsets[g + 1] = offsets[g] + len(mine)
-        keyed.shuffled(keys[name], mine, out=order[offsets[g]:offsets[g + 1]])
-        del mine
-    del cohort_of_stub, within
+    codes = int(cohort.max(initial=-1)) + 1            # cohort codes 0 .. codes - 1 (absent ones: empty groups)
+    grouped, offsets = group_stubs(stubs, within, cohort, codes, np.empty(0, index_type))
+    del within
+    order = np.empty(total, index_type)               # each group's stubs shuffled into its slice
+    for g in range(codes + 1):
+        name = "social_pairs_any" if g == codes else f"social_pairs_{g}"
+        keyed.shuffled(keys[name], grouped[offsets[g]:offsets[g + 1]], out=order[offsets[g]:offsets[g + 1]])
+    del grouped
     partner = np.full(total, -1, index_type)
     pair_stubs(order, offsets, partner)
     del order

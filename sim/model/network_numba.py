@@ -187,3 +187,22 @@ def household_rows(members, first, indptr, indices, lo, hi):
             for other in range(s, k):
                 indices[at] = members[other]
                 at += 1
+
+
+@jit
+def group_stubs(stubs, within, cohort, cohorts, like):
+    """The stub numbers grouped for pairing, in one counting pass: group c < ``cohorts``
+    holds the stubs kept within cohort c, group ``cohorts`` the rest, each in stub
+    order; (grouped stubs, offsets of the cohorts + 2 group bounds)."""
+    offsets = np.zeros(cohorts + 2, np.int64)
+    for j in range(len(stubs)):
+        offsets[(cohort[stubs[j]] if within[j] else cohorts) + 1] += 1
+    for g in range(cohorts + 1):
+        offsets[g + 1] += offsets[g]
+    fill = offsets[:cohorts + 1].copy()
+    grouped = np.empty(len(stubs), like.dtype)
+    for j in range(len(stubs)):
+        g = cohort[stubs[j]] if within[j] else cohorts
+        grouped[fill[g]] = j
+        fill[g] += 1
+    return grouped, offsets
