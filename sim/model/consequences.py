@@ -38,10 +38,11 @@ def queue_modelled(scenario: Scenario) -> bool:
     return scenario.data["company"]["call_centre"]["agents"] > 0
 
 
-def _new(column) -> np.ndarray:
-    """Per row: the increase of a cumulative count since the row before (row 0: 0)."""
-    values = np.asarray(column, dtype=float)
-    return np.diff(values, prepend=values[:1])
+def _new(*columns) -> np.ndarray:
+    """Per row: the increase of each cumulative count since the row before (row 0: 0), one
+    row of the result (floats) per column."""
+    values = np.array(columns, dtype=float)
+    return np.diff(values, axis=1, prepend=values[:, :1])
 
 
 def consequence_columns(columns: dict, scenario: Scenario, people_per_agent: float) -> dict[str, np.ndarray]:
@@ -54,10 +55,11 @@ def consequence_columns(columns: dict, scenario: Scenario, people_per_agent: flo
     """
     company = scenario.data["company"]
     calls = company["calls"]
-    told_first = _new(columns["first_direct_affected"])
-    elsewhere = _new(columns["aware_affected"]) - told_first
+    told_first, aware, scam = _new(columns["first_direct_affected"], columns["aware_affected"],
+                                   columns["scam_readers"])
+    elsewhere = aware - told_first
     callers = (calls["told_first"] * told_first + calls["heard_elsewhere"] * elsewhere
-               + calls["after_scam"] * _new(columns["scam_readers"]))
+               + calls["after_scam"] * scam)
     per_hour = callers * people_per_agent / scenario.step_hours
     out = {"calls_per_hour": per_hour}
     if queue_modelled(scenario):

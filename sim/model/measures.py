@@ -3,6 +3,7 @@
 Counts are in agents; multiply by ``people_per_agent`` (in the summary) for
 people. Rows are steps: row 0 is the state at the start (seeds only), row k
 the state at the end of the k-th step, ``hours`` = k x step length.
+The table itself (:func:`table`) is built from one 2-D block per dtype.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ import pandas as pd
 
 from ..config.schema import COHORTS, SOURCES
 from .segments import segment_column
+
+try:  # pandas >= 3: a frame from ready-made blocks (its documented constructor for that)
+    from pandas._config import using_string_dtype
+    from pandas.api.internals import create_dataframe_from_blocks
+except ImportError:  # older pandas: the table is built column by column (pd.DataFrame)
+    create_dataframe_from_blocks = None
 
 #: Cumulative counters kept by the engines (agents), in column order.
 COUNTS = (
@@ -82,12 +89,16 @@ def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=32)
-def _clock(start: str, step_hours: float, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hours since the start and ISO local times of ``rows`` rows (computed once per layout)."""
+def _clock(start: str, step_hours: float, rows: int, text: bool) -> tuple[np.ndarray, object]:
+    """Hours since the start and ISO local times of ``rows`` rows (computed once per layout);
+    with ``text``, the times as the pandas text array pd.DataFrame would make of them
+    (its ``str`` dtype), else as an array of Python strings."""
     begin = dt.datetime.fromisoformat(start)
     hours = np.arange(rows) * step_hours
     times = np.array([(begin + dt.timedelta(hours=h)).isoformat() for h in hours.tolist()], dtype=object)
     hours.flags.writeable = False
+    if text:
+        return hours, pd.Series(times, copy=False).array
     times.flags.writeable = False
     return hours, times
 
@@ -95,12 +106,60 @@ def _clock(start: str, step_hours: float, rows: int) -> tuple[np.ndarray, np.nda
 def add_clock(columns: dict[str, np.ndarray], start: dt.datetime,
               step_hours: float) -> dict[str, np.ndarray]:
     """The engine's columns with ``step``, ``time`` and ``hours`` in front (:data:`COLUMNS`),
-    then the segments' columns (:mod:`sim.model.segments`), if any."""
+    then the segments' columns (:mod:`sim.model.segments`), if any.
+
+    ``time`` is the ISO local time of each row (a pandas text array under pandas >= 3);
+    ``hours`` since the start."""
     rows = len(columns["aware"])
-    hours, times = _clock(start.isoformat(), float(step_hours), rows)
+    text = create_dataframe_from_blocks is not None and using_string_dtype()
+    hours, times = _clock(start.isoformat(), float(step_hours), rows, text)
     extra = {name: values for name, values in columns.items() if name not in RAW_COLUMNS}
     return {"step": np.arange(rows), "time": times.copy(), "hours": hours.copy(),
             **{name: columns[name] for name in RAW_COLUMNS}, **extra}
+
+
+@functools.lru_cache(maxsize=32)
+def _header(names: tuple, text: bool) -> pd.Index | None:
+    """The column labels pd.DataFrame gives a dict with these keys, made once per layout and
+    kind of text (``text``: pandas' ``str`` dtype); ``None`` unless every key is text."""
+    return pd.Index(list(names)) if all(isinstance(n, str) for n in names) else None
+
+
+def table(columns: dict) -> pd.DataFrame:
+    """The time-series table of ``columns`` (name -> one value per row, in order): the frame
+    ``pd.DataFrame(columns)`` makes (same names, order, dtypes, values and block layout),
+    built from one 2-D block per dtype rather than column by column.
+
+    Numeric numpy columns of one dtype are stacked into one block (in column order),
+    each pandas array (the ``time`` text) is its own block; anything else, or
+    pandas before 3, goes through ``pd.DataFrame``. The frame shares no memory with
+    ``columns``.
+    """
+    if create_dataframe_from_blocks is None or not columns:
+        return pd.DataFrame(columns)
+    rows = len(columns["step"]) if "step" in columns else len(next(iter(columns.values())))
+    groups: dict[object, list] = {}  # dtype (a pandas dtype: by identity) -> (column, values)
+    for at, values in enumerate(columns.values()):
+        if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "biuf":
+            key = values.dtype
+        elif isinstance(values, pd.api.extensions.ExtensionArray):
+            key = id(values.dtype)
+        else:
+            return pd.DataFrame(columns)
+        if len(values) != rows:
+            return pd.DataFrame(columns)  # its own message
+        groups.setdefault(key, []).append((at, values))
+    blocks = []
+    for members in groups.values():  # in order of first appearance, as pandas forms them
+        if isinstance(members[0][1], np.ndarray):
+            blocks.append((np.array([values for _, values in members]),
+                           np.array([at for at, _ in members], dtype=np.intp)))
+        else:
+            blocks += [(values.copy(), np.array([at], dtype=np.intp)) for at, values in members]
+    header = _header(tuple(columns), using_string_dtype())
+    if header is None:
+        return pd.DataFrame(columns)
+    return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(rows), columns=header.copy())
 
 
 def _hours_to_share(hours: np.ndarray, aware: np.ndarray, affected: int, share: float) -> float | None:

@@ -12,7 +12,7 @@ from ..config.arguments import MAX_RUN_SEED, check_flag, check_seed
 from .engine import DEFAULT_ENGINE, ENGINES, check_engine, engine_class, prepare
 from ..errors import ScenarioError
 from .consequences import consequence_columns, queue_modelled
-from .measures import add_clock, consequence_summary, summarise
+from .measures import add_clock, consequence_summary, summarise, table
 from .memory import check_fits
 from .step_length import StepLengthWarning, step_length_advice
 from ..config.scenario import Scenario
@@ -135,5 +135,5 @@ def simulate(scenario: Scenario, seed: int = 1, engine: str = DEFAULT_ENGINE,
     summary = summarise(columns, world.size, int(population.affected.sum()), world.people_per_agent,
                         dict(zip(COHORTS, cohorts.tolist())), dict(zip(COHORTS, affected.tolist())), segments,
                         consequences)
-    frame = pd.DataFrame(columns)
-    return SimulationResult(world.scenario, seed, engine, frame, summary, channel_events(world))
+    return SimulationResult(world.scenario, seed, engine, table(columns), summary,
+                            channel_events(world))

@@ -24,6 +24,7 @@ import json
 import threading
 import time
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +52,13 @@ from .runs import Outcome, Runner
 CONFIG = DashboardConfig.from_env()
 #: Names of the starting scenarios, in the order given.
 NAMES = [load_scenario(path).name for path in CONFIG.scenarios]
-#: Seconds a job waits before starting, so that dragging a slider starts one job, not twenty.
+#: Seconds a job waits before starting when the job before it was asked for less than this
+#: earlier, so that dragging a slider starts one job, not twenty; a lone change (a click, a
+#: key press, the first move of a drag) starts at once.
 DEBOUNCE = 0.12
+#: Seconds between updates of the progress bar while runs come in (each update redraws the
+#: page's status, in the server and the browser, on the cores the runs share).
+PROGRESS_EVERY = 0.2
 #: Seconds between redraws of a long job's runs so far (drawing takes the CPU the runs need;
 #: a job shorter than this is drawn once, when all its runs are in).
 REDRAW_EVERY = 1.5
@@ -190,35 +196,92 @@ def notes_of(*pairs) -> tuple[str, ...]:
     return tuple(lines.values())
 
 
-@task
-def run_job(base_scenario, now_scenario, reps: int, settings: str):
-    """Baseline (usually cached), then current settings; yields a :class:`Shown` when all
-    runs are in (the three charts drawn side by side in the workers) and, for a long job,
-    the awareness chart of the runs so far every :data:`REDRAW_EVERY` seconds."""
-    time.sleep(DEBOUNCE)
-    if not run_job.is_current():
-        return
+_asked = {"at": -float("inf")}  # when the last job was asked for (time.perf_counter())
+_asked_lock = threading.Lock()
 
-    def cancelled() -> bool:
-        return not run_job.is_current()
 
-    pool = runner()
+def _wait_before_job() -> float:
+    """Seconds a job asked for now waits (:data:`DEBOUNCE` inside a burst of changes, else 0)."""
+    with _asked_lock:
+        now = time.perf_counter()
+        gap, _asked["at"] = now - _asked["at"], now
+    return DEBOUNCE if gap < DEBOUNCE else 0.0
+
+
+#: How many sets of charts (the three PNGs of one baseline and one current outcome) the
+#: server keeps, so that going back to settings whose runs are kept redraws at once.
+KEEP_CHARTS = 16
+_charts: OrderedDict[tuple[str, str], list[bytes]] = OrderedDict()
+_charts_lock = threading.Lock()
+
+
+def charts_of(pool: Runner, base: Outcome, now: Outcome) -> list[bytes]:
+    """The three charts (PNG, in :data:`figures.FIGURES` order) of ``base`` against ``now``,
+    drawn side by side in the workers, or kept from the last time these outcomes (by
+    :attr:`Outcome.ident`) were drawn."""
+    key = (base.ident, now.ident)
+    keyed = bool(base.key and now.key)
+    with _charts_lock:
+        known = _charts.get(key) if keyed else None
+    if known is not None:
+        return known
+    pngs = pool.map(figures.png, [(name, base, now) for name in figures.FIGURES])
+    if keyed:
+        with _charts_lock:
+            _charts[key] = pngs
+            _charts.move_to_end(key)
+            while len(_charts) > KEEP_CHARTS:
+                _charts.popitem(last=False)
+    return pngs
+
+
+def job_results(pool: Runner, base_scenario, now_scenario, reps: int, settings: str,
+                cancelled=lambda: False, progress=lambda percent: None):
+    """What a change shows: baseline (usually cached), then current settings; yields a
+    :class:`Shown` when all runs are in (the three charts drawn side by side in the workers)
+    and, for a long job, the awareness chart of the runs so far every :data:`REDRAW_EVERY`
+    seconds. ``progress(percent)`` is told the runs done (0-100), at most every
+    :data:`PROGRESS_EVERY` seconds and when a half is complete."""
+    told = {"at": -float("inf")}
+
+    def tell(percent: float, complete: bool) -> None:
+        if complete or time.perf_counter() - told["at"] >= PROGRESS_EVERY:
+            progress(percent)
+            told["at"] = time.perf_counter()
+
     base = None
     for base in pool.outcomes(base_scenario, reps, CONFIG.seed, cancelled):
-        run_job.progress = 50 * base.done / base.total
+        tell(50 * base.done / base.total, base.complete)
     if base is None or not base.complete or cancelled():
         return
     drawn_at = time.perf_counter()
     for now in pool.outcomes(now_scenario, reps, CONFIG.seed, cancelled):
-        run_job.progress = 50 + 50 * now.done / now.total
+        tell(50 + 50 * now.done / now.total, now.complete)
         if now.complete:
-            pngs = pool.map(figures.png, [(name, base, now) for name in figures.FIGURES])
+            pngs = charts_of(pool, base, now)
             notes = notes_of((base, base_scenario), (now, now_scenario))
             if not cancelled():
                 yield Shown(base, now, settings, pngs[0], (pngs[1], pngs[2]), notes)
         elif time.perf_counter() - drawn_at > REDRAW_EVERY:
             yield Shown(base, now, settings, figures.png("awareness", base, now), None)
             drawn_at = time.perf_counter()
+
+
+@task
+def run_job(base_scenario, now_scenario, reps: int, settings: str):
+    """The page's job for a change (:func:`job_results`), started after
+    :func:`_wait_before_job` unless a newer change came meanwhile."""
+    time.sleep(_wait_before_job())
+    if not run_job.is_current():
+        return
+
+    def cancelled() -> bool:
+        return not run_job.is_current()
+
+    def progress(percent: float) -> None:
+        run_job.progress = percent
+
+    yield from job_results(runner(), base_scenario, now_scenario, reps, settings, cancelled, progress)
 
 
 @task
@@ -483,19 +546,32 @@ CSS = """
 .stale { opacity: 0.4; }
 .table-note { font-size: 11.5px; color: #777; }
 pre.toml { background: #f6f6f6; padding: 8px; font-size: 12px; white-space: pre-wrap; }
+.job-progress { height: 4px; margin: 6px 0; background: #dde9f2; }
+.job-progress.idle { visibility: hidden; }
+.job-progress div { height: 100%; background: #0072B2; }
 """
+
+
+@solara.component
+def JobProgress(percent: float | None):
+    """A thin bar of the job's runs done (``percent``, 0-100; ``None``: no job, its space kept
+    so that the page does not move). Plain HTML that the browser redraws only when the share
+    changes: an animated bar kept the browser busy on the cores the runs need."""
+    width = 0.0 if percent is None else max(0.0, min(100.0, percent))
+    solara.HTML(tag="div", unsafe_innerHTML=f'<div style="width: {width:.0f}%"></div>',
+                classes=["job-progress"] + (["idle"] if percent is None else []))
 
 
 @solara.component
 def Status(shown: Shown | None, reps: int, settings: str):
     if run_job.pending or shown is None:
         progress = run_job.progress or 0
-        solara.ProgressLinear(value=progress if progress else True)
+        JobProgress(progress)
         solara.Text("running the baseline ..." if progress < 50 else
                     f"running the current settings: {(progress - 50) / 50:.0%} of {reps} runs",
                     classes=["status", "running"])
         return
-    solara.ProgressLinear(value=False)
+    JobProgress(None)
     now = shown.now
     # Which settings the figures are for, and which the controls hold (for tests and benches).
     done = shown.settings if now.complete else ""

@@ -8,6 +8,13 @@ time axis, Okabe-Ito colours (baseline black, current blue), a title that
 states the finding. The report's own charts (``compare``, ``Comparison.plot``)
 are drawn by :mod:`sim.reporting`; these are smaller and redrawn on every
 change.
+
+Each chart is made in two parts: its *frame* (figure, axes, axis labels and
+formats: what no outcome changes) and what is drawn from the outcomes. A
+process keeps one frame per chart and :func:`png` draws into it again, taking
+the last drawing's artists away first: the axes, their ticks and the sizes of
+their texts are then made once per process, not on every change. A kept frame
+gives the same pixels as a new figure.
 """
 
 from __future__ import annotations
@@ -15,12 +22,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import threading
+from dataclasses import dataclass, field
 
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 
 from ...config.vocabulary import COMPANY, SOURCES, is_campaign, source_words
 from .. import timeline
@@ -43,9 +54,12 @@ STRIP = timeline.Sizes(bar=6.0, marker=7.0, font=LABEL_SIZE - 1.5, label=LABEL_S
 
 
 def _figure(width: float, height: float) -> Figure:
-    """A figure of ``width`` x ``height`` inches; axes are placed by :func:`_axes` (a fixed
-    layout draws in half the time of a constrained one, which counts on every change)."""
-    return Figure(figsize=(width, height), dpi=DPI)
+    """A figure of ``width`` x ``height`` inches on its own Agg canvas (so that drawing it
+    again reuses the canvas's renderer and its text sizes); axes are placed by :func:`_axes`
+    (a fixed layout draws in half the time of a constrained one, which counts on every change)."""
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _axes(fig: Figure, left: float, bottom: float, right: float, top: float, **kw):
@@ -111,13 +125,47 @@ def _timeline(ax, rows: list[tuple[str, Outcome, str]], until: float) -> None:
     timeline.add_legend(ax, kinds, STRIP, left=left)
 
 
-def _title(fig: Figure, ax, text: str, sub: str = "") -> None:
-    """The finding as the figure's title; what is drawn, in grey, as the axes' title."""
-    fig.suptitle(mpl_text(text), x=0.1 / fig.get_figwidth(), y=1 - 0.08 / fig.get_figheight(),
-                 ha="left", va="top", fontsize=TITLE_SIZE, fontweight="bold")
-    if sub:
-        fig.text(0.1 / fig.get_figwidth(), 1 - 0.4 / fig.get_figheight(), mpl_text(sub),
-                 ha="left", va="top", fontsize=LABEL_SIZE - 1, color=GREY)
+@dataclass
+class Frame:
+    """What a chart keeps between drawings: its figure, its axes (``axes``; for the awareness
+    chart also its share axis), the title (the finding) and the grey line under it (what
+    is drawn), whose texts each drawing sets."""
+
+    fig: Figure
+    axes: tuple
+    title: object
+    sub: object
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _frame(fig: Figure, *axes) -> Frame:
+    """A :class:`Frame` of ``fig`` and ``axes``, with an empty title and grey line."""
+    title = fig.suptitle("", x=0.1 / fig.get_figwidth(), y=1 - 0.08 / fig.get_figheight(),
+                         ha="left", va="top", fontsize=TITLE_SIZE, fontweight="bold")
+    sub = fig.text(0.1 / fig.get_figwidth(), 1 - 0.4 / fig.get_figheight(), "",
+                   ha="left", va="top", fontsize=LABEL_SIZE - 1, color=GREY)
+    return Frame(fig, axes, title, sub)
+
+
+def _title(frame: Frame, text: str, sub: str) -> None:
+    """The finding as the figure's title; what is drawn, in grey, under it."""
+    frame.title.set_text(mpl_text(text))
+    frame.sub.set_text(mpl_text(sub))
+
+
+def _emptied(frame: Frame) -> Frame:
+    """``frame`` with every artist the last drawing added taken away: its axes hold no
+    lines, bands, bars, texts or legend and no data limits, as when they were made."""
+    for ax in frame.fig.axes:
+        for container in list(ax.containers):
+            container.remove()
+        for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
+            artist.remove()
+        if ax.legend_ is not None:
+            ax.legend_.remove()
+        ax.dataLim = Bbox.null()
+        ax.ignore_existing_data_limits = True
+    return frame
 
 
 def _runs(base: Outcome, now: Outcome) -> str:
@@ -133,13 +181,26 @@ def _runs_words(base: Outcome, now: Outcome) -> str:
     return f"line: median of {_runs(base, now)}; band: 10-90% of runs"
 
 
-def awareness_figure(base: Outcome, now: Outcome, until: float | None = None) -> Figure:
-    """Affected customers who know, over local dates, with the channel timeline below."""
-    until = window_hours(base, now) if until is None else until
+def _awareness_frame() -> Frame:
+    """The awareness chart's frame: the chart (millions of people; its share axis in % of
+    the affected customers) above the channel timeline."""
     fig = _figure(7.8, 5.4)
     ax = _axes(fig, 0.85, 1.9, 0.55, 0.75)
     strip = _axes(fig, 0.85, 0.5, 0.55, 4.0, sharex=ax)
     ax.tick_params(labelbottom=False)
+    ax.set_ylabel("affected customers who know\n(millions of people)", fontsize=LABEL_SIZE)
+    share = ax.secondary_yaxis("right", functions=(lambda m: m, lambda s: s))
+    share.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
+    share.tick_params(labelsize=LABEL_SIZE - 1)
+    _style(ax)
+    strip.tick_params(axis="x", labelsize=LABEL_SIZE - 1)
+    return _frame(fig, ax, strip, share)
+
+
+def _draw_awareness(frame: Frame, base: Outcome, now: Outcome, until: float | None) -> Figure:
+    """Affected customers who know, over local dates, with the channel timeline below."""
+    until = window_hours(base, now) if until is None else until
+    ax, strip, share = frame.axes
     scale = 1e-6
     _lines(ax, base, base.aware, BASELINE, f"baseline: {base.name}", until, scale)
     _lines(ax, now, now.aware, CURRENT, "current settings", until, scale)
@@ -148,33 +209,44 @@ def awareness_figure(base: Outcome, now: Outcome, until: float | None = None) ->
     ax.text(float(_x(base, 0.0)), top * 1.01, f" all affected customers: {top:.1f} M",
             va="bottom", fontsize=LABEL_SIZE - 1.5, color=GREY)
     ax.set_ylim(0, top * 1.12)
-    ax.set_ylabel("affected customers who know\n(millions of people)", fontsize=LABEL_SIZE)
-    share = ax.secondary_yaxis("right", functions=(lambda m: m / top, lambda s: s * top))
-    share.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
-    share.tick_params(labelsize=LABEL_SIZE - 1)
-    _style(ax)
+    share.set_functions((lambda m: m / top, lambda s: s * top))
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Patch(color=GREY, alpha=BAND_ALPHA + 0.1, lw=0))
     labels.append("10-90% of runs")
     ax.legend(handles, [mpl_text(t) for t in labels], loc="lower right", fontsize=LABEL_SIZE - 1)
     _timeline(strip, [("baseline", base, BASELINE), ("current", now, CURRENT)], until)
     _date_axis(strip, base.start, until)
-    strip.tick_params(axis="x", labelsize=LABEL_SIZE - 1)
     h_now = now.headline["hours_to_50pct_affected"][1]
     h_base = base.headline["hours_to_50pct_affected"][1]
-    _title(fig, ax, f"Half of affected customers know after {fmt_hours(h_now)} "
-                    f"(baseline {fmt_hours(h_base)})",
+    _title(frame, f"Half of affected customers know after {fmt_hours(h_now)} "
+                  f"(baseline {fmt_hours(h_base)})",
            f"Affected customers who know; {_runs_words(base, now)}; "
            f"local time ({base.start.strftime('UTC%z')[:-2]})")
-    return fig
+    return frame.fig
 
 
-def first_source_figure(base: Outcome, now: Outcome) -> Figure:
+def awareness_figure(base: Outcome, now: Outcome, until: float | None = None) -> Figure:
+    """Affected customers who know, over local dates, with the channel timeline below."""
+    return _draw_awareness(_awareness_frame(), base, now, until)
+
+
+def _first_source_frame() -> Frame:
+    """The first-source chart's frame: shares of affected customers across."""
+    fig = _figure(6.2, 3.9)
+    ax = _axes(fig, 1.95, 0.55, 0.15, 0.75)
+    ax.set_xlim(0, 1.12)
+    ax.xaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("share of affected customers", fontsize=LABEL_SIZE - 1)
+    _style(ax)
+    ax.grid(axis="y", visible=False)
+    return _frame(fig, ax)
+
+
+def _draw_first_source(frame: Frame, base: Outcome, now: Outcome) -> Figure:
     """Where affected customers first heard (median share), baseline against current."""
     keys = [k for k in SOURCE_LABELS if base.first_sources.get(k, 0) > 0.0005
             or now.first_sources.get(k, 0) > 0.0005 or k in ("direct", "not_heard")]
-    fig = _figure(6.2, 3.9)
-    ax = _axes(fig, 1.95, 0.55, 0.15, 0.75)
+    (ax,) = frame.axes
     y = np.arange(len(keys))
     for offset, outcome, colour, label in ((-0.2, base, BASELINE, "baseline"),
                                            (0.2, now, CURRENT, "current")):
@@ -182,47 +254,83 @@ def first_source_figure(base: Outcome, now: Outcome) -> Figure:
         bars = ax.barh(y + offset, values, height=0.38, color=colour, label=label)
         ax.bar_label(bars, [fmt_pct(v) for v in values], padding=3, fontsize=LABEL_SIZE - 1.5)
     ax.set_yticks(y, [SOURCE_LABELS[k] for k in keys], fontsize=LABEL_SIZE - 1)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1.12)
-    ax.xaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("share of affected customers", fontsize=LABEL_SIZE - 1)
-    _style(ax)
-    ax.grid(axis="y", visible=False)
+    ax.yaxis.set_inverted(True)
     ax.legend(fontsize=LABEL_SIZE - 1.5, loc="lower right")
     c_now, c_base = now.first_sources["direct"], base.first_sources["direct"]
-    _title(fig, ax, f"First heard from the company: {fmt_pct(c_now)} (baseline {fmt_pct(c_base)})",
+    _title(frame, f"First heard from the company: {fmt_pct(c_now)} (baseline {fmt_pct(c_base)})",
            f"median share of affected customers by where they first heard; {_runs(base, now)}")
-    return fig
+    return frame.fig
+
+
+def first_source_figure(base: Outcome, now: Outcome) -> Figure:
+    """Where affected customers first heard (median share), baseline against current."""
+    return _draw_first_source(_first_source_frame(), base, now)
+
+
+def _trust_frame() -> Frame:
+    """The trust chart's frame: mean company trust (0 none, 1 full) over local dates."""
+    fig = _figure(6.2, 3.9)
+    ax = _axes(fig, 0.95, 0.55, 0.15, 0.75)
+    ax.set_ylabel("mean trust in the company\n(0 none, 1 full)", fontsize=LABEL_SIZE - 1)
+    _style(ax)
+    return _frame(fig, ax)
+
+
+def _draw_trust(frame: Frame, base: Outcome, now: Outcome, until: float | None) -> Figure:
+    """Mean trust of affected customers in the company over local dates."""
+    until = window_hours(base, now) if until is None else until
+    (ax,) = frame.axes
+    _lines(ax, base, base.trust, BASELINE, "baseline", until)
+    _lines(ax, now, now.trust, CURRENT, "current", until)
+    _date_axis(ax, base.start, until)
+    ax.legend(fontsize=LABEL_SIZE - 1.5, loc="best")
+    t_now = now.headline["final_company_trust_affected"][1]
+    t_base = base.headline["final_company_trust_affected"][1]
+    _title(frame, f"Company trust at the end: {fmt_trust(t_now)} (baseline {fmt_trust(t_base)})",
+           f"mean company trust of affected customers; median and 10-90% of {_runs(base, now)}")
+    return frame.fig
 
 
 def trust_figure(base: Outcome, now: Outcome, until: float | None = None) -> Figure:
     """Mean trust of affected customers in the company over local dates."""
-    until = window_hours(base, now) if until is None else until
-    fig = _figure(6.2, 3.9)
-    ax = _axes(fig, 0.95, 0.55, 0.15, 0.75)
-    _lines(ax, base, base.trust, BASELINE, "baseline", until)
-    _lines(ax, now, now.trust, CURRENT, "current", until)
-    _date_axis(ax, base.start, until)
-    ax.set_ylabel("mean trust in the company\n(0 none, 1 full)", fontsize=LABEL_SIZE - 1)
-    _style(ax)
-    ax.legend(fontsize=LABEL_SIZE - 1.5, loc="best")
-    t_now = now.headline["final_company_trust_affected"][1]
-    t_base = base.headline["final_company_trust_affected"][1]
-    _title(fig, ax, f"Company trust at the end: {fmt_trust(t_now)} (baseline {fmt_trust(t_base)})",
-           f"mean company trust of affected customers; median and 10-90% of {_runs(base, now)}")
-    return fig
+    return _draw_trust(_trust_frame(), base, now, until)
 
 
 #: The page's charts by name.
 FIGURES = {"awareness": awareness_figure, "first_source": first_source_figure, "trust": trust_figure}
+#: Per chart: how its frame is made and how it is drawn from two outcomes.
+_PARTS = {"awareness": (_awareness_frame, lambda f, b, n: _draw_awareness(f, b, n, None)),
+          "first_source": (_first_source_frame, _draw_first_source),
+          "trust": (_trust_frame, lambda f, b, n: _draw_trust(f, b, n, None))}
+#: The frames this process keeps, one per chart (made on first use).
+_KEPT: dict[str, Frame] = {}
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept(name: str) -> Frame:
+    with _KEPT_LOCK:
+        if name not in _KEPT:
+            _KEPT[name] = _PARTS[name][0]()
+        return _KEPT[name]
 
 
 def png(name: str, base: Outcome, now: Outcome) -> bytes:
     """Chart ``name`` of :data:`FIGURES` as PNG bytes (fast zlib level: the page waits for it).
 
-    A plain function of its arguments, so that worker processes can draw
-    charts side by side.
+    Drawn into the frame this process keeps for the chart; a thread that finds it in use
+    draws a new figure instead (the same pixels). A plain function of its arguments, so
+    that worker processes can draw charts side by side.
     """
+    frame = _kept(name)
+    if not frame.lock.acquire(blocking=False):
+        return _png(FIGURES[name](base, now))
+    try:
+        return _png(_PARTS[name][1](_emptied(frame), base, now))
+    finally:
+        frame.lock.release()
+
+
+def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    FIGURES[name](base, now).savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()

@@ -73,11 +73,10 @@ def replicate(scenario: Scenario, replication: int, seed: int) -> Replicate:
         warnings.simplefilter("always")
         result = simulate(scenario, seed=seed, engine="fast")
     ts = result.timeseries
-    last = ts.iloc[-1]
     return Replicate(replication, seed, ts["hours"].to_numpy(float),
                      ts["aware_affected"].to_numpy(float), ts["contacted"].to_numpy(float),
                      ts["mean_company_trust_affected"].to_numpy(float),
-                     {s: float(last[f"first_{s}_affected"]) for s in FIRST_SOURCES},
+                     {s: float(ts[f"first_{s}_affected"].iat[-1]) for s in FIRST_SOURCES},
                      result.summary, result.events, scenario.start_text,
                      tuple(dict.fromkeys(str(w.message) for w in caught)))
 
@@ -136,8 +135,16 @@ class Outcome:
 
 
 def _band(rows: np.ndarray) -> np.ndarray:
-    return np.nanquantile(rows, [0.1, 0.5, 0.9], axis=0) if np.isfinite(rows).any() \
-        else np.full((3, rows.shape[1]), np.nan)
+    """10th, 50th and 90th percentiles across runs (rows) of each column, ignoring NaN.
+
+    Without NaN, np.quantile gives the same numbers as np.nanquantile, which works
+    column by column (some 80 times slower for 20 runs of 337 rows).
+    """
+    if not np.isfinite(rows).any():
+        return np.full((3, rows.shape[1]), np.nan)
+    if np.isnan(rows).any():
+        return np.nanquantile(rows, [0.1, 0.5, 0.9], axis=0)
+    return np.quantile(rows, [0.1, 0.5, 0.9], axis=0)
 
 
 def outcome_of(name: str, reps: list[Replicate], total: int, key: str = "") -> Outcome:
