@@ -38,9 +38,12 @@ def warm_world() -> None:
 
     from .world import build_world
 
+    from . import keyed
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         build_world(_tiny(), np.random.default_rng(0))
+    keyed.uniforms(np.uint64(1), 4)         # what a scenario with segments draws as well
 
 
 def warm_kernel() -> None:

@@ -2,10 +2,11 @@
 
 Every phase of :mod:`sim.model.fast_numpy`, written as loops over events and
 compiled once per machine (``cache=True``: later processes load the machine
-code from ``__pycache__``). A whole run is one call, so there is no per-step
-Python overhead. It draws the same random numbers in the same order as the
-numpy path (numba's ``Generator`` methods reproduce numpy's streams), sums in
-the same order and applies the same formulas (those of :class:`sim.model.rules.Rules`,
+code from ``__pycache__``). A whole run is one call of :func:`_run` (the
+start, then all the steps), so there is no per-step Python overhead. It draws
+the same random numbers in the same order as the numpy path (numba's
+``Generator`` methods reproduce numpy's streams), sums in the same order and
+applies the same formulas (those of :class:`sim.model.rules.Rules`,
 restated here because compiled code cannot call Python), so both paths give
 identical results; ``tests/test_engines.py`` checks this.
 
@@ -18,6 +19,26 @@ all in one array keeps the per-event cost to a few loads and stores.
 numba caches each function by its own file only, so every constant the
 kernel uses is written in this file; :func:`_check_layout` verifies at import
 that they still match the rest of the package.
+
+Compiling. A cold compile (empty cache) takes about 10 s of one core, not the
+40 s it once did (``python bench/kernel.py`` measures it), because:
+
+- each function compiles exactly once. numba compiles a function once per
+  argument types and types a Python int constant passed to a compiled
+  function as a literal type of its own, so what is passed is always a typed
+  value: ``np.int64(0)``, not ``0``, and the source and queue codes below are
+  numpy integers;
+- helpers are plain compiled functions, not ``inline="always"``: numba's
+  inlining types and lowers the helper's body again at every call site,
+  while LLVM inlines the small ones into their callers anyway (the run is as
+  fast). Functions that only compiled code calls get no wrappers for Python
+  or C callers;
+- numba links every callee into its caller and optimises it again there, so
+  the call tree is kept shallow: one entry point, which holds the step loop;
+- none of numba's generic library code that the kernel can do without is
+  compiled: no array sort (people are put in order by :func:`_ascending`),
+  no ``np.repeat`` or boolean masks, no slice assignment (its shape check
+  compiles numba's string formatting).
 """
 
 from __future__ import annotations
@@ -36,7 +57,10 @@ from .world import World
 __all__ = ["NumbaPath"]
 
 # ---- constants (checked against the package by _check_layout) -------------------------
-MEDIA, TWITTER, DIRECT, WORD_OF_MOUTH, SEED, SCAM = 0, 1, 2, 3, 4, 5
+#: Source codes and queues are numpy integers, not Python ints: numba types a
+#: Python int constant passed to a compiled function as a literal and compiles
+#: the callee once more for it (see "Compiling" above).
+MEDIA, TWITTER, DIRECT, WORD_OF_MOUTH, SEED, SCAM = (np.int64(c) for c in range(6))
 _SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed", "scam")
 _COHORTS = 4
 AWARE, BELIEVING, AWARE_AFFECTED, BELIEVING_AFFECTED = 0, 1, 2, 3
@@ -50,7 +74,7 @@ ASKED, IMPOSTOR, MENTIONS = 1, 2, 4
 EXPONENTIAL, FIXED, FOREVER = 0, 1, 2
 #: Queues; the pool's header row (free-list head, free slots, slots used) and
 #: each list's row (head, tail, count); the fields of ``Queues.meta``.
-BROADCASTS, READS, TELLINGS = 0, 1, 2
+BROADCASTS, READS, TELLINGS = np.int64(0), np.int64(1), np.int64(2)
 FREE, FREE_COUNT, USED = 0, 1, 2
 HEAD, TAIL, COUNT = 0, 1, 2
 SPREADING, STAMP = 0, 1
@@ -127,6 +151,7 @@ class Queues(NamedTuple):
     pick: np.ndarray       # per person: exposure with that draw
     flags: np.ndarray      # per person: 1 believed, 2 got a company message, 4 asked to share
     touched: np.ndarray    # per person: people touched by an absorb
+    bits: np.ndarray       # one bit per person (uint64 words): scratch for putting them in order
     starters: np.ndarray   # per person: people starting a spreading period
     person: np.ndarray     # per exposure of a step: who
     source: np.ndarray     # source code
@@ -149,10 +174,12 @@ class Exposures(NamedTuple):
     hit: np.ndarray
 
 
-jit = numba.njit(cache=True)
-#: Helpers inlined where they are called (no call overhead, and the arrays they
-#: touch are not reference-counted on every call).
-inline = numba.njit(cache=True, inline="always")
+#: Compiled functions called only from compiled code: no wrappers for calls
+#: from Python or through a C pointer (they would be compiled and optimised
+#: for nothing).
+jit = numba.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+#: The one function Python calls (:func:`_run`).
+entry = numba.njit(cache=True, no_cfunc_wrapper=True)
 
 
 # ---- the event pool -----------------------------------------------------------------
@@ -165,11 +192,13 @@ def _reserve(pool, n):
     while pool[0, FREE_COUNT] + size - pool[0, USED] < n:
         size *= 2
     bigger = np.empty((size, 4), pool.dtype)
-    bigger[: pool.shape[0]] = pool
+    for r in range(pool.shape[0]):
+        for c in range(4):
+            bigger[r, c] = pool[r, c]
     return bigger
 
 
-@inline
+@jit
 def _push(pool, row, a, b, c):
     """Append event (a, b, c) to the list in ``pool[row]`` (a slot must be free)."""
     slot = pool[0, FREE]
@@ -191,28 +220,34 @@ def _push(pool, row, a, b, c):
     pool[row, COUNT] += 1
 
 
-@inline
-def _release(pool, row):
-    """Return the slots of the list in ``pool[row]`` to the free list."""
-    slot = pool[row, HEAD]
-    for _ in range(pool[row, COUNT]):
-        after = pool[slot, 0]
-        pool[slot, 0] = pool[0, FREE]
-        pool[0, FREE] = slot
-        slot = after
+@jit
+def _free(pool, slot):
+    """Put ``slot`` (read) on the free list; the slot after it in its list.
+
+    A step's list is taken whole: each slot is freed as the walk reads it (one
+    pass over the list, not two), then :func:`_emptied` clears the list."""
+    after = pool[slot, 0]
+    pool[slot, 0] = pool[0, FREE]
+    pool[0, FREE] = slot
+    return after
+
+
+@jit
+def _emptied(pool, row):
+    """The list in ``pool[row]`` made empty, all its slots freed by :func:`_free`."""
     pool[0, FREE_COUNT] += pool[row, COUNT]
     pool[row, HEAD] = -1
     pool[row, TAIL] = -1
     pool[row, COUNT] = 0
 
 
-@inline
+@jit
 def _row(queue, step, steps):
     """Row of the pool that holds ``queue``'s list of ``step``."""
     return 1 + queue * steps + step
 
 
-@inline
+@jit
 def _first_step(cumulative, after, draw):
     """Step of the first event at or after ``after``: numpy's searchsorted (left)
     of ``cumulative[after] + draw``, minus one. Events mostly come soon, so the
@@ -236,21 +271,22 @@ def _first_step(cumulative, after, draw):
     return lo - 1
 
 
-@inline
-def _schedule(pool, q, people, first, last, sources, source, cumulative, after, steps, rng):
-    """One pending exposure to channel ``source`` for each ``people[x]``,
-    first <= x < last, with ``sources[x] == source`` (all if ``sources`` is None)."""
+@jit
+def _schedule(pool, people, n, sources, source, cumulative, after, steps, rng):
+    """One pending exposure to channel ``source`` for each ``people[x]``, x < n,
+    with ``sources[x] == source`` (each of them if ``sources`` is empty)."""
     if cumulative[steps] <= cumulative[after]:
         return
-    for x in range(first, last):
-        if sources is None or sources[x] == source:
+    every = len(sources) == 0
+    for x in range(n):
+        if every or sources[x] == source:
             step = _first_step(cumulative, after, rng.standard_exponential())
             if 0 <= step < steps:
-                _push(pool, _row(BROADCASTS, step, steps), people[x], source, 0)
+                _push(pool, _row(BROADCASTS, step, steps), people[x], source, np.int64(0))
 
 
 # ---- spreading ----------------------------------------------------------------------
-@inline
+@jit
 def _spreading_until(row, draw, kind, active_hours, step_hours, steps):
     """Rules.spreading_until for one period (same operations, same rounding)."""
     if kind == FOREVER:
@@ -260,7 +296,7 @@ def _spreading_until(row, draw, kind, active_hours, step_hours, steps):
     return int(min(row + length - 1.0, float(steps)))
 
 
-@inline
+@jit
 def _set_until(spread_until, ending, meta, person, until, row):
     """Change a person's last spreading step, keeping the spreading count of ``row``."""
     before = spread_until[person]
@@ -290,7 +326,7 @@ def _start_spreading(pool, people, m, row, i, s, k, net, q, rng):
         indices = net.indices0 if layer == 0 else net.indices1
         if hazard <= 0:
             continue
-        edges = 0
+        edges = np.int64(0)
         for j in range(m):
             edges += indptr[people[j] + 1] - indptr[people[j]]
         pool = _reserve(pool, edges)
@@ -304,12 +340,12 @@ def _start_spreading(pool, people, m, row, i, s, k, net, q, rng):
                 if draw < limit:
                     step = _first_step(hours, row, draw / rate)
                     if step <= until and 0 <= step < steps:
-                        _push(pool, _row(TELLINGS, step, steps), p, indices[e], period[p])
+                        _push(pool, _row(TELLINGS, step, steps), p, np.int64(indices[e]), np.int64(period[p]))
     return pool
 
 
 # ---- absorbing a step's exposures ---------------------------------------------------
-@inline
+@jit
 def _group(x, n, q, rng):
     """Per person touched: flags and the exposure picked (largest of a second
     uniform draw each, first on ties); how many people, in ``q.touched`` ascending."""
@@ -317,7 +353,7 @@ def _group(x, n, q, rng):
     person, source, asked, hit = x.person, x.source, x.asked, x.hit
     q.meta[STAMP] += 1
     stamp = q.meta[STAMP]
-    m = 0
+    m = np.int64(0)
     for j in range(n):
         p = person[j]
         u = rng.random()
@@ -332,15 +368,48 @@ def _group(x, n, q, rng):
         if u > best[p]:
             best[p] = u
             pick[p] = j
-    if m * 16 > len(stamps):                      # many: one pass over everyone beats a sort
-        m = 0
-        for p in range(len(stamps)):
-            if stamps[p] == stamp:
-                touched[m] = p
-                m += 1
-    else:
-        touched[:m].sort()
+    _ascending(touched, m, q.bits)
     return m
+
+
+#: The index of a 64-bit word's lowest set bit ``low`` is
+#: ``_LOWEST_BIT[(low * _DE_BRUIJN) >> 58]`` (a de Bruijn sequence: the top six
+#: bits of ``_DE_BRUIJN << b`` differ for every b).
+_DE_BRUIJN = np.uint64(0x022FDD63CC95386D)
+_LOWEST_BIT = np.zeros(64, np.int64)
+_LOWEST_BIT[[((int(_DE_BRUIJN) << b) % 2**64) >> 58 for b in range(64)]] = np.arange(64)
+assert len({((int(_DE_BRUIJN) << b) % 2**64) >> 58 for b in range(64)}) == 64
+
+
+@jit
+def _ascending(touched, m, bits):
+    """Put ``touched[:m]`` (distinct people) in ascending order: by insertion
+    when they are few, else marked in the bitmap ``bits`` (one bit per person,
+    all clear before and after) and read back word by word, which costs
+    ``len(bits) + m`` steps."""
+    if m * m <= 4 * len(bits):
+        for j in range(1, m):
+            p, at = touched[j], j
+            while at > 0 and touched[at - 1] > p:
+                touched[at] = touched[at - 1]
+                at -= 1
+            touched[at] = p
+        return
+    one = np.uint64(1)
+    for j in range(m):
+        bits[touched[j] >> 6] |= one << np.uint64(touched[j] & 63)
+    j = 0
+    for w in range(len(bits)):
+        word = bits[w]
+        if word:
+            bits[w] = 0
+            while word:
+                low = word & (~word + one)
+                touched[j] = w * 64 + _LOWEST_BIT[(low * _DE_BRUIJN) >> np.uint64(58)]
+                j += 1
+                word ^= low
+            if j == m:
+                break
 
 
 @jit
@@ -352,26 +421,26 @@ def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
     affected_of, current, cohort, counts, sums = i.affected, i.current, i.cohort, t[0], t[1]
     trust_of, trust_column, belief, scam_media = i.trust, i.trust_column, i.belief, s.scam_media
     person, source, medium, trust, hit = x.person, x.source, x.medium, x.trust, x.hit
-    for j in range(n):
+    for j in range(n):                        # trust, then the belief draw (one pass)
         p, src = person[j], source[j]
+        doubted = False
         if src == DIRECT or src == SCAM:
             chance = min(1.0, company_trust[p] * belief[medium[j]])
-            if (scam_media[p] >> medium[j]) & 1:
+            doubted = ((scam_media[p] >> medium[j]) & 1) != 0
+            if doubted:
                 chance = chance * (1.0 - k.scam_doubt)
             trust[j] = chance
         else:
             trust[j] = trust_of[p, trust_column[src]]
-    for j in range(n):
-        hit[j] = (rng.random() < trust[j]) or source[j] == SEED
-        if (source[j] == DIRECT and not hit[j] and (scam_media[person[j]] >> medium[j]) & 1
-                and not believes[person[j]]):
+        hit[j] = (rng.random() < trust[j]) or src == SEED
+        if src == DIRECT and not hit[j] and doubted and not believes[p]:
             counts[DOUBTED] += 1
     m = _group(x, n, q, rng)
     flags_of, pick, touched, starters = q.flags, q.pick, q.touched, q.starters
     add_source, add_aware, add_gain, add_public = 0.0, 0.0, 0.0, 0.0
     churn_aware, churn_contact = 0.0, 0.0
     told, elsewhere = k.breach_loss_told_first, k.breach_loss_elsewhere_first
-    started = 0
+    started = np.int64(0)
     for j in range(m):
         p = touched[j]
         flags, chosen = flags_of[p], pick[p]
@@ -445,7 +514,7 @@ def _absorb(pool, x, n, row, i, s, t, k, net, q, rng):
     return pool
 
 
-@inline
+@jit
 def _churn(initial, trust, k):
     """Rules.churn_chance for one current customer (same operations, same rounding)."""
     return min(1.0, k.churn_per_trust_lost * max(0.0, initial - trust))
@@ -509,139 +578,154 @@ def _exposures(q, capacity):
 @jit
 def _random_contacts(step, i, s, k, rng):
     """Well-mixed tellings of ``step``: (spreader, person told) arrays."""
-    n = k.people
-    spreaders = np.flatnonzero(s.spread_until >= step)
-    if n < 2 or len(spreaders) == 0:
+    n, spread_until, propensity = k.people, s.spread_until, s.propensity
+    spreaders = 0
+    for p in range(n):
+        spreaders += spread_until[p] >= step
+    if n < 2 or spreaders == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     rate = k.contacts_per_hour * (i.hours_cum[step + 1] - i.hours_cum[step])
-    propensity = s.propensity
-    contacts = np.empty(len(spreaders), np.int64)
-    for j in range(len(spreaders)):
-        contacts[j] = rng.poisson(rate * propensity[spreaders[j]])
-    src = np.repeat(spreaders, contacts)
-    dst = np.empty(len(src), np.int64)
-    for x in range(len(src)):
+    who = np.empty(spreaders, np.int64)
+    contacts = np.empty(spreaders, np.int64)
+    j, total = 0, 0
+    for p in range(n):
+        if spread_until[p] >= step:
+            who[j] = p
+            contacts[j] = rng.poisson(rate * propensity[p])
+            total += contacts[j]
+            j += 1
+    src = np.empty(total, np.int64)
+    dst = np.empty(total, np.int64)
+    x = 0
+    for j in range(spreaders):
+        for _ in range(contacts[j]):
+            src[x] = who[j]
+            x += 1
+    for x in range(total):
         dst[x] = int(rng.random() * (n - 1))
         if dst[x] >= src[x]:
             dst[x] += 1
-    tells = np.empty(len(src), np.bool_)
-    for x in range(len(src)):
-        tells[x] = rng.random() < k.contact_tells
-    return src[tells], dst[tells]
+    told = 0
+    for x in range(total):
+        if rng.random() < k.contact_tells:      # kept: packed to the front, in order
+            src[told], dst[told] = src[x], dst[x]
+            told += 1
+    return src[:told], dst[:told]
 
 
-@jit
-def _step(pool, step, i, s, t, k, net, q, rng):
-    """Step index ``step`` (rows step -> step + 1); the pool.
+@entry
+def _run(pool, seeds, first, last, i, s, t, k, net, q, rng):
+    """Step indices ``first`` to ``last - 1`` (rows first -> last); the pool.
+    With ``first == -1`` the run's start comes first: broadcast schedules,
+    ``seeds`` absorbed at row 0, row 0 recorded.
 
-    The step's exposures are collected in order: broadcasts (believers
+    Each step's exposures are collected in order: broadcasts (believers
     dropped, the next exposure scheduled), reads, tellings (stale ones
     dropped; stifling drawn); then absorbed together.
     """
-    q.meta[SPREADING] -= q.ending[step]
-    pool = _send(pool, step, i, t, k, q, rng)
-    believes, spread_until, aware_row, period = s.believes, s.spread_until, s.aware_row, s.period
-    broadcasts, reads, tellings = (_row(BROADCASTS, step, k.steps), _row(READS, step, k.steps),
-                                   _row(TELLINGS, step, k.steps))
-    x = _exposures(q, pool[broadcasts, COUNT] + pool[reads, COUNT] + pool[tellings, COUNT])
-    person, source, asked, teller, stop = x.person, x.source, x.asked, x.teller, x.hit
-    n = 0
-    slot = pool[broadcasts, HEAD]
-    for _ in range(pool[broadcasts, COUNT]):
-        if not believes[pool[slot, 1]]:
-            person[n], source[n], asked[n] = pool[slot, 1], pool[slot, 2], False
-            n += 1
-        slot = pool[slot, 0]
-    _release(pool, broadcasts)
-    pool = _reserve(pool, n)
-    _schedule(pool, q, person, 0, n, source, MEDIA, i.media_cum, step + 1, k.steps, rng)
-    _schedule(pool, q, person, 0, n, source, TWITTER, i.twitter_cum, step + 1, k.steps, rng)
-    medium = x.medium
-    read_count = pool[reads, COUNT]
-    scam_people = np.empty(read_count if k.scams else 0, np.int64)
-    scam_media = np.empty(read_count if k.scams else 0, np.int64)
-    scams = 0
-    slot = pool[reads, HEAD]
-    for _ in range(read_count):
-        p, flags, m = pool[slot, 1], pool[slot, 2], pool[slot, 3]
-        if flags & IMPOSTOR:
-            scam_people[scams], scam_media[scams] = p, m
-            scams += 1
-            if flags & MENTIONS:
-                person[n], source[n], asked[n], medium[n] = p, SCAM, False, m
+    if first < 0:
+        pool, x = _start(pool, seeds, i, k, q, rng)
+        start = np.int64(0)
+        if len(seeds):
+            pool = _absorb(pool, x, len(seeds), start, i, s, t, k, net, q, rng)
+        _record(start, t, q)
+        first = 0
+    for step in range(first, last):
+        q.meta[SPREADING] -= q.ending[step]
+        pool = _send(pool, step, i, t, k, q, rng)
+        believes, spread_until, aware_row, period = s.believes, s.spread_until, s.aware_row, s.period
+        broadcasts, reads, tellings = (_row(BROADCASTS, step, k.steps), _row(READS, step, k.steps),
+                                       _row(TELLINGS, step, k.steps))
+        x = _exposures(q, pool[broadcasts, COUNT] + pool[reads, COUNT] + pool[tellings, COUNT])
+        person, source, asked, teller = x.person, x.source, x.asked, x.teller
+        n = np.int64(0)
+        slot = pool[broadcasts, HEAD]
+        for _ in range(pool[broadcasts, COUNT]):
+            if not believes[pool[slot, 1]]:
+                person[n], source[n], asked[n] = pool[slot, 1], pool[slot, 2], False
+                n += 1
+            slot = _free(pool, slot)
+        _emptied(pool, broadcasts)
+        pool = _reserve(pool, n)
+        _schedule(pool, person, n, source, MEDIA, i.media_cum, step + 1, k.steps, rng)
+        _schedule(pool, person, n, source, TWITTER, i.twitter_cum, step + 1, k.steps, rng)
+        medium = x.medium
+        read_count = pool[reads, COUNT]
+        scam_people = np.empty(read_count if k.scams else 0, np.int64)
+        scam_media = np.empty(read_count if k.scams else 0, np.int64)
+        scams = np.int64(0)
+        slot = pool[reads, HEAD]
+        for _ in range(read_count):
+            p, flags, m = pool[slot, 1], pool[slot, 2], pool[slot, 3]
+            if flags & IMPOSTOR:
+                scam_people[scams], scam_media[scams] = p, m
+                scams += 1
+                if flags & MENTIONS:
+                    person[n], source[n], asked[n], medium[n] = p, SCAM, False, m
+                    n += 1
+            else:
+                person[n], source[n], asked[n], medium[n] = p, DIRECT, (flags & ASKED) != 0, m
+                n += 1
+            slot = _free(pool, slot)
+        t[0][READ] += read_count - scams
+        t[0][SCAM_READ] += scams
+        _emptied(pool, reads)
+        told = n
+        if k.well_mixed:
+            contacts_src, contacts_dst = _random_contacts(step, i, s, k, rng)
+            if n + len(contacts_src) > len(person):
+                x = _exposures(q, n + len(contacts_src) + len(person))
+                for j in range(n):
+                    x.person[j], x.source[j], x.asked[j], x.medium[j] = person[j], source[j], asked[j], medium[j]
+                person, source, asked, teller = x.person, x.source, x.asked, x.teller
+            for j in range(len(contacts_src)):
+                person[n], source[n], asked[n], teller[n] = contacts_dst[j], WORD_OF_MOUTH, False, contacts_src[j]
                 n += 1
         else:
-            person[n], source[n], asked[n], medium[n] = p, DIRECT, (flags & ASKED) != 0, m
-            n += 1
-        slot = pool[slot, 0]
-    t[0][READ] += read_count - scams
-    t[0][SCAM_READ] += scams
-    _release(pool, reads)
-    told = n
-    if k.well_mixed:
-        contacts_src, contacts_dst = _random_contacts(step, i, s, k, rng)
-        if n + len(contacts_src) > len(person):
-            x = _exposures(q, n + len(contacts_src) + len(person))
-            x.person[:n], x.source[:n], x.asked[:n] = person[:n], source[:n], asked[:n]
-            x.medium[:n] = medium[:n]
-            person, source, asked, teller, stop = x.person, x.source, x.asked, x.teller, x.hit
-        for j in range(len(contacts_src)):
-            person[n], teller[n] = contacts_dst[j], contacts_src[j]
-            n += 1
-    else:
-        slot = pool[tellings, HEAD]
-        for _ in range(pool[tellings, COUNT]):
-            spreader = pool[slot, 1]
-            if period[spreader] == pool[slot, 3] and spread_until[spreader] >= step:
-                person[n], teller[n] = pool[slot, 2], spreader
-                n += 1
-            slot = pool[slot, 0]
-        _release(pool, tellings)
-    for j in range(told, n):
-        source[j], asked[j] = WORD_OF_MOUTH, False
-    if k.stifling > 0 and n > told:
-        ending, meta = q.ending, q.meta
-        for j in range(told, n):
-            stop[j] = (rng.random() < k.stifling) and 0 <= aware_row[person[j]] <= step
-        for j in range(told, n):
-            if stop[j] and spread_until[teller[j]] > step:
-                _set_until(spread_until, ending, meta, teller[j], step, step + 1)
-    if n > 0:
-        pool = _absorb(pool, x, n, step + 1, i, s, t, k, net, q, rng)
-    if scams > 0:
-        _after_scams(scam_people, scam_media, scams, i, s, t, k, rng)
-    _record(step + 1, t, q)
+            slot = pool[tellings, HEAD]
+            for _ in range(pool[tellings, COUNT]):
+                spreader = pool[slot, 1]
+                if period[spreader] == pool[slot, 3] and spread_until[spreader] >= step:
+                    person[n], source[n], asked[n], teller[n] = pool[slot, 2], WORD_OF_MOUTH, False, spreader
+                    n += 1
+                slot = _free(pool, slot)
+            _emptied(pool, tellings)
+        if k.stifling > 0 and n > told:
+            ending, meta = q.ending, q.meta
+            for j in range(told, n):              # the draw reads awareness, a stop only spreading
+                stop = (rng.random() < k.stifling) and 0 <= aware_row[person[j]] <= step
+                if stop and spread_until[teller[j]] > step:
+                    _set_until(spread_until, ending, meta, teller[j], step, step + 1)
+        if n > 0:
+            pool = _absorb(pool, x, n, step + 1, i, s, t, k, net, q, rng)
+        if scams > 0:
+            _after_scams(scam_people, scam_media, scams, i, s, t, k, rng)
+        _record(step + 1, t, q)
     return pool
 
 
-@inline
+@jit
 def _record(row, t, q):
-    t[2][row] = t[0]
-    t[4][row] = t[1]
+    counts, sums, rows_counts, rows_sums = t[0], t[1], t[2], t[4]
+    for c in range(len(counts)):
+        rows_counts[row, c] = counts[c]
+    for c in range(len(sums)):
+        rows_sums[row, c] = sums[c]
     t[3][row] = q.meta[SPREADING]
 
 
 @jit
-def _start(pool, seeds, i, s, t, k, net, q, rng):
-    """Broadcast schedules, seeds at row 0, row 0 recorded; the pool."""
+def _start(pool, seeds, i, k, q, rng):
+    """Broadcast schedules; the pool and the seeds' exposures (to absorb at row 0)."""
     pool = _reserve(pool, len(i.followers) + len(i.twitter_users))
-    _schedule(pool, q, i.followers, 0, len(i.followers), None, MEDIA, i.media_cum, 0, k.steps, rng)
-    _schedule(pool, q, i.twitter_users, 0, len(i.twitter_users), None, TWITTER, i.twitter_cum, 0,
-              k.steps, rng)
-    if len(seeds):
-        x = _exposures(q, len(seeds))
-        for j in range(len(seeds)):
-            x.person[j], x.source[j], x.asked[j] = seeds[j], SEED, False
-        pool = _absorb(pool, x, len(seeds), 0, i, s, t, k, net, q, rng)
-    _record(0, t, q)
-    return pool
-
-
-@jit
-def _steps(pool, first, last, i, s, t, k, net, q, rng):
-    for step in range(first, last):
-        pool = _step(pool, step, i, s, t, k, net, q, rng)
-    return pool
+    every, start = np.empty(0, np.int64), np.int64(0)
+    _schedule(pool, i.followers, len(i.followers), every, MEDIA, i.media_cum, start, k.steps, rng)
+    _schedule(pool, i.twitter_users, len(i.twitter_users), every, TWITTER, i.twitter_cum, start, k.steps,
+              rng)
+    x = _exposures(q, len(seeds))
+    for j in range(len(seeds)):
+        x.person[j], x.source[j], x.asked[j] = seeds[j], SEED, False
+    return pool, x
 
 
 # ---- the path object used by sim.model.fast ---------------------------------------------------
@@ -670,7 +754,8 @@ class NumbaPath:
         self.q = Queues(ending=np.zeros(steps + 2, np.int64),
                         meta=np.zeros(2, np.int64), stamp=np.zeros(n, np.int64),
                         best=np.zeros(n), pick=np.zeros(n, np.int64), flags=np.zeros(n, np.uint8),
-                        touched=np.zeros(n, np.int64), starters=np.zeros(n, np.int64),
+                        touched=np.zeros(n, np.int64), bits=np.zeros(n // 64 + 1, np.uint64),
+                        starters=np.zeros(n, np.int64),
                         person=np.zeros(capacity, np.int64), source=np.zeros(capacity, np.int64),
                         asked=np.zeros(capacity, np.bool_), teller=np.zeros(capacity, np.int64),
                         medium=np.zeros(capacity, np.int64),
@@ -686,7 +771,8 @@ class NumbaPath:
         self.seeds = world.seeds.astype(np.int64)
 
     def start(self) -> None:
-        self.pool = _start(self.pool, self.seeds, self.i, self.s, self.t, self.k, self.net, self.q, self.rng)
+        self.steps(-1, 0)
 
     def steps(self, first: int, last: int) -> None:
-        self.pool = _steps(self.pool, first, last, self.i, self.s, self.t, self.k, self.net, self.q, self.rng)
+        self.pool = _run(self.pool, self.seeds, first, last, self.i, self.s, self.t, self.k, self.net, self.q,
+                         self.rng)
