@@ -24,14 +24,14 @@ def test_the_kernel_half_draws_its_world_without_the_compiled_draws(monkeypatch)
     _forbid(monkeypatch, keyed_numba, ["fill_uniform", "fill_below", "fill_below_scalar", "fill_poisson",
                                        "fill_beta", "bucket_counts", "scatter", "shuffle_buckets"])
     ran = []
-    monkeypatch.setattr(fast_numba, "_steps", lambda *a, original=fast_numba._steps: ran.append(1) or original(*a))
+    monkeypatch.setattr(fast_numba, "_run", lambda *a, original=fast_numba._run: ran.append(1) or original(*a))
     before = os.environ.get("BREACHSIM_KERNEL")
     compiled.warm_kernel()
     assert ran and os.environ.get("BREACHSIM_KERNEL") == before
 
 
 def test_the_world_half_runs_no_kernel(monkeypatch):
-    _forbid(monkeypatch, fast_numba, ["_start", "_steps"])
+    _forbid(monkeypatch, fast_numba, ["_run"])
     calls = []
     monkeypatch.setattr(keyed_numba, "fill_beta",
                         lambda *a, original=keyed_numba.fill_beta: calls.append(1) or original(*a))
