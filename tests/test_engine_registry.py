@@ -30,7 +30,7 @@ THIN = textwrap.dedent('''
 
     ENGINE = EngineSpec(name="thin", target="sim.model.engines.thin:ThinEngine",
                         help="a thin test engine", words="step by step (a thin test engine)",
-                        bytes_per_person=4000, bytes_per_edge=28, max_person_steps=2e6,
+                        bytes_per_person=4000, bytes_per_edge=11, max_person_steps=2e6,
                         needs=("numpy",))
 
 
@@ -94,10 +94,11 @@ def test_a_new_engine_gets_the_memory_and_work_checks_it_declares(copy, tmp_path
     api = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
         from sim import load_scenario, simulate
         from sim.model.memory import estimate_bytes
+        from sim.model.engines.fast import ENGINE
         from sim.runs.provenance import package_versions
         s = load_scenario("{copy / 'scenarios' / 'optus_2022.toml'}", {{"population.size": 300, "scenario.hours": 24}})
         fast, thin = estimate_bytes(s, "fast"), estimate_bytes(s, "thin")
-        assert thin - fast == 300 * (4000 - 180), (thin, fast)
+        assert thin - fast == 300 * (4000 - ENGINE.bytes_per_person), (thin, fast)
         assert simulate(s, seed=3, engine="thin").summary == simulate(s, seed=3, engine="fast").summary
         assert "numpy" in package_versions()
         print("ok")
