@@ -52,9 +52,8 @@ from .runs import Outcome, Runner
 CONFIG = DashboardConfig.from_env()
 #: Names of the starting scenarios, in the order given.
 NAMES = [load_scenario(path).name for path in CONFIG.scenarios]
-#: Seconds a job waits before starting when the job before it was asked for less than this
-#: earlier, so that dragging a slider starts one job, not twenty; a lone change (a click, a
-#: key press, the first move of a drag) starts at once.
+#: Seconds a job waits before starting, so that dragging a slider (or a reset, several
+#: changes at once) starts one job, not twenty.
 DEBOUNCE = 0.12
 #: Seconds between updates of the progress bar while runs come in (each update redraws the
 #: page's status, in the server and the browser, on the cores the runs share).
@@ -196,18 +195,6 @@ def notes_of(*pairs) -> tuple[str, ...]:
     return tuple(lines.values())
 
 
-_asked = {"at": -float("inf")}  # when the last job was asked for (time.perf_counter())
-_asked_lock = threading.Lock()
-
-
-def _wait_before_job() -> float:
-    """Seconds a job asked for now waits (:data:`DEBOUNCE` inside a burst of changes, else 0)."""
-    with _asked_lock:
-        now = time.perf_counter()
-        gap, _asked["at"] = now - _asked["at"], now
-    return DEBOUNCE if gap < DEBOUNCE else 0.0
-
-
 #: How many sets of charts (the three PNGs of one baseline and one current outcome) the
 #: server keeps, so that going back to settings whose runs are kept redraws at once.
 KEEP_CHARTS = 16
@@ -269,9 +256,9 @@ def job_results(pool: Runner, base_scenario, now_scenario, reps: int, settings: 
 
 @task
 def run_job(base_scenario, now_scenario, reps: int, settings: str):
-    """The page's job for a change (:func:`job_results`), started after
-    :func:`_wait_before_job` unless a newer change came meanwhile."""
-    time.sleep(_wait_before_job())
+    """The page's job for a change (:func:`job_results`), started after :data:`DEBOUNCE`
+    seconds unless a newer change came meanwhile (a reset or a drag is several changes)."""
+    time.sleep(DEBOUNCE)
     if not run_job.is_current():
         return
 
