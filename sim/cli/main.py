@@ -21,6 +21,7 @@ from . import report as report_cli
 from ..runs.batch import Interrupted
 from ..config.bundled import find_scenario, main_job_files
 from . import calibrate as calibration_command
+from . import optimise as optimise_command
 from . import robustness
 from ..errors import ScenarioError
 from ..reporting.text import fmt_hours, fmt_pct, fmt_people, fmt_trust
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_parser(sub)
     calibration_command.add_parser(sub)
     robustness.add_parser(sub)
+    optimise_command.add_parser(sub)
     return parser
 
 
@@ -288,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                 "sensitivity": command_sensitivity,
                 "calibrate": calibration_command.command,
                 "robustness": robustness.command, "dashboard": dashboard.command,
+                "optimise": optimise_command.command, "optimize": optimise_command.command,
                 "report": report_cli.command_report}
     with warnings.catch_warnings(), stop_on_signals() as stopped, said_once():
         _warnings_as_lines()

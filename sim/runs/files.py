@@ -150,7 +150,7 @@ def _pid_alive(pid: int) -> bool:
 #: The file that marks a folder as written by breachsim, naming its kind.
 MARKER = ".breachsim"
 #: The kinds of folder breachsim writes.
-FOLDER_KINDS = ("run", "batch", "compare", "report", "calibrate", "robustness")
+FOLDER_KINDS = ("run", "batch", "compare", "report", "calibrate", "robustness", "optimise")
 #: Largest marker file read (bytes): a marker is a line of JSON.
 _MAX_MARKER = 4096
 
