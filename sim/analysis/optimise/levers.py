@@ -214,9 +214,10 @@ def check_levers(levers: list[Lever], base: Scenario) -> None:
     if len(levers) > MAX_LEVERS:
         raise ScenarioError("--lever", "", f"{len(levers)} levers; allowed: at most {MAX_LEVERS}")
     keys = [lv.key for lv in levers]
+    switches = {lv.key for lv in levers if lv.kind == "switch"}
     for a in keys:
         for b in keys:
-            if a != b and b.startswith(a + "."):
+            if a != b and b.startswith(a + ".") and a not in switches:
                 raise _fail(b, f"lies inside lever {a}; lever one or the other")
         if keys.count(a) > 1:
             raise _fail(a, "given twice; one --lever per key")
@@ -251,13 +252,21 @@ def _set_in(data: dict | list, key: str, value: Any) -> None:
         node[last] = value
 
 
+def _get_in(data: dict | list, key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
 def plan_data(levers: list[Lever], values: dict[str, Any], base: Scenario,
-              repair=None) -> dict[str, Any]:
+              repair=None, effective: dict[str, Any] | None = None) -> dict[str, Any]:
     """The dotted keys a plan file sets: each lever's value, a key inside a list as its
     whole list (items switched off left out). ``repair(lists)``, given, may change the
     lists' items (every item, switched off ones included, with ``"_on"`` marks) before
-    the switched-off items go; it raises :class:`~sim.errors.ScenarioError` when a plan
-    cannot keep to the constraints."""
+    the switched-off items go; it raises an exception when a plan cannot keep to the
+    constraints. ``effective``, given, receives each lever's value as the plan sets it
+    (after the repair)."""
     lists: dict[str, list] = {}
     plain: dict[str, Any] = {}
     for lever in levers:
@@ -278,6 +287,11 @@ def plan_data(levers: list[Lever], values: dict[str, Any], base: Scenario,
             _set_in(lists[root], lever.key[len(root) + 1:], value)
     if repair is not None:
         repair(lists)
+    if effective is not None:
+        for lever in levers:
+            root = None if lever.kind == "switch" else list_root(lever.key)
+            effective[lever.key] = (_get_in(lists[root], lever.key[len(root) + 1:]) if root
+                                    else values[lever.key])
     out = dict(plain)
     for root, items in lists.items():
         out[root] = [{k: v for k, v in item.items() if k != "_on"} if isinstance(item, dict) else item

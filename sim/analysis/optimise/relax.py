@@ -95,7 +95,8 @@ def _at_cap(request, best, constraint) -> bool:
 def _filling_repair(request, constraint, looser):
     others = [c if c is not constraint else looser for c in request.constraints]
     repair = make_repair(request.levers, others, request.base)
-    rate = _rate_levers(request)
+    original = {lv.key: lv for lv in request.original_levers}
+    rate = {i: original[lv.key] for i, lv in _rate_levers(request).items()}    # the user's ranges
 
     def fill(lists: dict[str, list]) -> None:
         repair(lists)

@@ -38,8 +38,31 @@ def _campaign_lever(lever: Lever, field: str) -> int | None:
 
 
 def bound_levers(levers: list[Lever], constraints: list[Constraint], base: Scenario) -> list[Lever]:
-    """The levers with campaign starts bounded by every ``start>=H``; refuses a fixed start
-    before H and a start lever that cannot reach H."""
+    """The levers with campaign starts bounded by every ``start>=H`` and throughputs by every
+    cap less the fixed throughputs of its medium; refuses a fixed start before H and a start
+    lever that cannot reach H."""
+    return _bound_rates(_bound_starts(levers, constraints, base), constraints, base)
+
+
+def _bound_rates(levers: list[Lever], constraints: list[Constraint], base: Scenario) -> list[Lever]:
+    campaigns = base.get(CAMPAIGNS)
+    rates = {i: lv for lv in levers if (i := _campaign_lever(lv, "per_hour")) is not None}
+    out = list(levers)
+    for cap in (c for c in constraints if c.kind == "throughput"):
+        fixed = sum(c["per_hour"] for i, c in enumerate(campaigns) if c["medium"] == cap.name and i not in rates)
+        for i, lever in rates.items():
+            if campaigns[i]["medium"] != cap.name or lever.kind == "choice":
+                continue
+            room = cap.bound - fixed
+            if room < lever.low:
+                continue                       # the repair decides, plan by plan
+            high = math.floor(room) if lever.kind == "int" else room
+            k = out.index(lever)
+            out[k] = rates[i] = dataclasses.replace(lever, high=min(lever.high, high))
+    return out
+
+
+def _bound_starts(levers: list[Lever], constraints: list[Constraint], base: Scenario) -> list[Lever]:
     starts = [c for c in constraints if c.kind == "start"]
     if not starts:
         return levers
@@ -81,9 +104,10 @@ def make_repair(levers: list[Lever], constraints: list[Constraint], base: Scenar
     Refuses up front a cap the scenario's campaigns break when no lever can change them."""
     caps = [c for c in constraints if c.kind == "throughput"]
     rate_levers = {i: lv for lv in levers if (i := _campaign_lever(lv, "per_hour")) is not None}
-    touches = any(list_root(lv.key) == CAMPAIGNS or lv.key.startswith(CAMPAIGNS + ".")
-                  for lv in levers)
-    if caps and not touches:
+    changes_rates = bool(rate_levers) or any(
+        lv.kind == "switch" and lv.key.startswith(CAMPAIGNS + ".") or _campaign_lever(lv, "medium") is not None
+        for lv in levers)
+    if caps and not changes_rates:
         for cap in caps:
             total = sum(c["per_hour"] for c in base.get(CAMPAIGNS) if c["medium"] == cap.name)
             if total > cap.bound:

@@ -42,6 +42,7 @@ from ...model.engine import DEFAULT_ENGINE
 from ...runs.batchfile import MAX_SEED, BatchSpec
 from ...runs.design import build_design
 from ...runs.files import claim_folder, make_folder, write_atomically, write_json
+from ...runs.notices import said_once
 from ...runs.plan import plan_runs
 from .goals import Constraint, Objective, outcome_values
 from .levers import Lever, plan_data
@@ -58,9 +59,11 @@ PER_GENERATION = 8
 #: Most plans confirmed, and the factor of ``--reps`` they are confirmed with.
 CONFIRMED = 8
 CONFIRM_FACTOR = 2
-#: Asks allowed per plan of the budget before the search gives up finding new plans
-#: (a small lever space is used up).
-MAX_ASKS_PER_PLAN = 20
+#: Generations in a row that bring no new plan before the search stops (it has converged,
+#: or a small lever space is used up).
+STALE_GENERATIONS = 3
+#: Whole-number levers with more values than this are searched as numbers and rounded.
+WIDE = 200
 #: Relaxation steps: hours for ``start``, a share of the cap for ``throughput``.
 START_STEP = 1.0
 THROUGHPUT_STEP = 0.10
@@ -240,7 +243,11 @@ def _suggest(trial, lever: Lever) -> Any:
     if lever.kind == "float":
         return trial.suggest_float(lever.key, lever.low, lever.high, step=lever.step or None)
     if lever.kind == "int":
-        return trial.suggest_int(lever.key, int(lever.low), int(lever.high), step=int(lever.step) or 1)
+        step = int(lever.step) or 1
+        if (lever.high - lever.low) / step > WIDE:     # TPE's discrete kernels are slow on wide ranges
+            drawn = trial.suggest_float(lever.key, lever.low, lever.high)
+            return int(min(lever.high, lever.low + step * round((drawn - lever.low) / step)))
+        return trial.suggest_int(lever.key, int(lever.low), int(lever.high), step=step)
     names = [lever.name_of(c) for c in lever.choices]
     picked = trial.suggest_categorical(lever.key, names)
     return lever.choices[names.index(picked)]
@@ -248,8 +255,9 @@ def _suggest(trial, lever: Lever) -> Any:
 
 def _candidate(request: Request, trial, generation: int) -> Candidate:
     values = {lv.key: _suggest(trial, lv) for lv in request.levers}
+    effective: dict[str, Any] = {}
     try:
-        data = plan_data(request.levers, values, request.base, request.repair)
+        data = plan_data(request.levers, values, request.base, request.repair, effective)
         with_overrides(request.base, data)
     except Infeasible as why:
         return Candidate(trial.number + 1, generation, values, {}, "", status="infeasible", note=str(why),
@@ -257,7 +265,7 @@ def _candidate(request: Request, trial, generation: int) -> Candidate:
     except ScenarioError as err:
         return Candidate(trial.number + 1, generation, values, {}, "", status="infeasible",
                          note=f"{err.key}: {err.message}", feasible=False)
-    return Candidate(trial.number + 1, generation, values, data, _digest(data))
+    return Candidate(trial.number + 1, generation, effective, data, _digest(data))
 
 
 def _write_plan(request: Request, out: Path, c: Candidate) -> Path:
@@ -310,6 +318,11 @@ def search(request: Request, out: Path, workers=None, scheduler=None, progress: 
     make_folder(out / "plans")
     bar = _progress(request.budget, progress)
     evaluator = Evaluator(request, out, workers, scheduler, say, bar.update)
+    with said_once():                  # a warning (and its measurement) once for the whole search
+        return _search_all(request, out, evaluator, room, comparisons, bar)
+
+
+def _search_all(request, out, evaluator, room, comparisons, bar) -> Outcome:
     try:
         candidates = _search_loop(request, out, evaluator, room)
         confirmed, compared = _confirm(request, out, evaluator, candidates, comparisons)
@@ -324,13 +337,11 @@ def _search_loop(request: Request, out: Path, evaluator: Evaluator, room: int) -
     study = _sampler(request)
     candidates: list[Candidate] = []
     by_digest: dict[str, Candidate] = {}
-    spent, generation = 0, 0
-    asks_left = MAX_ASKS_PER_PLAN * max(1, room // request.runs_per_plan)
-    while spent + request.runs_per_plan <= room and asks_left > 0:
+    spent, generation, stale = 0, 0, 0
+    while spent + request.runs_per_plan <= room and stale < STALE_GENERATIONS:
         generation += 1
         ask = min(PER_GENERATION, (room - spent) // request.runs_per_plan)
         trials = [study.ask() for _ in range(ask)]
-        asks_left -= ask
         batch = [_candidate(request, t, generation) for t in trials]
         new: dict[str, Candidate] = {}
         for c in batch:
@@ -342,6 +353,7 @@ def _search_loop(request: Request, out: Path, evaluator: Evaluator, room: int) -
             else:
                 new[c.digest] = c
                 c.file = _write_plan(request, out, c)
+        stale = 0 if new else stale + 1
         if new:
             scored = evaluator.run([c.file for c in new.values()], out / "search" / f"gen-{generation:04d}",
                                    request.reps, request.seed)
