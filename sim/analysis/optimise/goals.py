@@ -186,16 +186,30 @@ def messages_by_medium(scenario: Scenario, events: list[dict]) -> dict[str, floa
     return out
 
 
+def _with_derived(runs: pd.DataFrame) -> pd.DataFrame:
+    """The finished runs with the catalog's derived per-run measures (people unaware, the
+    change of trust) added, as the reports compute them."""
+    frame = runs[runs["status"] == "ok"].copy() if "status" in runs.columns else runs.copy()
+    if not len(frame):
+        return frame
+    people = frame["affected_agents"].astype(float) * frame["people_per_agent"].astype(float)
+    frame["affected_people"] = people
+    for when in ("24h", "72h", "end"):
+        frame[f"unaware_affected_people_{when}"] = frame[f"unaware_affected_share_{when}"].astype(float) * people
+    frame["company_trust_change_affected"] = (frame["final_company_trust_affected"].astype(float)
+                                              - frame["initial_company_trust_affected"].astype(float))
+    return frame
+
+
 def outcome_values(runs: pd.DataFrame, scenario_of: dict[str, Scenario], names: list[str],
                    prices: dict[str, float]) -> pd.DataFrame:
-    """One row per run (``run`` as in the batch), one column per measure in ``names``.
+    """One row per finished run (``run``, ``scenario_file``, ``point`` and ``replication`` as in
+    the batch), one column per measure in ``names``.
 
     ``scenario_of`` maps a run's ``scenario_file`` to its resolved scenario (for the run's
     length and the campaigns' throughputs)."""
-    from ...reporting.stats import derived_measures
-
-    frame = derived_measures(runs) if len(runs) else runs
-    out = pd.DataFrame({"run": frame["run"].to_numpy()})
+    frame = _with_derived(runs)
+    out = pd.DataFrame({k: frame[k].to_numpy() for k in ("run", "scenario_file", "point", "replication")})
     sent = None
     if any(n.startswith("messages.") or n == "cost" for n in names):
         sent = [messages_by_medium(scenario_of[f], json.loads(e))

@@ -134,10 +134,10 @@ def summary_of(outcome, out: Path) -> dict:
 
 
 def _relaxation(row: dict, best, out: Path) -> dict:
-    plain = {k: v for k, v in row.items() if k not in ("file", "scores")}
+    plain = {k: v for k, v in row.items() if k not in ("file", "scores", "change")}
     if row.get("file"):
         plain["file"] = _relative(row["file"], out)
-    if row.get("scores") and best is not None:
-        plain["scores"] = {m: {"value": v[0], "low": v[1], "high": v[2]} for m, v in row["scores"].items()}
-        plain["change"] = {m: v[0] - best.scores[m][0] for m, v in row["scores"].items() if m in best.scores}
+    for part in ("scores", "change"):
+        if row.get(part):
+            plain[part] = {m: {"value": v[0], "low": v[1], "high": v[2]} for m, v in row[part].items()}
     return plain

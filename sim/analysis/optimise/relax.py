@@ -2,10 +2,10 @@
 
 - ``start>=H`` binds when a levered campaign start of the best plan sits at H (and the
   lever's own range would allow earlier): the relaxed plan starts those campaigns
-  :data:`~.search.START_STEP` hour earlier.
+  :data:`START_STEP` hour earlier.
 - ``throughput.MEDIUM<=N`` binds when the best plan's campaigns of MEDIUM send N an hour
   together: the relaxed plan raises their levered throughputs (in proportion, within the
-  levers' ranges) to a cap :data:`~.search.THROUGHPUT_STEP` higher.
+  levers' ranges) to a cap :data:`THROUGHPUT_STEP` higher.
 - An outcome constraint (``MEASURE<=X``) is not re-run: the row says how the best score of
   the plans already evaluated would change with the bound 10% looser (search estimates).
 
@@ -25,13 +25,15 @@ from .plan_files import plan_text
 from .repair import CAMPAIGNS, Infeasible, _campaign_lever, make_repair
 from ...runs.files import write_atomically
 
-__all__ = ["relaxed_plans", "search_relaxation"]
+__all__ = ["relaxed_plans", "search_relaxation", "START_STEP", "THROUGHPUT_STEP"]
+
+#: Relaxation steps: hours earlier for ``start``, a share more of the cap for ``throughput``.
+START_STEP = 1.0
+THROUGHPUT_STEP = 0.10
 
 
 def relaxed_plans(request, out: Path, best) -> tuple[list[dict], list[Path]]:
     """Rows (one per constraint) and the files of the relaxed plans to run."""
-    from .search import START_STEP, THROUGHPUT_STEP
-
     rows, files = [], []
     for number, constraint in enumerate(request.constraints, start=1):
         row: dict[str, Any] = {"constraint": constraint.text, "kind": constraint.kind, "binding": False}

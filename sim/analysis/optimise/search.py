@@ -64,9 +64,6 @@ CONFIRM_FACTOR = 2
 STALE_GENERATIONS = 3
 #: Whole-number levers with more values than this are searched as numbers and rounded.
 WIDE = 200
-#: Relaxation steps: hours for ``start``, a share of the cap for ``throughput``.
-START_STEP = 1.0
-THROUGHPUT_STEP = 0.10
 DEFAULT_PEOPLE = 5_000
 DEFAULT_REPS = 4
 DEFAULT_BUDGET = 400
@@ -170,6 +167,7 @@ class Evaluator:
         self.request, self.out = request, out
         self.workers, self.scheduler, self.say, self.tick = workers, scheduler, say, tick
         self.runs_done = 0
+        self.values: dict[Path, pd.DataFrame] = {}       # each batch folder's per-run values
         self._sample = ({"method": "lhs", "n": request.worlds, "seed": request.seed,
                          "ranges": request.sampled} if request.worlds > 1 else {})
 
@@ -194,12 +192,24 @@ class Evaluator:
         runs = pd.read_parquet(result.runs_path)
         scenario_of = {str(spec.scenarios[i]): b for i, b in enumerate(plan.bases)}
         values = outcome_values(runs, scenario_of, self.request.measures, self.request.prices)
-        values["file"] = runs["scenario_file"].to_numpy()
-        values["world"] = runs["point"].to_numpy() if "point" in runs else 0
-        ok = runs["status"].to_numpy() == "ok" if "status" in runs else None
-        if ok is not None:
-            values = values[ok[: len(values)]] if len(values) == len(runs) else values
+        values = values.rename(columns={"scenario_file": "file", "point": "world"})
+        self.values[folder] = values
         return {f: self._scores(values[values["file"] == str(f)]) for f in files}
+
+    def paired_change(self, folder: Path, file: Path, base_folder: Path, base_file: Path) -> dict:
+        """Per measure, ``file``'s runs less ``base_file``'s, paired by world and replication
+        (the same seeds): ``{measure: (change, low, high)}``, the band a 95% bootstrap interval."""
+        key = ["world", "replication"]
+        a = self.values[folder]
+        b = self.values[base_folder]
+        both = a[a["file"] == str(file)].merge(b[b["file"] == str(base_file)], on=key, suffixes=("", "_base"))
+        out = {}
+        for name in self.request.measures:
+            lower = self._lower_is_better(name)
+            diff = both[name] - both[f"{name}_base"]
+            if len(diff):
+                out[name] = (score(diff, both["world"], "mean", lower), *band(diff, both["world"], "mean", lower))
+        return out
 
     def _scores(self, rows: pd.DataFrame) -> dict:
         out: dict[str, Any] = {"_runs": len(rows)}
@@ -470,6 +480,7 @@ def _relax(request: Request, out: Path, evaluator: Evaluator, candidates: list[C
         scored = evaluator.run(files, out / "relax", CONFIRM_FACTOR * request.reps, _confirm_seed(request))
         for row, path in zip([r for r in rows if r.get("file")], files):
             row["scores"] = {k: v for k, v in scored[path].items() if not k.startswith("_")}
+            row["change"] = evaluator.paired_change(out / "relax", path, out / "confirm", plan.file)
     return rows + outcome_rows
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...config import catalog
-from ...reporting.text import fmt_number, fmt_value
-from .levers import shown
+from ..config import catalog
+from ..reporting.text import fmt_number, fmt_value
+from ..analysis.optimise.levers import shown
 
 __all__ = ["summary_lines", "value_text", "change_text"]
 
@@ -63,10 +63,12 @@ def summary_lines(outcome) -> list[str]:
             lines.append(f"{c.stage} {c.name}: {_scores_text(request, c.scores)}"
                          + ("" if c.feasible else " (outside the constraints)"))
     for row in outcome.relaxations:
-        if row.get("scores") and outcome.best is not None:
+        if row.get("change") and outcome.best is not None:
             first = request.objectives[0].measure
-            change = row["scores"][first][0] - by_number[outcome.best].scores[first][0]
-            lines.append(f"{row['constraint']}: {row['step']}: {first} {change_text(first, change)}")
+            change, low, high = row["change"][first]
+            band = (f" (95% interval {value_text(first, low) if _kind(first) != 'share' else f'{100 * low:+.1f}'} to "
+                    f"{value_text(first, high) if _kind(first) != 'share' else f'{100 * high:+.1f}'})")
+            lines.append(f"{row['constraint']}: {row['step']}: {first} {change_text(first, change)}{band}")
         elif not row.get("binding"):
             lines.append(f"{row['constraint']}: not binding at the best plan")
     return lines
