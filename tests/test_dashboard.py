@@ -10,7 +10,6 @@ measured in bench/dashboard.py).
 import copy
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from browser import AWARENESS_CHART, CHROMIUM, CHROMIUM_FLAGS, free_port, image_digest
+from browser import (AWARENESS_CHART, CHROMIUM, CHROMIUM_FLAGS, browser_missing as _browser_missing,
+                     free_port, image_digest, settled, wait_image_change as _wait_image_change)
 from helpers import OPTUS, ROOT
 from sim import ScenarioError, load_scenario, simulate
 from sim.runs.batch import run_seed
@@ -375,16 +375,6 @@ UPDATE_CEILING = 60
 PEOPLE, REPS = 2000, 4
 
 
-def _browser_missing() -> str:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install playwright)"
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        return "no chromium browser (install: apt-get install -y chromium)"
-    return ""
-
-
 @pytest.fixture(scope="module", autouse=True)
 def starting_server(tmp_path_factory):
     """The module's server, started before the first test so that it warms up meanwhile."""
@@ -478,22 +468,13 @@ def page(tab):
 
 def _settled(page, timeout: float = UPDATE_CEILING) -> None:
     """Wait until every run of the settings in the controls is drawn."""
-    page.wait_for_function("() => { const e = document.querySelector('.keys');"
-                           " if (!e) return false; const [shown, wanted] = e.textContent.split('|');"
-                           " return shown !== '' && shown === wanted; }", timeout=timeout * 1000)
+    settled(page, timeout)
 
 
 def _wait_text_change(page, selector: str, old: str, timeout: float) -> None:
     page.wait_for_function("([sel, old]) => { const e = document.querySelector(sel);"
                            " return e && e.innerText !== old; }", arg=[selector, old],
                            timeout=timeout * 1000)
-
-
-def _wait_image_change(page, selector: str, old: str, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while image_digest(page, selector) in ("", old):
-        assert time.time() < deadline, f"{selector} unchanged after {timeout} s"
-        time.sleep(0.1)
 
 
 def _pick(page, test_id: str, words: str) -> list[str]:

@@ -18,6 +18,8 @@ Modules, in the order data flows:
   :class:`~sim.reporting.dashboard.runs.Outcome` (median and 10-90% band);
 - :mod:`.figures` and :mod:`.network_view`: the page's charts;
 - :mod:`.export`: the settings as a scenario file that extends the start;
+- :mod:`.optimisation`: an optimisation's plans (``--optimisation DIR``), loaded as the
+  current settings;
 - :mod:`.app`: the page (imports Solara); :mod:`.serve`: the CLI command
   (imports the web server only when run).
 """

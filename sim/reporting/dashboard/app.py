@@ -46,12 +46,15 @@ from . import figures
 from . import levers as lv
 from .config import DashboardConfig
 from .export import change_count, problem_line, save_scenario, slug
+from .optimisation import Plan, panel_of, plan_values, read_optimisation
 from .network_view import NETWORK_PEOPLE, network_figure, small_network
 from .runs import Outcome, Runner
 
 CONFIG = DashboardConfig.from_env()
 #: Names of the starting scenarios, in the order given.
 NAMES = [load_scenario(path).name for path in CONFIG.scenarios]
+#: The optimisation whose plans the page offers (``--optimisation DIR``), or None.
+OPTIMISED = read_optimisation(CONFIG.optimisation) if CONFIG.optimisation else None
 #: Seconds a job waits before starting, so that dragging a slider (or a reset, several
 #: changes at once) starts one job, not twenty.
 DEBOUNCE = 0.12
@@ -153,6 +156,19 @@ def reset() -> None:
     values.set(_initial_values(choice.value))
     saved.set(None)
     save_problem.set("")
+
+
+def load_plan(plan: Plan) -> None:
+    """Make an optimised plan the current settings: its scenario (the one the plan's file
+    extends) becomes the starting scenario and the plan's levers the controls' values, so
+    that "starting scenario + overrides" is the plan's file (agents per run as a reset has
+    them). One change of the page, run as any other (debounced, one job)."""
+    plan_now, _ = plan_values(plan.file, CONFIG.people)
+    choice.set(CONFIG.scenarios.index(OPTIMISED.base))
+    values.set(copy.deepcopy(plan_now))
+    saved.set(None)
+    save_problem.set("")
+    export_name.set(f"{short_name(OPTIMISED.name)}, optimised plan {plan.number}")
 
 
 # --------------------------------------------------------------------------- runs
@@ -536,6 +552,19 @@ pre.toml { background: #f6f6f6; padding: 8px; font-size: 12px; white-space: pre-
 .job-progress { height: 4px; margin: 6px 0; background: #dde9f2; }
 .job-progress.idle { visibility: hidden; }
 .job-progress div { height: 100%; background: #0072B2; }
+.plans-intro, .plans-other-start, .plans-note { font-size: 13px; color: #555; display: block; }
+.plans-other-start { color: #8a5a00; margin-top: 4px; }
+.plans-table { border-collapse: collapse; font-size: 14px; margin: 10px 0 4px 0; }
+.plans-table th { font-weight: normal; color: #555; font-size: 12.5px; text-align: left;
+  vertical-align: bottom; padding: 4px 14px 4px 0; border-bottom: 1px solid #ddd; max-width: 190px; }
+.plans-table th .better { display: block; font-size: 11px; color: #888; }
+.plans-table td { padding: 6px 14px 6px 0; vertical-align: top; border-bottom: 1px solid #eee; }
+.plans-table td.plan-name { white-space: nowrap; }
+.plans-table td b { font-size: 15px; }
+.plans-table .range { display: block; color: #777; font-size: 11.5px; }
+.plans-table tr.loaded td { background: #eef5fb; }
+.plan-best { margin-left: 6px; padding: 1px 6px; border-radius: 8px; background: #0072B2; color: white;
+  font-size: 11px; }
 """
 
 
@@ -598,6 +627,39 @@ def ResultsArea(reps: int, settings: str):
     Status(shown, reps, settings)
     if shown is not None:
         Results(shown)
+
+
+@solara.component
+def OptimisedPlans(path: str):
+    """The optimisation's plans (the front, or the best plan) with their scores, each with a
+    button that loads it as the current settings (words: :func:`.optimisation.panel_of`)."""
+    panel = panel_of(OPTIMISED, path, NAMES[choice.value], values.value, CONFIG.people)
+    with solara.Card(panel.title, classes=["optimised-plans"]):
+        solara.Text(panel.intro, classes=["plans-intro"])
+        if panel.other_start:
+            solara.Text(panel.other_start, classes=["plans-other-start"])
+        head = [rv.Html(tag="th", children=[h]) for h in ("plan", *panel.levers)]
+        head += [rv.Html(tag="th", children=[label, rv.Html(tag="span", class_="better", children=[better])])
+                 for label, better in panel.objectives]
+        rows = [rv.Html(tag="tr", children=head + [rv.Html(tag="th", children=[""])])]
+        for row in panel.rows:
+            plan = row.plan
+            best = [rv.Html(tag="span", class_="plan-best", children=["best"])] if plan.best else []
+            cells = [rv.Html(tag="td", class_="plan-name", children=[row.name, *best])]
+            cells += [rv.Html(tag="td", class_="plan-lever", children=[text]) for text in row.levers]
+            cells += [rv.Html(tag="td", class_="plan-score", children=[
+                rv.Html(tag="b", children=[value]), rv.Html(tag="span", class_="range", children=[spread])])
+                for value, spread in row.scores]
+            button = solara.Button("in the controls" if row.loaded else "Load this plan", small=True,
+                                   outlined=True, color="primary", disabled=row.loaded,
+                                   on_click=lambda plan=plan: load_plan(plan),
+                                   classes=["load-plan", f"load-plan-{plan.number}"])
+            cells.append(rv.Html(tag="td", children=[button]))
+            rows.append(rv.Html(tag="tr", class_=f"plan-row plan-{plan.number}"
+                                + (" loaded" if row.loaded else ""), children=cells))
+        rv.Html(tag="table", class_="plans-table", children=rows)
+        for note in panel.notes:
+            solara.Text(note, classes=["plans-note"])
 
 
 @solara.component
@@ -723,5 +785,7 @@ def Page():
                             "settings.")
                 solara.HTML(tag="div", unsafe_innerHTML=_escape(problem.value), classes=["bad-value"])
     ResultsArea(replications.value, settings)
+    if OPTIMISED is not None:
+        OptimisedPlans(path)
     Export(path, start_values)
     NetworkView(path, overrides)

@@ -28,7 +28,8 @@ class DashboardConfig:
     """Scenario files (absolute paths; the first is shown first), run settings, output folder.
 
     ``people`` is the agents per run (``None``: each scenario's own
-    ``population.size``); ``workers`` the worker processes (``None``: cores).
+    ``population.size``); ``workers`` the worker processes (``None``: cores);
+    ``optimisation`` an optimisation's folder (absolute) whose plans the page offers.
     """
 
     scenarios: list[str] = field(default_factory=list)
@@ -37,6 +38,7 @@ class DashboardConfig:
     seed: int = DEFAULT_SEED
     out: str = str(Path("out") / "dashboard")
     workers: int | None = None
+    optimisation: str | None = None
 
     def to_env(self) -> None:
         os.environ[ENV] = json.dumps(asdict(self))

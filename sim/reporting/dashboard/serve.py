@@ -1,7 +1,7 @@
 """``python run.py dashboard [SCENARIO ...]``: serve the what-if page on this machine.
 
 Checks everything the user gave before serving (scenario files, run
-settings, a free port: one-line messages, exit 2), starts the worker
+settings, an optimisation's folder, a free port: one-line messages, exit 2), starts the worker
 processes, prints the address and serves until Ctrl+C. Offline: the page's
 front end comes from the installed ``solara-assets`` package, and Solara's
 telemetry and version check are switched off.
@@ -22,6 +22,7 @@ from ...config.bundled import find_scenario, main_job_files
 from ...errors import ScenarioError
 from ...config.scenario import load_scenario
 from . import levers as lv
+from .optimisation import read_optimisation
 from .config import DEFAULT_PORT, DEFAULT_REPLICATIONS, DEFAULT_SEED, DashboardConfig
 
 __all__ = ["add_parser", "command", "has_display"]
@@ -62,6 +63,10 @@ def add_parser(sub) -> None:
                    help="folder for saved scenario files (default out/dashboard)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: number of cores)")
+    p.add_argument("--optimisation", type=Path, default=None, metavar="DIR",
+                   help="the --out folder of `breachsim optimise`: list its plans (the front, or "
+                        "the best plan) and load one as the current settings; its scenario is "
+                        "added to the starting scenarios (first, if none are given)")
 
 
 def has_display() -> bool:
@@ -85,7 +90,18 @@ def _check_port(host: str, port: int) -> None:
 
 def config_from(args) -> DashboardConfig:
     """The server's configuration; raises ScenarioError for anything the user got wrong."""
-    files = [find_scenario(s) for s in args.scenarios] or main_job_files()
+    optimised = None
+    if getattr(args, "optimisation", None) is not None:
+        optimised = read_optimisation(args.optimisation)
+    files = [find_scenario(s) for s in args.scenarios]
+    if optimised is not None:
+        base = Path(optimised.base)
+        given = [Path(f).resolve() for f in files]
+        if not files:  # the optimised scenario first, then the bundled ones
+            files = [base] + [f for f in main_job_files() if Path(f).resolve() != base]
+        elif base not in given:
+            files.append(base)
+    files = files or main_job_files()
     for file in files:
         scenario = load_scenario(file)
         if args.people is not None:
@@ -100,7 +116,8 @@ def config_from(args) -> DashboardConfig:
     if args.workers is not None and args.workers < 1:
         raise ScenarioError("--workers", "", f"got {args.workers}; allowed: a whole number >= 1")
     return DashboardConfig([str(Path(f).resolve()) for f in files], args.reps, args.people,
-                           args.seed, str(args.out), args.workers)
+                           args.seed, str(args.out), args.workers,
+                           optimised.folder if optimised is not None else None)
 
 
 def _open_when_up(server, url: str) -> None:
