@@ -261,3 +261,40 @@ def test_the_command_writes_the_plans_and_bad_input_is_one_line(tmp_path):
                "--out", tmp_path / "bad")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--lever" in bad.stderr
     assert "Traceback" not in bad.stderr and not (tmp_path / "bad").exists()
+
+
+def test_ctrl_c_stops_cleanly_and_the_same_command_continues_to_the_same_plans(tmp_path):
+    import os
+    import signal
+    import time
+
+    args = ["optimise", "optus_2022", "--lever", f"{EMAIL_START}=0:48", "--objective",
+            "unaware_affected_share_24h:min", "--budget", "120", "--reps", "2", "--set", "population.size=1000",
+            "--workers", "2", "--quiet"]
+    out = tmp_path / "stopped"
+    # 20 chunks may run (a generation is 16 one-run chunks), every later one waits: the search
+    # cannot finish before the signal arrives, however busy the machine
+    held = [sys.executable, str(ROOT / "tests" / "held_batch.py"), "20"]
+    proc = subprocess.Popen([*held, *args, "--out", out], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env={**os.environ, "HELD_BATCH_TOKENS": str(tmp_path / "t")})
+    try:
+        deadline = time.monotonic() + 300        # only turns a hang into a failure
+        while len(list((out / "search" / "gen-0002" / "parts").glob("[!.]*.parquet"))) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        err = proc.communicate(timeout=300)[1].strip()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert err.startswith("interrupted: ") and err.endswith("of 120 runs kept; run the same command again to "
+                                                          "continue (finished runs are reused)")
+    assert not (out / "pareto.csv").exists()
+    resumed = _cli(*args, "--out", out)
+    assert resumed.returncode == 0, resumed.stderr
+    fresh = _cli(*args, "--out", tmp_path / "fresh")
+    assert fresh.returncode == 0, fresh.stderr
+    assert (out / "pareto.csv").read_text() == (tmp_path / "fresh" / "pareto.csv").read_text()

@@ -328,8 +328,14 @@ def search(request: Request, out: Path, workers=None, scheduler=None, progress: 
     make_folder(out / "plans")
     bar = _progress(request.budget, progress)
     evaluator = Evaluator(request, out, workers, scheduler, say, bar.update)
-    with said_once():                  # a warning (and its measurement) once for the whole search
-        return _search_all(request, out, evaluator, room, comparisons, bar)
+    from ...runs.batch import Interrupted
+
+    try:
+        with said_once():              # a warning (and its measurement) once for the whole search
+            return _search_all(request, out, evaluator, room, comparisons, bar)
+    except Interrupted as stop:        # counted over the whole search, not the batch it stopped in
+        raise Interrupted(evaluator.runs_done + stop.kept, request.budget,
+                          "run the same command again to continue (finished runs are reused)") from None
 
 
 def _search_all(request, out, evaluator, room, comparisons, bar) -> Outcome:
