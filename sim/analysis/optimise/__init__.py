@@ -22,7 +22,7 @@ def run_optimisation(request: Request, out: str | Path, workers: int | None = No
                      progress: bool = True, say: Callable[[str], None] | None = None,
                      draw: Callable | None = None) -> tuple[Outcome, list[Path]]:
     """Search, then write ``pareto.csv``, ``best.toml``, ``front/``, ``optimise.json`` into
-    ``out``; given ``draw(out, summary_path, table_path)``, the chart too."""
+    ``out``; given ``draw(out)`` (it reads those files), the chart too."""
     from ...runs.batch import check_workers
 
     check_workers(workers)

@@ -447,7 +447,7 @@ def _confirm(request: Request, out: Path, evaluator: Evaluator, candidates: list
         _take_scores(request, c, scored[path])
         broken = input_breaks(scenario, request.constraints)
         if broken:
-            c.feasible, c.note = False, c.note + " (breaks " + ", ".join(broken) + ")"
+            c.feasible, c.note = False, "breaks " + ", ".join(broken)
         compared.append(c)
     return chosen, compared
 
