@@ -19,7 +19,7 @@ __all__ = ["add_report_options", "add_report_parser", "options_from_args", "comm
 
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
-    """``--title --client --author --logo --template --pdf --report-config``."""
+    """``--title --client --author --logo --template --optimisation --pdf --report-config``."""
     g = p.add_argument_group("report")
     g.add_argument("--title", default=None, help="report title (default: the question the charts answer)")
     g.add_argument("--client", default=None, help="client name, on the cover and every page")
@@ -27,9 +27,11 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--logo", type=Path, default=None, metavar="FILE", help="logo for the cover (PNG, JPEG or SVG)")
     g.add_argument("--template", type=Path, default=None, metavar="DIR",
                    help="folder with your own report.html.j2 and/or report.css (see the README)")
+    g.add_argument("--optimisation", type=Path, default=None, metavar="DIR",
+                   help="folder of `breachsim optimise` (its optimise.json): quoted in a section of the report")
     g.add_argument("--report-config", type=Path, default=None, metavar="FILE",
                    help="TOML file with a [report] table: title, client, author, version, date, logo, "
-                        "template, robustness, sensitivity")
+                        "template, robustness, sensitivity, optimisation")
     g.add_argument("--pdf", action="store_true", help="also write report.pdf")
 
 
@@ -38,7 +40,8 @@ def options_from_args(args) -> ReportOptions:
     base = load_report_config(args.report_config) if args.report_config else ReportOptions()
     return base.merged(title=args.title, client=args.client, author=args.author,
                        logo=args.logo.resolve() if args.logo else None,
-                       template=args.template.resolve() if args.template else None)
+                       template=args.template.resolve() if args.template else None,
+                       optimisation=args.optimisation.resolve() if args.optimisation else None)
 
 
 def add_report_parser(sub) -> None:

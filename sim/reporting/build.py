@@ -77,6 +77,7 @@ class Report:
     shown: pd.DataFrame | None = None
     labels: dict[str, str] = field(default_factory=dict)
     chart_labels: dict[str, str] = field(default_factory=dict)
+    optimisation: Any = None            # an optimisation_section.Optimisation, quoted in its own section
 
     @property
     def short(self) -> dict[str, str]:
@@ -156,9 +157,14 @@ def build_report(results: Results, options: ReportOptions | None = None,
         fig = sensitivity_chart(sensitivity, results.short, warning, key_label, "slide")
         pages["sensitivity"] = _png(fig)
     titles = {stem: fig.get_suptitle() for stem, fig in figures.items()}
+    optimisation = None
+    if options.optimisation is not None:
+        from .optimisation_section import load_optimisation
+
+        optimisation = load_optimisation(options.optimisation)
     return Report(results, options, summary, rec, bullets, uncertainty, sensitivity, warning, robustness,
                   figures, pages, keys, titles, sweep=sweep, shown=shown, labels=labels,
-                  chart_labels={i.name: i.short for i in c_infos})
+                  chart_labels={i.name: i.short for i in c_infos}, optimisation=optimisation)
 
 
 class _Parts(NamedTuple):
@@ -340,11 +346,22 @@ def context(report: Report) -> dict[str, Any]:
                                if "sensitivity" in report.page_images else None),
         "sensitivity_warning": report.sensitivity_warning,
         "robustness": findings.robustness_rows(report.robustness, res.short),
+        "optimisation": _optimisation_context(report),
         "methods": methods,
         "notes": _notes_context(infos, root),
         "not_reached": findings.fmt_hours(math.inf),
         "cohort_basis": report.summary.attrs.get("cohort_basis", ""),
     }
+
+
+def _optimisation_context(report: Report) -> dict[str, Any] | None:
+    """The optimisation section's sentences, table and front chart; None without one."""
+    if report.optimisation is None:
+        return None
+    from .optimisation_section import optimisation_context
+
+    png = report.optimisation.front_png
+    return optimisation_context(report.optimisation.data, _data_uri(png, "image/png") if png else None)
 
 
 def _caption(report: Report, stem: str) -> str:
@@ -416,6 +433,10 @@ def write_report(results: Results, out_dir: str | Path, options: ReportOptions |
         contents[f"{stem}.png"] = report.page_images[stem]
         if stem == "awareness":
             contents["awareness.svg"] = _svg(fig)
+    if report.optimisation is not None and report.optimisation.front_png:
+        from .optimisation_section import FRONT_FILE
+
+        contents[FRONT_FILE] = report.optimisation.front_png
     contents["summary.csv"] = findings.summary_csv(report.summary).encode("utf-8")
     contents["summary.md"] = findings.summary_markdown(report.summary).encode("utf-8")
     contents["report.html"] = page.encode("utf-8")
@@ -424,11 +445,13 @@ def write_report(results: Results, out_dir: str | Path, options: ReportOptions |
 
         contents["report.pdf"] = html_to_pdf(page)
     order = [n for n in CHART_FILES if n in contents] + sorted(n for n in contents if n.startswith("sweep_")) \
-        + [n for n in (*TABLE_FILES, "report.pdf") if n in contents]
+        + [n for n in ("optimisation_front.png", *TABLE_FILES, "report.pdf") if n in contents]
     claim_folder(out, "report", accept=("compare",))
     clean_stale_temporaries(out)                # of a report killed while writing, if any
     for name in order:
         data = contents[name]
         write_atomically(out / name, lambda p, data=data: p.write_bytes(data))
+    if "optimisation_front.png" not in contents:       # an earlier report's, of an optimisation not quoted now
+        (out / "optimisation_front.png").unlink(missing_ok=True)
     report.files = [out / name for name in order]
     return report

@@ -14,6 +14,7 @@ in a small TOML file (``--report-config FILE``) holding a ``[report]`` table::
     template = "my_template/"    # relative to this file; see sim/reporting/templates/
     robustness = "../robust/robustness.csv"    # optional: from `breachsim robustness`
     sensitivity = "../sens/sensitivity.csv"    # optional: from `breachsim sensitivity`
+    optimisation = "../opt/"                   # optional: the folder of `breachsim optimise`
 
 Command-line options win over the file. Every problem raises
 :class:`~sim.errors.ScenarioError` naming the file (or option) and key:
@@ -51,7 +52,7 @@ __all__ = ["ReportOptions", "load_report_config", "check_logo", "logo_data_uri",
 #: Logo files the report can embed, by suffix.
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 TEXT_KEYS = ("title", "client", "author", "version", "date")
-PATH_KEYS = ("logo", "template", "robustness", "sensitivity")
+PATH_KEYS = ("logo", "template", "robustness", "sensitivity", "optimisation")
 KEYS = TEXT_KEYS + PATH_KEYS
 DEFAULT_TITLE = "How fast news of the breach reaches affected customers"
 #: Longest text of each cover detail (characters).
@@ -93,6 +94,8 @@ class ReportOptions:
 
     ``robustness`` and ``sensitivity``: CSV files of those analyses to quote
     (else ``robustness.csv`` / ``sensitivity.csv`` beside the results are used).
+    ``optimisation``: the folder of ``breachsim optimise`` whose ``optimise.json`` the
+    report quotes in a section of its own (none without it).
     """
 
     title: str = DEFAULT_TITLE
@@ -104,6 +107,7 @@ class ReportOptions:
     template: Path | None = None
     robustness: Path | None = None
     sensitivity: Path | None = None
+    optimisation: Path | None = None
 
     def merged(self, **given: Any) -> "ReportOptions":
         """These options with every given (not None) value replaced, checked."""
@@ -135,6 +139,10 @@ class ReportOptions:
             path = getattr(self, key)
             if path is not None:
                 check_regular_file(path, key, f"the {key}.csv of `breachsim {key}`")
+        if self.optimisation is not None:
+            from .optimisation_section import load_optimisation
+
+            load_optimisation(self.optimisation)
 
 
 # --------------------------------------------------------------------------- logos

@@ -182,14 +182,13 @@ def _not_binding(summary: dict) -> list[str]:
 
 
 def _breaks(summary: dict, comparisons: list[dict]) -> str:
+    """Which compared scenarios break which input constraints (their ``breaks`` lists), in words."""
+    by_text = {str(k.get("text")): k for k in summary.get("constraints") or []}
     words = []
     for c in comparisons:
-        note = str(c.get("note") or "").strip().strip("()").strip()
-        for constraint in summary.get("constraints") or []:
-            if constraint.get("text"):
-                note = note.replace(str(constraint["text"]), _constraint_words(constraint))
-        if not c.get("feasible", True) and note:
-            words.append(f"{c['name']} {note}")
+        broken = [_constraint_words(by_text[t]) if t in by_text else str(t) for t in c.get("breaks") or []]
+        if not c.get("feasible", True) and broken:
+            words.append(f"{c['name']} breaks {', '.join(broken)}")
     return "; ".join(words)
 
 

@@ -122,7 +122,7 @@ def summary_of(outcome, out: Path) -> dict:
                         for c in request.constraints],
         "best": ({"file": "best.toml", **plans([best.number])[0]} if best else None),
         "front": plans(outcome.front),
-        "comparisons": [{"name": c.name, "role": c.stage, "note": c.note, "file": _relative(c.file, out), "runs": c.runs,
+        "comparisons": [{"name": c.name, "role": c.stage, "breaks": c.breaks, "file": _relative(c.file, out), "runs": c.runs,
                          "feasible": bool(c.feasible), "scores": _scores(request, c)}
                         for c in outcome.comparisons],
         "relaxations": [_relaxation(r, best, out) for r in outcome.relaxations],

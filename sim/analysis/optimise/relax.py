@@ -1,10 +1,11 @@
 """What a constraint costs: the best plan again with one constraint relaxed by one step.
 
-- ``start>=H`` binds when a levered campaign start of the best plan sits at H (and the
+- ``start>=H`` binds when a levered campaign start of the best plan sits at H (within
+  :data:`AT_BOUND` of the lever's range; and the
   lever's own range would allow earlier): the relaxed plan starts those campaigns
   :data:`START_STEP` hour earlier.
 - ``throughput.MEDIUM<=N`` binds when the best plan's campaigns of MEDIUM send N an hour
-  together: the relaxed plan raises their levered throughputs (in proportion, within the
+  together (within :data:`AT_BOUND` of N): the relaxed plan raises their levered throughputs (in proportion, within the
   levers' ranges) to a cap :data:`THROUGHPUT_STEP` higher.
 - An outcome constraint (``MEASURE<=X``) is not re-run: the row says how the best score of
   the plans already evaluated would change with the bound 10% looser (search estimates).
@@ -30,6 +31,9 @@ __all__ = ["relaxed_plans", "search_relaxation", "START_STEP", "THROUGHPUT_STEP"
 #: Relaxation steps: hours earlier for ``start``, a share more of the cap for ``throughput``.
 START_STEP = 1.0
 THROUGHPUT_STEP = 0.10
+#: A plan sits at a constraint when it is within this share of the lever's range (a start) or
+#: of the cap (a throughput): a search over numbers comes near a bound, rarely onto it.
+AT_BOUND = 0.01
 
 
 def relaxed_plans(request, out: Path, best) -> tuple[list[dict], list[Path]]:
@@ -76,7 +80,8 @@ def _earlier(request, best, constraint, step: float) -> dict | None:
             continue
         value = values[lever.key]
         low = original[lever.key].low
-        if value <= constraint.bound + 1e-9 and low < constraint.bound:
+        near = AT_BOUND * (lever.high - lever.low)
+        if value <= constraint.bound + near and low < constraint.bound:
             values[lever.key] = type(value)(max(low, constraint.bound - step))
             moved = True
     return values if moved else None
@@ -91,7 +96,7 @@ def _at_cap(request, best, constraint) -> bool:
     if items is None or not _rate_levers(request):
         return False
     total = sum(c["per_hour"] for c in items if c["medium"] == constraint.name)
-    return total >= constraint.bound - len(_rate_levers(request)) - 1e-6
+    return total >= constraint.bound * (1 - AT_BOUND)
 
 
 def _filling_repair(request, constraint, looser):

@@ -132,7 +132,7 @@ def make_repair(levers: list[Lever], constraints: list[Constraint], base: Scenar
             factor = room / (total - fixed)
             for i in scaled:
                 value = items[i]["per_hour"] * factor
-                items[i]["per_hour"] = max(1, math.floor(value)) if rate_levers[i].kind == "int" else max(1.0, value)
+                items[i]["per_hour"] = max(1, math.floor(value + 1e-6)) if rate_levers[i].kind == "int" else max(1.0, value)
     return repair
 
 

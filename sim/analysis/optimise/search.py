@@ -144,6 +144,7 @@ class Candidate:
     feasible: bool = True
     same_as: int | None = None
     name: str = ""                      # a compared scenario's short name
+    breaks: list[str] = field(default_factory=list)   # input constraints a compared scenario breaks
 
 
 @dataclass
@@ -447,7 +448,7 @@ def _confirm(request: Request, out: Path, evaluator: Evaluator, candidates: list
         _take_scores(request, c, scored[path])
         broken = input_breaks(scenario, request.constraints)
         if broken:
-            c.feasible, c.note = False, "breaks " + ", ".join(broken)
+            c.feasible, c.breaks = False, broken
         compared.append(c)
     return chosen, compared
 
