@@ -57,7 +57,7 @@ def summary_lines(outcome) -> list[str]:
         for lever in request.levers:
             lines.append(f"  {lever.key} = {shown(best.values[lever.key])}")
     if len(request.objectives) > 1:
-        lines.append(f"front: {len(outcome.front)} plans (front/)")
+        lines.append(f"front: {len(outcome.front)} plan{'s' if len(outcome.front) != 1 else ''} (front/)")
     for c in outcome.comparisons:
         if c.scores:
             lines.append(f"{c.stage} {c.name}: {_scores_text(request, c.scores)}"

@@ -349,8 +349,9 @@ def _front_chart(summary: dict, table: pd.DataFrame, sz: Size) -> Figure:
     style_axes(ax, sz)
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 2), fontsize=sz.legend - 1,
                frameon=False, handlelength=1.6, columnspacing=1.4)
-    subtitle = ("Grey: every plan tried in the search; blue: the plans no other beats on both measures "
-                "(confirmed runs, 95% bars).")
+    subtitle = ("Grey: every plan tried in the search (its own random draws, so the cloud may sit apart "
+                "from the confirmed plans as a whole); blue: the confirmed plans no other beats on both "
+                "measures (fresh runs, 95% bars).")
     if len(objectives) > 2:
         rest = ", ".join(str(o.get("label") or o["measure"]) for o in objectives[2:])
         subtitle += f" Further objectives are not drawn: {rest}."

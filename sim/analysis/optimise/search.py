@@ -10,7 +10,8 @@ Method (argued in the README, measured by ``bench/optimise.py``):
    numbers: plans are compared under the same chance). A plan the input constraints
    cannot repair is not run; a plan seen before is not run again.
 2. **Confirmation**: the best plans of the search (one objective: the
-   :data:`CONFIRMED` best; several: the non-dominated, at most :data:`CONFIRMED`), the
+   :data:`CONFIRMED` best; several: the non-dominated, at most :data:`CONFIRMED` spread
+   evenly along the front, its two ends included), the
    baseline and the compared scenarios run again :data:`CONFIRM_FACTOR` x ``--reps`` times
    with fresh seeds, shared among them. Their scores and bands come from these runs alone,
    so a plan that looked good by luck in the search is not reported on that luck.
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from ...config.bundled import bundled_dir
@@ -168,9 +170,15 @@ class Evaluator:
         self.request, self.out = request, out
         self.workers, self.scheduler, self.say, self.tick = workers, scheduler, say, tick
         self.runs_done = 0
+        self.reused = 0                                  # finished runs found again (a resume)
         self.values: dict[Path, pd.DataFrame] = {}       # each batch folder's per-run values
         self._sample = ({"method": "lhs", "n": request.worlds, "seed": request.seed,
                          "ranges": request.sampled} if request.worlds > 1 else {})
+
+    def _say_batch(self, line: str) -> None:
+        """A batch's notes, but not its per-batch resume line (the search says one in all)."""
+        if self.say is not None and not line.startswith("resume: reusing"):
+            self.say(line)
 
     def spec(self, files: list[Path], reps: int, seed: int) -> BatchSpec:
         """The batch of ``files`` x worlds x ``reps``."""
@@ -184,8 +192,9 @@ class Evaluator:
 
         spec = self.spec(files, reps, seed)
         result = run_batch(spec, folder, workers=self.workers, scheduler=self.scheduler, resume=True,
-                           progress=False, say=self.say, reuse_any=True)
+                           progress=False, say=self._say_batch, reuse_any=True)
         self.runs_done += result.total
+        self.reused += result.reused
         self.tick(result.total)
         if result.runs_path is None:
             return {f: {"_runs": 0, "_error": result.first_error} for f in files}
@@ -333,7 +342,10 @@ def search(request: Request, out: Path, workers=None, scheduler=None, progress: 
 
     try:
         with said_once():              # a warning (and its measurement) once for the whole search
-            return _search_all(request, out, evaluator, room, comparisons, bar)
+            outcome = _search_all(request, out, evaluator, room, comparisons, bar)
+        if evaluator.reused and say is not None:
+            say(f"resume: reused {evaluator.reused:,} finished runs of {evaluator.runs_done:,}")
+        return outcome
     except Interrupted as stop:        # counted over the whole search, not the batch it stopped in
         raise Interrupted(evaluator.runs_done + stop.kept, request.budget,
                           "run the same command again to continue (finished runs are reused)") from None
@@ -419,16 +431,21 @@ def comparison_files(request: Request) -> list[Path]:
 
 
 def _ranked(request: Request, pool: list[Candidate]) -> list[Candidate]:
-    """The plans to confirm: the best few by the first objective, or the non-dominated."""
+    """The plans to confirm: the best few by the first objective, or the non-dominated (at
+    most :data:`CONFIRMED`, evenly spread along the first objective)."""
     if len(request.objectives) == 1:
         o = request.objectives[0]
         return sorted(pool, key=lambda c: (o.sign * c.scores[o.measure][0], c.number))[:CONFIRMED]
     costs = [[o.sign * c.scores[o.measure][0] for o in request.objectives] for c in pool]
     keep = non_dominated(costs) if pool else []
-    front = [c for c, k in zip(pool, keep) if k]
-    ranks = {c.number: sum(sorted(x.scores[o.measure][0] * o.sign for x in front).index(c.scores[o.measure][0] * o.sign)
-                           for o in request.objectives) for c in front}
-    return sorted(front, key=lambda c: (ranks[c.number], c.number))[:CONFIRMED]
+    first = request.objectives[0]
+    front = sorted((c for c, k in zip(pool, keep) if k), key=lambda c: (first.sign * c.scores[first.measure][0],
+                                                                          c.number))
+    if len(front) <= CONFIRMED:
+        return front
+    # spread along the front, both ends included, so confirmation keeps its whole extent
+    picks = sorted({int(round(i)) for i in np.linspace(0, len(front) - 1, CONFIRMED)})
+    return [front[i] for i in picks]
 
 
 def _confirm(request: Request, out: Path, evaluator: Evaluator, candidates: list[Candidate],
