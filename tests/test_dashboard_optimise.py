@@ -54,7 +54,7 @@ def _plan_file(folder: Path, number: int, start_hour: float) -> str:
 
 def _plan(folder: Path, number: int, start_hour: float, share: float, calls: float) -> dict:
     return {"plan": number, "file": _plan_file(folder, number, start_hour),
-            "values": {START: f"{start_hour:g}"}, "scores": {SHARE: _score(share), CALLS: _score(calls)}}
+            "values": {START: start_hour}, "scores": {SHARE: _score(share), CALLS: _score(calls)}}
 
 
 def _optimisation(folder: Path, objectives: int = 2) -> Path:

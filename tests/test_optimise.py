@@ -202,9 +202,9 @@ def test_two_opposed_objectives_give_a_front_ending_at_each_single_optimum(tmp_p
     front = json.loads((out / "optimise.json").read_text())["front"]
     assert len(front) >= 2
     fastest, cheapest = front[0]["values"], front[-1]["values"]
-    assert fastest["channels.direct.campaigns.0"] == "on"
+    assert fastest["channels.direct.campaigns.0"] is True
     assert float(fastest[SMS_RATE]) >= 400_000 - 0.05 * 350_000
-    assert cheapest["channels.direct.campaigns.0"] == "off"
+    assert cheapest["channels.direct.campaigns.0"] is False
     assert front[-1]["scores"]["messages.sms"]["value"] == 0
     assert len(list((out / "front").glob("front-*.toml"))) == len(front)
 

@@ -28,7 +28,7 @@ def _summary(objectives, plans, best, front, comparisons, relaxations, constrain
               PEOPLE: "affected customers still unaware at 24 h (people)",
               CALLS: "calls to the company in the busiest hour (calls per hour)",
               "customers_lost": "current customers expected to leave (people)"}
-    plan = lambda n: {"plan": n, "file": f"plans/plan-{n:04d}.toml", "values": {START: str(n)},  # noqa: E731
+    plan = lambda n: {"plan": n, "file": f"plans/plan-{n:04d}.toml", "values": {START: n},  # noqa: E731
                       "scores": plans[n]}
     return {
         "scenario": {"file": "scenarios/x.toml", "name": "X"},

@@ -12,7 +12,7 @@ import pytest
 from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.reporting.config import ReportOptions, load_report_config
-from sim.reporting.optimisation_section import (FRONT_FILE, constraint_words, lever_value, load_optimisation,
+from sim.reporting.optimisation_section import (FRONT_FILE, lever_range, constraint_words, lever_value, load_optimisation,
                                                 optimisation_context, score_words, section_sentences,
                                                 table_rows)
 
@@ -33,14 +33,14 @@ def _s(value, low, high):
 def one_objective(best=0.40, baseline=0.60, overlap=False) -> dict:
     """A small optimise.json: one lever, one objective, a start constraint that binds."""
     band = 0.15 if overlap else 0.02
-    plan = {"plan": 7, "file": "plans/plan-0007.toml", "values": {START: "6"},
+    plan = {"plan": 7, "file": "plans/plan-0007.toml", "values": {START: 6},
             "scores": {SHARE: _s(best, best - band, best + band)}}
     return {
         "scenario": {"file": "scenarios/plan_a.toml", "name": "Plan A"},
         "settings": {"budget": 100, "reps": 3, "worlds": 1, "score": "mean", "seed": 1, "engine": "fast",
                      "set": {"population.size": 2000}, "prices": {}},
         "levers": [{"key": START, "kind": "int", "label": "campaign 1 start (hours after announcement)",
-                    "range": "6 to 48"}],
+                    "range": "6 to 48", "low": 6, "high": 48, "step": 0}],
         "objectives": [{"measure": SHARE, "direction": "min", "label": "affected customers still unaware at 24 h"}],
         "constraints": [{"text": "start>=6", "kind": "start", "name": "start", "op": ">=", "bound": 6.0}],
         "best": {**plan, "file": "best.toml"},
@@ -60,13 +60,13 @@ def one_objective(best=0.40, baseline=0.60, overlap=False) -> dict:
 def two_objectives() -> dict:
     """Two objectives, a front of three plans, a throughput cap that does not bind."""
     def plan(n, rate, start, people, calls):
-        return {"plan": n, "file": f"plans/plan-{n:04d}.toml", "values": {RATE: str(rate), START: str(start)},
+        return {"plan": n, "file": f"plans/plan-{n:04d}.toml", "values": {RATE: rate, START: start},
                 "scores": {PEOPLE: _s(people, people * 0.95, people * 1.05), CALLS: _s(calls, calls * 0.9, calls * 1.1)}}
     front = [plan(3, 900000, 2, 1.0e6, 60000), plan(9, 500000, 4, 1.6e6, 45000), plan(12, 300000, 8, 2.9e6, 30000)]
     data = one_objective()
     data.update(
         levers=[{"key": RATE, "kind": "int", "label": "campaign 1 throughput (people per hour)",
-                 "range": "100000 to 2e+06"}, data["levers"][0]],
+                 "range": "100,000 to 2,000,000", "low": 100000, "high": 2000000, "step": 0}, data["levers"][0]],
         objectives=[{"measure": PEOPLE, "direction": "min", "label": "affected customers still unaware at 24 h (people)"},
                     {"measure": CALLS, "direction": "min", "label": "calls to the company in the busiest hour"}],
         constraints=[{"text": "throughput.sms<=1500000", "kind": "throughput", "name": "sms", "op": "<=",
@@ -220,7 +220,12 @@ def test_table_rows_and_figures():
 
 
 def test_words_of_levers_constraints_and_scores():
-    assert lever_value("476863") == "476,863" and lever_value("sms") == "sms" and lever_value("2.5") == "2.5"
+    assert lever_value(476863) == "476,863" and lever_value("sms") == "sms" and lever_value(2.5) == "2.5"
+    assert lever_value(True, "switch") == "sent" and lever_value(False, "choice") == "no"
+    assert lever_value(["id_exposed", "current"]) == "id_exposed, current" and lever_value([]) == "none"
+    assert lever_range({"kind": "int", "low": 0, "high": 48, "step": 6}) == "from 0 to 48 in steps of 6"
+    assert lever_range({"kind": "choice", "choices": ["sms", "email"]}) == "sms or email"
+    assert lever_range({"kind": "float", "low": 50000, "high": 2e6, "step": 0}) == "from 50,000 to 2,000,000"
     assert constraint_words({"kind": "throughput", "name": "email", "op": "<=", "bound": 2e5}) == \
         "the campaigns sending by e-mail send at most 200,000 messages an hour together"
     assert score_words({"score": "mean", "worlds": 1}).startswith("Each figure is the mean of the plan's runs")

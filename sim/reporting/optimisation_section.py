@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,28 +138,32 @@ def _better(direction: str, mine: float, theirs: float) -> int:
     return 1 if (mine < theirs) == (direction == "min") else -1
 
 
-def _number_words(text: str) -> str:
-    """Numbers in a text as people write them (``2e+06`` -> ``2,000,000``)."""
-    def one(m: re.Match) -> str:
-        try:
-            return fmt_number(float(m.group(0)))
-        except ValueError:
-            return m.group(0)
-    return re.sub(r"(?<![\w.])[+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.])", one, str(text))
+def lever_range(lever: dict) -> str:
+    """A lever's range in words, from its data: ``from 0 to 48``, ``sms or email``, ``on or off``."""
+    kind = lever.get("kind")
+    if kind in ("int", "float") and "low" in lever and "high" in lever:
+        step = lever.get("step") or 0
+        return (f"from {fmt_number(float(lever['low']))} to {fmt_number(float(lever['high']))}"
+                + (f" in steps of {fmt_number(float(step))}" if step else ""))
+    if kind == "switch":
+        return "sent or not"
+    return join_words((lever_value(c) for c in lever.get("choices") or []), "or")
 
 
-def lever_value(value: Any) -> str:
-    """A lever value in words: numbers with separators, other values as given."""
-    text = str(value)
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return fmt_number(number) if math.isfinite(number) else text
+def lever_value(value: Any, kind: str = "") -> str:
+    """A lever value in words: numbers with separators, a switch as sent / not sent, a
+    true/false as yes / no, a list by its items."""
+    if isinstance(value, bool):
+        return ("sent" if value else "not sent") if kind == "switch" else ("yes" if value else "no")
+    if isinstance(value, (int, float)):
+        return fmt_number(float(value)) if math.isfinite(float(value)) else str(value)
+    if isinstance(value, list):
+        return ", ".join(lever_value(v) for v in value) if value else "none"
+    return str(value)
 
 
 def _levers_words(levers: list[dict], values: dict) -> str:
-    return "; ".join(f"{lv.get('label') or lv['key']}: {lever_value(values[lv['key']])}"
+    return "; ".join(f"{lv.get('label') or lv['key']}: {lever_value(values[lv['key']], lv.get('kind', ''))}"
                      for lv in levers if lv["key"] in values)
 
 
@@ -192,8 +195,7 @@ def _searched(data: dict) -> str:
     name = data["scenario"]["name"]
 
     def lever(lv: dict) -> str:
-        words = _number_words(lv.get("range", ""))
-        return f"{lv.get('label') or lv['key']}" + (f", {'from ' if ' to ' in words else ''}{words}" if words else "")
+        return f"{lv.get('label') or lv['key']}, {lever_range(lv)}"
     count = {1: "one setting", 2: "two settings", 3: "three settings"}.get(len(levers), f"{len(levers)} settings")
     goals = join_words(f"{o['label'] or o['measure']} as {'low' if o['direction'] == 'min' else 'high'} as possible"
                        for o in objectives)
@@ -408,7 +410,7 @@ def table_rows(data: dict) -> list[dict[str, Any]]:
         tag = ("best plan (best.toml)" if len(objectives) == 1
                else "balanced plan (best.toml)" if chosen else "on the front")
         rows.append({"name": f"Plan {p['plan']}", "cells": _cells(objectives, p["scores"]), "tag": tag,
-                     "levers": [lever_value(p["values"].get(lv["key"], "")) for lv in data["levers"]],
+                     "levers": [lever_value(p["values"].get(lv["key"], ""), lv.get("kind", "")) for lv in data["levers"]],
                      "best": chosen})
     for c in data["comparisons"]:
         if not c.get("scores"):

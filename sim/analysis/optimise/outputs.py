@@ -8,7 +8,10 @@
   nearest the ideal point), a scenario file extending the optimised scenario;
 - ``front/front-NN.toml``: every plan of the front, in the order of the first objective;
 - ``optimise.json``: the request, the best plan, the front, the comparisons and what each
-  constraint costs, structured for the chart, the report and the dashboard.
+  constraint costs, structured for the chart, the report and the dashboard (lever values
+  as the scenario file writes them: numbers, true/false, text, lists; a switched item
+  true when sent; ``range`` is words for display only, ``low``/``high``/``step`` or
+  ``choices`` the data).
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def summary_of(outcome, out: Path) -> dict:
     media = request.base.data["channels"]["direct"]["media"]
     by_number = {c.number: c for c in outcome.candidates if c.same_as is None}
     plans = lambda numbers: [{"plan": n, "file": _relative(by_number[n].file, out),  # noqa: E731
-                              "values": {k: shown(v) for k, v in by_number[n].values.items()},
+                              "values": dict(by_number[n].values),
                               "scores": _scores(request, by_number[n])} for n in numbers]
     best = by_number.get(outcome.best)
     return {
@@ -113,7 +116,9 @@ def summary_of(outcome, out: Path) -> dict:
         "settings": {"budget": request.budget, "reps": request.reps, "worlds": request.worlds,
                      "score": request.rule, "seed": request.seed, "engine": request.engine,
                      "set": request.overrides, "prices": request.prices},
-        "levers": [{"key": lv.key, "kind": lv.kind, "label": lv.label, "range": lv.describe()}
+        "levers": [{"key": lv.key, "kind": lv.kind, "label": lv.label, "range": lv.describe(),
+                    **({"low": lv.low, "high": lv.high, "step": lv.step} if lv.kind in ("int", "float")
+                       else {"choices": list(lv.choices)})}
                    for lv in request.levers],
         "objectives": [{"measure": o.measure, "direction": o.direction,
                         "label": measure_label(o.measure, media)} for o in request.objectives],

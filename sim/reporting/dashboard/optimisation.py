@@ -11,6 +11,7 @@ No Solara here: the command checks the folder with it before serving.
 from __future__ import annotations
 
 import json
+from typing import Any
 import math
 import tomllib
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ def _scores(raw: dict) -> dict:
 
 def _plan(folder: Path, raw: dict, best: int | None) -> Plan:
     file = (folder / str(raw["file"])).resolve()
-    return Plan(int(raw["plan"]), str(file), {str(k): str(v) for k, v in dict(raw["values"]).items()},
+    return Plan(int(raw["plan"]), str(file), {str(k): v for k, v in dict(raw["values"]).items()},
                 _scores(dict(raw["scores"])), int(raw["plan"]) == best)
 
 
@@ -135,15 +136,18 @@ def score_text(measure: str, score: tuple) -> tuple[str, str]:
     return fmt_value(kind, value), (f"{lo} to {hi}" if lo != hi else "")
 
 
-def lever_text(key: str, text: str) -> str:
-    """Lever ``key``'s value (as optimise.json has it, text) as the dashboard writes settings:
-    hours as its sliders show them (``6 h``), other numbers with thousands separators."""
-    try:
-        x = float(text)
-    except ValueError:
-        return text
-    if not math.isfinite(x):
-        return text
+def lever_text(key: str, value: Any) -> str:
+    """Lever ``key``'s value (as optimise.json has it: a number, true/false, text or a list)
+    as the dashboard writes settings: hours as its sliders show them (``6 h``), other
+    numbers with thousands separators, a switched campaign as sent / not sent."""
+    if isinstance(value, bool):
+        switched = key.rsplit(".", 1)[-1].isdigit()
+        return ("sent" if value else "not sent") if switched else ("yes" if value else "no")
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if value else "none"
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return str(value)
+    x = float(value)
     if key.rsplit(".", 1)[-1] in ("start_hour", "at_hour") or key.endswith("_hours"):
         return fmt_hours(x, days=False)
     return fmt_number(int(x) if x.is_integer() else x)
