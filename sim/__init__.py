@@ -13,6 +13,8 @@ In a notebook, the same as objects that plot themselves (see :mod:`sim.reporting
     import sim
     sim.Run("optus_2022", overrides={"population.size": 5000}).run().plot()
     sim.Comparison(["optus_2022", "direct_first"], reps=10).run().summary()
+    sim.Optimisation("optus_2022", levers={"channels.direct.campaigns.0.start_hour": (0, 48)},
+                     objectives="unaware_affected_share_24h").run("out/optimise").best
 """
 
 from .errors import ScenarioError
@@ -20,6 +22,7 @@ from .version import __version__
 from .config.scenario import Scenario, load_scenario
 from .model.simulate import SimulationResult, simulate
 from .reporting.notebook import Batch, Comparison, Run  # notebook objects, on top of the above
+from .reporting.notebook_optimisation import Optimisation
 
 __all__ = ["__version__", "ScenarioError", "Scenario", "SimulationResult", "load_scenario", "simulate",
-           "Run", "Batch", "Comparison"]
+           "Run", "Batch", "Comparison", "Optimisation"]

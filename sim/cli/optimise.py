@@ -58,7 +58,7 @@ def add_parser(sub) -> None:
 
 def command(args) -> int:
     from ..analysis.optimise import prepare, run_optimisation
-    from .optimise_words import summary_lines
+    from ..reporting.optimise_words import summary_lines
     from ..reporting.optimise_chart import write_optimise_chart
     from ..runs.batch import Interrupted
 
