@@ -54,7 +54,7 @@ def _plan_file(folder: Path, number: int, start_hour: float) -> str:
 
 def _plan(folder: Path, number: int, start_hour: float, share: float, calls: float) -> dict:
     return {"plan": number, "file": _plan_file(folder, number, start_hour),
-            "values": {START: start_hour}, "scores": {SHARE: _score(share), CALLS: _score(calls)}}
+            "values": {START: start_hour}, "runs": 6, "scores": {SHARE: _score(share), CALLS: _score(calls)}}
 
 
 def _optimisation(folder: Path, objectives: int = 2) -> Path:
@@ -140,7 +140,12 @@ def test_the_panel_lists_the_front_with_scores_in_the_dashboards_words(tmp_path)
     panel = panel_of(opt, str(OPTUS.resolve()), OPTUS_NAME, start, 2000)
     assert panel.title == "Plans from the optimisation in opt"
     assert panel.intro.startswith(f"The 2 plans of the front for {OPTUS_NAME}: none is better")
-    assert "the mean of 3 runs of 2,000 agents each" in panel.intro
+    assert "the mean of 6 runs of 2,000 agents," in panel.intro          # the confirmation's runs, not --reps
+    from sim.reporting.dashboard.optimisation import scored_with
+    settings = {"score": "p90", "worlds": 4, "set": {"population.size": 2000}}
+    assert scored_with(settings, {8}) == ("the pessimistic 90th percentile over 4 plausible worlds of the mean of "
+                                          "its runs in each (8 runs of 2,000 agents in all)")
+    assert scored_with({}, {6, 8}) == "the mean of its runs"
     assert panel.other_start == "" and panel.notes == ()
     assert panel.levers == ("campaign 1 start (hours after announcement)",)
     assert panel.objectives == (("affected customers still unaware at 24 h", "lower is better"),

@@ -298,3 +298,18 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_continues_to_the_same_plans(t
     fresh = _cli(*args, "--out", tmp_path / "fresh")
     assert fresh.returncode == 0, fresh.stderr
     assert (out / "pareto.csv").read_text() == (tmp_path / "fresh" / "pareto.csv").read_text()
+
+
+@pytest.mark.parametrize("option, value, needle", [
+    ("--objective", "unaware_at_noon", "--objective: unaware_at_noon: not a measure"),
+    ("--constraint", "start<=6", "--constraint: start<=6: allowed: start>=H"),
+    ("--price", "fax=0.1", "--price: fax=0.1: expected MEDIUM=AMOUNT"),
+])
+def test_bad_objectives_constraints_and_prices_are_one_line_and_write_nothing(tmp_path, option, value, needle):
+    args = ["optimise", "optus_2022", "--lever", f"{EMAIL_START}=0:48", "--out", tmp_path / "out"]
+    if option != "--objective":
+        args += ["--objective", "customers_lost"]
+    done = _cli(*args, option, value)
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [f"error: {needle}" + done.stderr.strip()
+                                                                         .split(needle, 1)[1]]
+    assert not (tmp_path / "out").exists()

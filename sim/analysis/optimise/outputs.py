@@ -108,7 +108,7 @@ def summary_of(outcome, out: Path) -> dict:
     media = request.base.data["channels"]["direct"]["media"]
     by_number = {c.number: c for c in outcome.candidates if c.same_as is None}
     plans = lambda numbers: [{"plan": n, "file": _relative(by_number[n].file, out),  # noqa: E731
-                              "values": dict(by_number[n].values),
+                              "values": dict(by_number[n].values), "runs": by_number[n].runs,
                               "scores": _scores(request, by_number[n])} for n in numbers]
     best = by_number.get(outcome.best)
     return {

@@ -32,13 +32,15 @@ OPTION = "--optimisation"
 
 @dataclass(frozen=True)
 class Plan:
-    """One plan to load: its number, its file (absolute), lever values as text, scores."""
+    """One plan to load: its number, its file (absolute), lever values, scores, and the runs
+    its scores come from."""
 
     number: int
     file: str
-    values: dict  # lever key -> value as text
+    values: dict  # lever key -> value as optimise.json has it
     scores: dict  # measure -> (value, low, high)
     best: bool
+    runs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ def _scores(raw: dict) -> dict:
 def _plan(folder: Path, raw: dict, best: int | None) -> Plan:
     file = (folder / str(raw["file"])).resolve()
     return Plan(int(raw["plan"]), str(file), {str(k): v for k, v in dict(raw["values"]).items()},
-                _scores(dict(raw["scores"])), int(raw["plan"]) == best)
+                _scores(dict(raw["scores"])), int(raw["plan"]) == best,
+                int(raw["runs"]) if isinstance(raw.get("runs"), int) else None)
 
 
 def _base_of(plan_file: Path) -> Path:
@@ -205,13 +208,19 @@ class Panel:
     notes: tuple  # plans that set something no control holds
 
 
-def scored_with(settings: dict) -> str:
-    """How the optimisation scored its plans, in words: ``the mean of 3 runs of 2,000 agents``."""
-    reps, rule = settings.get("reps"), settings.get("score") or "mean"
+def scored_with(settings: dict, runs: set) -> str:
+    """How the optimisation scored its plans, in words: ``the mean of 8 runs of 2,000 agents``
+    (``runs``: the plans' run counts; one count is said, several are not)."""
+    rule, worlds = settings.get("score") or "mean", settings.get("worlds") or 1
     size = (settings.get("set") or {}).get(lv.SIZE)
     ok = lambda x: isinstance(x, int) and not isinstance(x, bool)  # noqa: E731
-    words = f"the {rule} of {plural(reps, 'run')}" if ok(reps) else f"the {rule} of its runs"
-    return words + (f" of {size:,} agents" if ok(size) else "")
+    count = next(iter(runs)) if len(runs) == 1 and ok(next(iter(runs))) else None
+    each = f" of {size:,} agents" if ok(size) else ""
+    if ok(worlds) and worlds > 1:
+        over = {"median": "the median", "p90": "the pessimistic 90th percentile"}.get(rule, "the mean")
+        return (f"{over} over {worlds} plausible worlds of the mean of its runs in each"
+                + (f" ({plural(count, 'run')}{each} in all)" if count else ""))
+    return (f"the mean of {plural(count, 'run')}{each}" if count else f"the mean of its runs{each}")
 
 
 def panel_of(opt: Optimisation, start_path: str, start_name: str, now: dict | None,
@@ -226,7 +235,7 @@ def panel_of(opt: Optimisation, start_path: str, start_name: str, now: dict | No
                  "ideal.")
     else:
         intro = f"The best plan for {opt.name}."
-    intro += (f" Scores as the optimisation found them: {scored_with(opt.settings)} each, 95% "
+    intro += (f" Scores as the optimisation found them: {scored_with(opt.settings, {p.runs for p in opt.plans})}, 95% "
               "interval in grey. A loaded plan runs again here, with this page's run settings.")
     other = ""
     if str(start_path) != opt.base:
