@@ -3,6 +3,7 @@ answer, resuming, and bad input."""
 
 import json
 import subprocess
+from pathlib import Path
 import sys
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from helpers import ROOT, SCENARIOS
+from test_batch import dask_cluster  # noqa: F401  (the fixture: a real scheduler and two workers)
 from sim import load_scenario, simulate
 from sim.analysis.optimise import prepare, run_optimisation
 from sim.analysis.optimise.goals import messages_by_medium, parse_constraint, parse_objective
@@ -313,3 +315,28 @@ def test_bad_objectives_constraints_and_prices_are_one_line_and_write_nothing(tm
     assert done.returncode == 2 and done.stderr.strip().splitlines() == [f"error: {needle}" + done.stderr.strip()
                                                                          .split(needle, 1)[1]]
     assert not (tmp_path / "out").exists()
+
+
+def _ancestors(pid: int) -> list[int]:
+    out = []
+    while pid > 1:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            break
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+        out.append(pid)
+    return out
+
+
+def test_on_a_dask_cluster_the_search_finds_the_same_plans(tmp_path, dask_cluster):  # noqa: F811
+    address, workers = dask_cluster
+    request = lambda: prepare(OPTUS, [f"{EMAIL_START}=0:48:4"], ["unaware_affected_share_24h"],  # noqa: E731
+                              budget=100, reps=2, overrides=dict(SMALL))
+    run_optimisation(request(), tmp_path / "local", workers=2, progress=False)
+    run_optimisation(request(), tmp_path / "dask", scheduler=address, progress=False)
+    assert (tmp_path / "dask" / "pareto.csv").read_text() == (tmp_path / "local" / "pareto.csv").read_text()
+    manifest = json.loads(next((tmp_path / "dask" / "search").glob("gen-*/manifest.json")).read_text())
+    ran_in = {int(e["worker"].rsplit(":", 1)[1]) for e in manifest["runs"].values()}
+    cluster = {w.pid for w in workers}
+    assert ran_in and all(cluster & set(_ancestors(pid)) for pid in ran_in)     # the cluster's workers ran them
