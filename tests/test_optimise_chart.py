@@ -169,6 +169,31 @@ def test_two_objectives_draw_the_front_best_plan_relaxation_and_scenarios():
     assert any("tried in the search (6)" in t for t in legend)
 
 
+def _legend(fig) -> list[str]:
+    return [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_a_front_of_the_best_plan_alone_says_there_is_no_trade_off():
+    summary, table = two_objectives()
+    table["pareto"] = table["best"]             # plan 3 alone is on the front
+    summary["front"] = [p for p in summary["front"] if p.get("plan") == 3] or summary["front"][:1]
+    fig = optimise_chart(summary, table)
+    assert _has(_texts(fig), "the best plan is the only confirmed plan no other beats on both measures")
+    assert not _has(_texts(fig), "blue:")
+    assert not any("best trade-offs" in t for t in _legend(fig))
+    fig = optimise_chart(*two_objectives())     # a front of four: blue, and said so
+    assert _has(_texts(fig), "blue: the confirmed plans no other beats on both measures")
+    assert any("best trade-offs" in t for t in _legend(fig))
+
+
+def test_a_measure_the_relaxation_leaves_as_it_was_is_said_unchanged():
+    summary, table = two_objectives()
+    summary["relaxations"][0]["change"][CALLS] = {"value": 0.0, "low": 0.0, "high": 0.0}
+    texts = _texts(optimise_chart(summary, table))
+    assert _has(texts, "-300,000 unaware at 24 h, peak calls/h unchanged")
+    assert not _has(texts, "0 peak calls/h")
+
+
 def test_further_objectives_are_said_not_drawn():
     fig = optimise_chart(*two_objectives(extra=("customers_lost",)))
     assert _has(_texts(fig), "Further objectives are not drawn: current customers expected to leave")

@@ -309,13 +309,15 @@ def _front_chart(summary: dict, table: pd.DataFrame, sz: Size) -> Figure:
 
     front = plans[plans["pareto"]] if "pareto" in plans else plans.iloc[0:0]
     front = front.sort_values(mx)
+    only_best = len(front) == 1 and "best" in front and bool(_flag(front["best"]).all())
     if len(front):
         where = "post" if objectives[0].get("direction", "min") == "min" else "pre"
         ax.step(front[mx], front[my], where=where, color=FRONT, lw=1.4, alpha=0.8, zorder=2)
         for _, row in front.iterrows():
             _errorbar(ax, _row_score(row, mx), _row_score(row, my), FRONT, fmt="o", ms=5, zorder=3)
-        handles.append(Line2D([], [], marker="o", color=FRONT, ms=5, lw=1.4,
-                              label="best trade-offs (confirmed, with 95% bars)"))
+        if not only_best:       # else drawn over by the best plan: no blue on the chart
+            handles.append(Line2D([], [], marker="o", color=FRONT, ms=5, lw=1.4,
+                                  label="best trade-offs (confirmed, with 95% bars)"))
 
     best = summary.get("best")
     bx = _score(best["scores"], mx) if best else (math.nan,) * 3
@@ -350,8 +352,10 @@ def _front_chart(summary: dict, table: pd.DataFrame, sz: Size) -> Figure:
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 2), fontsize=sz.legend - 1,
                frameon=False, handlelength=1.6, columnspacing=1.4)
     subtitle = ("Grey: every plan tried in the search (its own random draws, so the cloud may sit apart "
-                "from the confirmed plans as a whole); blue: the confirmed plans no other beats on both "
-                "measures (fresh runs, 95% bars).")
+                "from the confirmed plans as a whole); "
+                + ("the best plan is the only confirmed plan no other beats on both measures, so there is "
+                   "no trade-off between them (fresh runs, 95% bars)." if only_best else
+                   "blue: the confirmed plans no other beats on both measures (fresh runs, 95% bars)."))
     if len(objectives) > 2:
         rest = ", ".join(str(o.get("label") or o["measure"]) for o in objectives[2:])
         subtitle += f" Further objectives are not drawn: {rest}."
@@ -408,7 +412,10 @@ def _changes(r: dict, objectives: list[dict]) -> str:
         if change is None:
             continue
         value = change["value"] if isinstance(change, dict) else change     # the label stays short
-        words.append(f"{_change_text(_kind(o['measure']), value)} {_brief(o['measure'])}")
+        if value == 0:      # the same on every paired run (as the report's "would not change")
+            words.append(f"{_brief(o['measure'])} unchanged")
+        else:
+            words.append(f"{_change_text(_kind(o['measure']), value)} {_brief(o['measure'])}")
     return ", ".join(words) if words else "run"
 
 
