@@ -23,6 +23,7 @@ OPTUS = SCENARIOS / "optus_2022.toml"
 DIRECT = SCENARIOS / "direct_first.toml"
 EMAIL_START = "channels.direct.campaigns.0.start_hour"
 SMS_RATE = "channels.direct.campaigns.0.per_hour"
+REACH = "channels.media.releases.0.reach"
 SMALL = {"population.size": 1500}
 
 
@@ -51,6 +52,21 @@ def test_levers_of_every_kind_are_read():
     order = parse_lever('channels.direct.campaigns.0.priority=["id_exposed"]|[]', base)
     assert order.choices == (["id_exposed"], [])
     assert parse_lever("channels.direct.campaigns.1=on|off", base).kind == "switch"
+    reach = parse_lever(f"{REACH}=0:1", base)        # a share: 0:1 is any share, not 0 or 1
+    assert (reach.kind, reach.low, reach.high) == ("float", 0.0, 1.0)
+
+
+def test_campaign_levers_are_labelled_with_their_medium_unless_it_is_levered():
+    request = prepare(DIRECT, [f"{SMS_RATE}=50000:2000000", "channels.direct.campaigns.1.start_hour=0:48",
+                               "channels.direct.campaigns.1=on|off", f"{REACH}=0.1:0.9"], ["customers_lost"])
+    assert [lv.label for lv in request.levers] == [
+        "campaign 1 (SMS) throughput (people per hour)", "campaign 2 (e-mail) start (hours after announcement)",
+        "campaign 2 (e-mail)", "press release 1 reach (share of news followers)"]
+    request = prepare(DIRECT, ["channels.direct.campaigns.0.medium=sms|email", f"{SMS_RATE}=50000:2000000"],
+                      ["customers_lost"])
+    assert [lv.label for lv in request.levers] == ["campaign 1 medium", "campaign 1 throughput (people per hour)"]
+    # the words are not the search: a request differing only in them is the same search
+    assert "label" not in request.identity()["levers"][0]
 
 
 @pytest.mark.parametrize("text, words", [
@@ -64,6 +80,7 @@ def test_levers_of_every_kind_are_read():
     ("scenario.hours=24:48", "not levers"),
     (f"{EMAIL_START}=sms", "two or more"),
     ("population.size=10.5:20", "whole numbers"),
+    (f"{REACH}=0.2:1.5", "outside the key's values; allowed: a share in [0, 1]"),
     ("no equals sign", "expected KEY="),
 ])
 def test_a_bad_lever_is_one_line_naming_it(text, words):
@@ -182,6 +199,15 @@ def test_the_earliest_allowed_start_is_found(tmp_path):
     assert (table.loc[table["kind"] == "plan", EMAIL_START] >= 6).all()
     relaxed = json.loads((out / "optimise.json").read_text())["relaxations"]
     assert relaxed[0]["constraint"] == "start>=6" and relaxed[0]["binding"]
+
+
+def test_a_share_lever_is_searched_over_its_range(tmp_path):
+    # the first press release reaching more news followers leaves fewer customers unaware at 24 h
+    _run(tmp_path, "reach", OPTUS, [f"{REACH}=0.1:0.9"], ["unaware_affected_share_24h:min"])
+    table = pd.read_csv(tmp_path / "reach" / "pareto.csv")
+    tried = table.loc[table["kind"] == "plan", REACH]
+    assert tried.between(0.1, 0.9).all() and (tried % 1 != 0).all()     # shares, not whole numbers
+    assert _best_value(tmp_path / "reach", REACH) >= 0.9 - 0.05 * 0.8    # within 5% of the range of 0.9
 
 
 def test_a_capped_throughput_is_used_up_to_the_cap(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __all__ = ["SOURCES", "COMPANY", "MEDIA", "COHORTS", "CUSTOMER_GROUPS", "SOURCE_WORDS", "MEDIUM_WORDS",
            "COHORT_WORDS", "GROUP_WORDS", "COMPANY_WORDS", "source_words", "is_campaign", "medium_words",
-           "target_words"]
+           "medium_in_sentence", "target_words"]
 
 #: Where a person can first hear the news, in the order of the engines' codes.
 SOURCES = ("media", "twitter", "direct", "word_of_mouth", "seed", "scam")
@@ -50,6 +50,12 @@ def medium_words(name: str, media=None) -> str:
     from ``media``, the declared media table) if set, else a known word, else its name."""
     label = ((media or {}).get(name) or {}).get("label", "")
     return label or MEDIUM_WORDS.get(name) or name.replace("_", " ").capitalize()
+
+
+def medium_in_sentence(name: str, media=None) -> str:
+    """:func:`medium_words` within a sentence: ``SMS`` stays, ``E-mail`` becomes ``e-mail``."""
+    words = medium_words(name, media)
+    return words[:1].lower() + words[1:] if words[1:] == words[1:].lower() else words
 
 
 def target_words(name: str, segments=None) -> str:

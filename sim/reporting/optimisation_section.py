@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import catalog
-from ..config.vocabulary import medium_words
+from ..config.vocabulary import medium_in_sentence
 from ..config.readers import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, read_user_bytes, read_user_text
 from ..errors import ScenarioError
 from .text import fmt_number, fmt_value, join_words, plural
@@ -169,8 +169,7 @@ def _levers_words(levers: list[dict], values: dict) -> str:
 
 def _medium(name: str) -> str:
     """A medium in words within a sentence (``SMS``, ``e-mail``)."""
-    words = medium_words(name)
-    return words[:1].lower() + words[1:] if words[1:] == words[1:].lower() else words
+    return medium_in_sentence(name)
 
 
 def constraint_words(c: dict) -> str:

@@ -36,6 +36,8 @@ SWITCHABLE = ("channels.direct.campaigns", "channels.media.releases", "channels.
 #: Most levers one search may have, and most choices one lever may offer.
 MAX_LEVERS = 32
 MAX_CHOICES = 64
+# the schema's number keys, by how their allowed values are said: a number, a whole number, a share
+NUMERIC = ("a number", "a whole number", "a share")
 _INDEX = re.compile(r"^(?P<list>.+)\.(?P<i>\d+)$")
 
 
@@ -110,7 +112,8 @@ def _numeric(key: str, spec: Field, text: str) -> Lever:
     if len(values) == 3 and not 0 < step <= high - low:
         raise _fail(key, f"step {step:g}; allowed: a step above 0 and at most HI - LO")
     whole_key = spec.allowed.startswith("a whole number")
-    whole = whole_key or all(_is_whole_text(p) for p in parts)
+    share_key = spec.allowed.startswith("a share")      # 0:1 is any share, not 0 or 1
+    whole = whole_key or (not share_key and all(_is_whole_text(p) for p in parts))
     if whole_key and not all(_is_whole_text(p) for p in parts):
         raise _fail(key, f"got {shorten(text)!r}; allowed: whole numbers (the key is {spec.allowed})")
     for bound in (low, high):
@@ -169,7 +172,7 @@ def parse_lever(text: str, base: Scenario) -> Lever:
     if key.split(".")[0] == "scenario":
         raise _fail(key, "the run's own settings (name, start, length, step) are not levers")
     _check_exists(key, base)
-    if isinstance(spec, Field) and spec.allowed.startswith(("a number", "a whole number")) and ":" in spec_text:
+    if isinstance(spec, Field) and spec.allowed.startswith(NUMERIC) and ":" in spec_text:
         return _numeric(key, spec, spec_text)
     if not isinstance(spec, (Field, ListOf)):
         raise _fail(key, "a table, not a value; lever one of its keys")

@@ -7,10 +7,13 @@ before anything is written.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
 from ...config.scenario import load_scenario, with_overrides
+from ...config.vocabulary import medium_in_sentence
 from ...errors import ScenarioError, shorten
 from ...model.engine import DEFAULT_ENGINE
 from ...model.memory import check_work
@@ -63,6 +66,7 @@ def prepare(scenario_file: str | Path, levers: list[str], objectives: list[str],
     price = dict(parse_price(p, media) for p in prices)
     parsed_levers = [parse_lever(text, base) for text in levers]
     check_levers(parsed_levers, base)
+    parsed_levers = _named_by_medium(parsed_levers, base)
     goals = [parse_objective(text, media, price) for text in objectives]
     if not goals:
         raise ScenarioError("--objective", "", "give at least one objective, e.g. "
@@ -85,6 +89,28 @@ def prepare(scenario_file: str | Path, levers: list[str], objectives: list[str],
     if worlds > 1:
         request.sampled = _world_ranges(request, ranges_file)
     return request
+
+
+_CAMPAIGN_KEY = re.compile(r"channels\.direct\.campaigns\.(\d+)(?:\.|$)")
+
+
+def _named_by_medium(levers: list, base) -> list:
+    """Levers of a campaign labelled with its medium (``campaign 1 (SMS) start ...``), so a
+    reader need not know the scenario's campaign order; not where the medium is itself a lever."""
+    campaigns = base.get(CAMPAIGNS)
+    media = base.data["channels"]["direct"]["media"]
+    levered = {int(m.group(1)) for lv in levers
+               if (m := _CAMPAIGN_KEY.match(lv.key)) and lv.key.endswith(".medium")}
+    named = []
+    for lv in levers:
+        m = _CAMPAIGN_KEY.match(lv.key)
+        index = int(m.group(1)) if m else -1
+        word = f"campaign {index + 1}"
+        if 0 <= index < len(campaigns) and index not in levered and lv.label.startswith(word):
+            medium = medium_in_sentence(campaigns[index]["medium"], media)
+            lv = dataclasses.replace(lv, label=f"{word} ({medium}){lv.label[len(word):]}")
+        named.append(lv)
+    return named
 
 
 def _check_overrides(overrides: dict, levers) -> None:

@@ -104,7 +104,8 @@ class Request:
     def identity(self) -> dict:
         """What makes two requests the same search (the budget does not)."""
         return {"scenario": str(self.scenario_file), "scenario_digest": _digest(self.base.data),
-                "levers": [dataclass_dict(lv) for lv in self.levers],
+                "levers": [{k: v for k, v in dataclass_dict(lv).items() if k != "label"}   # words, not the search
+                           for lv in self.levers],
                 "objectives": [o.__dict__ for o in self.objectives],
                 "constraints": [c.text for c in self.constraints], "prices": self.prices,
                 "reps": self.reps, "worlds": self.worlds, "rule": self.rule, "seed": self.seed,
