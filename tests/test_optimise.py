@@ -257,6 +257,17 @@ def test_another_request_in_the_same_folder_is_refused(tmp_path):
         _run(tmp_path, "one", OPTUS, [f"{EMAIL_START}=0:48:4"], ["customers_lost"], budget=120)
 
 
+def test_a_folder_whose_request_held_the_levers_words_continues(tmp_path):
+    _run(tmp_path, "one", OPTUS, [f"{EMAIL_START}=0:48:4"], ["unaware_affected_share_24h"], budget=120)
+    path = tmp_path / "one" / "request.json"
+    old = json.loads(path.read_text())
+    for lever in old["levers"]:
+        lever["label"] = "campaign 1 start (hours after announcement)"     # as an earlier version wrote it
+    path.write_text(json.dumps(old))
+    _run(tmp_path, "one", OPTUS, [f"{EMAIL_START}=0:48:4"], ["unaware_affected_share_24h"], budget=120)
+    assert all("label" not in lever for lever in json.loads(path.read_text())["levers"])
+
+
 def test_worlds_score_every_plan_in_the_same_plausible_worlds(tmp_path):
     outcome, _ = _run(tmp_path, "worlds", OPTUS, [f"{EMAIL_START}=0:48:8"], ["unaware_affected_share_24h"],
                       budget=200, reps=1, worlds=3, rule="p90")

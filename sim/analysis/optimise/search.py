@@ -518,6 +518,9 @@ def _check_same_request(out: Path, request: Request) -> None:
             old = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             old = None
+        if isinstance(old, dict) and isinstance(old.get("levers"), list):    # a folder whose request.json
+            old["levers"] = [{k: v for k, v in lv.items() if k != "label"}  # held the levers' words
+                             if isinstance(lv, dict) else lv for lv in old["levers"]]
         if old is not None and old != identity:
             changed = sorted(k for k in identity if old.get(k) != identity[k])
             raise ScenarioError(out, "", f"holds an optimisation with other settings ({', '.join(changed)}); "
