@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import ScenarioError
 from .scenario import Scenario, default_data, parse_toml, read_text_file, with_overrides
 from .moved import new_key
-from .schema import Field, Invalid, OneOrPerCohort, label_of, lookup_spec
+from .schema import Invalid, OneOrPerCohort, label_of, lookup_spec, number_kind
 
 __all__ = ["Range", "plausible_ranges", "read_ranges", "check_applicable", "width_problem",
            "RANGES_NAME", "MIN_WIDTH", "MIN_RELATIVE_WIDTH"]
@@ -146,7 +146,7 @@ def _entry(key: str, entry: Any, source: str, defaults: dict,
         fail(str(err) if str(err).startswith("not a scenario key") else f"not a scenario key ({err})")
     if isinstance(spec, OneOrPerCohort):
         spec = spec.value
-    if not (isinstance(spec, Field) and spec.allowed.startswith(("a number", "a share"))):
+    if number_kind(spec) not in ("number", "share"):
         fail("not a number key; plausible ranges are for numbers")
     if not isinstance(entry, dict) or set(entry) != set(ENTRY_KEYS):
         fail(f"allowed: a table with exactly {', '.join(ENTRY_KEYS)}")

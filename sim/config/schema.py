@@ -25,7 +25,7 @@ from .vocabulary import COHORTS, CUSTOMER_GROUPS, SOURCES
 
 __all__ = ["COHORTS", "CUSTOMER_GROUPS", "SOURCES", "NETWORK_KINDS", "SCHEMA", "Field", "ListOf",
            "Table", "MapOf", "OneOrPerCohort", "Invalid", "check", "lookup_spec", "label_of", "schema_keys",
-           "is_index", "is_name", "NAME_RULE", "name_field"]
+           "is_index", "is_name", "NAME_RULE", "name_field", "number_kind"]
 
 NETWORK_KINDS = ("households", "well_mixed", "watts_strogatz", "barabasi_albert",
                  "powerlaw_cluster", "file")
@@ -229,6 +229,22 @@ class OneOrPerCohort:
 
     value: Field
     label: str = ""
+
+
+#: How :func:`number`, :func:`share` and :func:`integer` begin their ``allowed`` text, by kind.
+_NUMBER_WORDS = {"a number": "number", "a share": "share", "a whole number": "whole"}
+
+
+def number_kind(spec: Any) -> str | None:
+    """``"number"``, ``"share"`` or ``"whole"`` for a key that holds one number (a key given
+    as one value or per cohort: its one value), else None."""
+    if isinstance(spec, OneOrPerCohort):
+        spec = spec.value
+    if isinstance(spec, Field):
+        for words, kind in _NUMBER_WORDS.items():
+            if spec.allowed.startswith(words):
+                return kind
+    return None
 
 
 def per(keys: tuple[str, ...], value: Field, label: str) -> Table:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...config.scenario import Scenario, with_overrides
-from ...config.schema import Field, Invalid, ListOf, label_of, lookup_spec
+from ...config.schema import Field, Invalid, ListOf, label_of, lookup_spec, number_kind
 from ...errors import ScenarioError, shorten
 
 __all__ = ["Lever", "parse_lever", "check_levers", "plan_data", "SWITCHABLE", "list_root"]
@@ -36,8 +36,6 @@ SWITCHABLE = ("channels.direct.campaigns", "channels.media.releases", "channels.
 #: Most levers one search may have, and most choices one lever may offer.
 MAX_LEVERS = 32
 MAX_CHOICES = 64
-# the schema's number keys, by how their allowed values are said: a number, a whole number, a share
-NUMERIC = ("a number", "a whole number", "a share")
 _INDEX = re.compile(r"^(?P<list>.+)\.(?P<i>\d+)$")
 
 
@@ -98,7 +96,7 @@ def _is_whole_text(text: str) -> bool:
     return re.fullmatch(r"[+-]?\d[\d_]*", text.strip()) is not None
 
 
-def _numeric(key: str, spec: Field, text: str) -> Lever:
+def _numeric(key: str, spec: Field, kind: str, text: str) -> Lever:
     parts = text.split(":")
     if len(parts) not in (2, 3):
         raise _fail(key, f"got {shorten(text)!r}; allowed: LO:HI or LO:HI:STEP")
@@ -111,9 +109,8 @@ def _numeric(key: str, spec: Field, text: str) -> Lever:
         raise _fail(key, f"got {low:g}:{high:g}; allowed: LO < HI")
     if len(values) == 3 and not 0 < step <= high - low:
         raise _fail(key, f"step {step:g}; allowed: a step above 0 and at most HI - LO")
-    whole_key = spec.allowed.startswith("a whole number")
-    share_key = spec.allowed.startswith("a share")      # 0:1 is any share, not 0 or 1
-    whole = whole_key or (not share_key and all(_is_whole_text(p) for p in parts))
+    whole_key = kind == "whole"
+    whole = whole_key or (kind != "share" and all(_is_whole_text(p) for p in parts))   # 0:1 is any share
     if whole_key and not all(_is_whole_text(p) for p in parts):
         raise _fail(key, f"got {shorten(text)!r}; allowed: whole numbers (the key is {spec.allowed})")
     for bound in (low, high):
@@ -172,8 +169,9 @@ def parse_lever(text: str, base: Scenario) -> Lever:
     if key.split(".")[0] == "scenario":
         raise _fail(key, "the run's own settings (name, start, length, step) are not levers")
     _check_exists(key, base)
-    if isinstance(spec, Field) and spec.allowed.startswith(NUMERIC) and ":" in spec_text:
-        return _numeric(key, spec, spec_text)
+    kind = number_kind(spec)
+    if isinstance(spec, Field) and kind and ":" in spec_text:
+        return _numeric(key, spec, kind, spec_text)
     if not isinstance(spec, (Field, ListOf)):
         raise _fail(key, "a table, not a value; lever one of its keys")
     return _choices(key, spec, spec_text)

@@ -8,7 +8,6 @@ before anything is written.
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +90,11 @@ def prepare(scenario_file: str | Path, levers: list[str], objectives: list[str],
     return request
 
 
-_CAMPAIGN_KEY = re.compile(r"channels\.direct\.campaigns\.(\d+)(?:\.|$)")
+def _campaign_index(key: str) -> int | None:
+    """The campaign a lever's key lies in (``...campaigns.1.start_hour``, ``...campaigns.1``: 1)."""
+    if list_root(key) != CAMPAIGNS:
+        return None
+    return int(key[len(CAMPAIGNS) + 1:].split(".")[0])
 
 
 def _named_by_medium(levers: list, base) -> list:
@@ -99,16 +102,15 @@ def _named_by_medium(levers: list, base) -> list:
     reader need not know the scenario's campaign order; not where the medium is itself a lever."""
     campaigns = base.get(CAMPAIGNS)
     media = base.data["channels"]["direct"]["media"]
-    levered = {int(m.group(1)) for lv in levers
-               if (m := _CAMPAIGN_KEY.match(lv.key)) and lv.key.endswith(".medium")}
+    levered = {_campaign_index(lv.key) for lv in levers if lv.key.endswith(".medium")}
     named = []
     for lv in levers:
-        m = _CAMPAIGN_KEY.match(lv.key)
-        index = int(m.group(1)) if m else -1
-        word = f"campaign {index + 1}"
-        if 0 <= index < len(campaigns) and index not in levered and lv.label.startswith(word):
-            medium = medium_in_sentence(campaigns[index]["medium"], media)
-            lv = dataclasses.replace(lv, label=f"{word} ({medium}){lv.label[len(word):]}")
+        index = _campaign_index(lv.key)
+        if index is not None and index < len(campaigns) and index not in levered:
+            word = f"campaign {index + 1}"
+            if lv.label.startswith(word):
+                medium = medium_in_sentence(campaigns[index]["medium"], media)
+                lv = dataclasses.replace(lv, label=f"{word} ({medium}){lv.label[len(word):]}")
         named.append(lv)
     return named
 

@@ -104,8 +104,7 @@ class Request:
     def identity(self) -> dict:
         """What makes two requests the same search (the budget does not)."""
         return {"scenario": str(self.scenario_file), "scenario_digest": _digest(self.base.data),
-                "levers": [{k: v for k, v in dataclass_dict(lv).items() if k != "label"}   # words, not the search
-                           for lv in self.levers],
+                "levers": _without_words([dataclass_dict(lv) for lv in self.levers]),
                 "objectives": [o.__dict__ for o in self.objectives],
                 "constraints": [c.text for c in self.constraints], "prices": self.prices,
                 "reps": self.reps, "worlds": self.worlds, "rule": self.rule, "seed": self.seed,
@@ -120,6 +119,11 @@ class Request:
 def dataclass_dict(lever: Lever) -> dict:
     """A lever as plain data (its choices as a list)."""
     return {**lever.__dict__, "choices": list(lever.choices)}
+
+
+def _without_words(levers: list) -> list:
+    """Levers as data without their ``label``: the words are not the search."""
+    return [{k: v for k, v in lv.items() if k != "label"} if isinstance(lv, dict) else lv for lv in levers]
 
 
 def _digest(data: Any) -> str:
@@ -518,9 +522,8 @@ def _check_same_request(out: Path, request: Request) -> None:
             old = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             old = None
-        if isinstance(old, dict) and isinstance(old.get("levers"), list):    # a folder whose request.json
-            old["levers"] = [{k: v for k, v in lv.items() if k != "label"}  # held the levers' words
-                             if isinstance(lv, dict) else lv for lv in old["levers"]]
+        if isinstance(old, dict) and isinstance(old.get("levers"), list):    # written when the words
+            old["levers"] = _without_words(old["levers"])                     # were part of it
         if old is not None and old != identity:
             changed = sorted(k for k in identity if old.get(k) != identity[k])
             raise ScenarioError(out, "", f"holds an optimisation with other settings ({', '.join(changed)}); "
