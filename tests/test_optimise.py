@@ -56,6 +56,17 @@ def test_levers_of_every_kind_are_read():
     assert (reach.kind, reach.low, reach.high) == ("float", 0.0, 1.0)
 
 
+def test_a_key_given_as_one_value_or_per_generation_is_a_lever_of_one_value():
+    base = load_scenario(OPTUS)                        # trust.media is per generation there
+    media = parse_lever("trust.media=0.2:0.6", base)
+    assert (media.kind, media.low, media.high) == ("float", 0.2, 0.6)
+    assert parse_lever("trust.company=0.3|0.4", base).choices == (0.3, 0.4)
+    data = plan_data([media], {"trust.media": 0.25}, base)
+    assert load_scenario(OPTUS, data).get("trust.media") == 0.25          # one value for everyone
+    with pytest.raises(ScenarioError, match="outside the key's values"):
+        parse_lever("trust.company=0.2:1.5", base)
+
+
 def test_campaign_levers_are_labelled_with_their_medium_unless_it_is_levered():
     request = prepare(DIRECT, [f"{SMS_RATE}=50000:2000000", "channels.direct.campaigns.1.start_hour=0:48",
                                "channels.direct.campaigns.1=on|off", f"{REACH}=0.1:0.9"], ["customers_lost"])

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...config.scenario import Scenario, with_overrides
-from ...config.schema import Field, Invalid, ListOf, label_of, lookup_spec, number_kind
+from ...config.schema import Field, Invalid, ListOf, OneOrPerCohort, label_of, lookup_spec, number_kind
 from ...errors import ScenarioError, shorten
 
 __all__ = ["Lever", "parse_lever", "check_levers", "plan_data", "SWITCHABLE", "list_root"]
@@ -169,6 +169,8 @@ def parse_lever(text: str, base: Scenario) -> Lever:
     if key.split(".")[0] == "scenario":
         raise _fail(key, "the run's own settings (name, start, length, step) are not levers")
     _check_exists(key, base)
+    if isinstance(spec, OneOrPerCohort):    # e.g. trust.media: one value for every generation
+        spec = spec.value
     kind = number_kind(spec)
     if isinstance(spec, Field) and kind and ":" in spec_text:
         return _numeric(key, spec, kind, spec_text)
